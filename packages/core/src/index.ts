@@ -1,0 +1,16 @@
+export { ConfigError, envVar, parseEnv, type Env } from './config.js';
+export { badUserInput, codedError, errorCodes, isErrorCode, type ErrorCode } from './errors.js';
+export {
+  HttpError,
+  close,
+  graphqlHandler,
+  listen,
+  readBody,
+  routes,
+  sendError,
+  sendJson,
+  type GraphQLHandlerOptions,
+  type RequestHandler,
+} from './http.js';
+export { createLogger, exitOnStartupError, stopOnSignal, type Logger } from './lifecycle.js';
+export { offlinePlugins } from './apollo.js';

@@ -1,0 +1,27 @@
+export { PgliteDatabase, PostgresDatabase, type Database, type PostgresOptions, type Queryable } from './database.js';
+export { migrate, readMigrations, type Migration, type MigrationResult } from './migrations.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  childPageLoader,
+  encodeCursor,
+  fetchPage,
+  parsePage,
+  toConnection,
+  type ChildPageKey,
+  type Connection,
+  type Keyed,
+  type Page,
+  type PageArgs,
+} from './pagination.js';
+export { openPglite } from './pglite.js';
+export {
+  buildSubgraphApp,
+  migrateSubgraph,
+  type SubgraphApp,
+  type SubgraphDeps,
+  type SubgraphModule,
+} from './server.js';
+export { openStore, parseSubgraphConfig, subgraphConfigShape, type SubgraphConfig } from './config.js';
+export { runSubgraph } from './main.js';
+export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';

@@ -1,0 +1,8 @@
+import { parsePage } from '@cip/subgraph-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  agreement: (_root, { id }, { agreements }) => agreements.agreementById.load(id),
+  agreements: (_root, { filter, first, after }, { agreements }) =>
+    agreements.listAgreements(filter, parsePage({ first, after })),
+};

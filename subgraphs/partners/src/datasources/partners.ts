@@ -1,0 +1,108 @@
+import {
+  byIdLoader,
+  childPageLoader,
+  fetchPage,
+  groupLoader,
+  sourceColumn,
+  type Page,
+  type Queryable,
+} from '@cip/subgraph-kit';
+import type { PartnerFilter, PartnerKind, Source } from '../__generated__/resolvers-types.js';
+
+export interface PartnerRow {
+  id: string;
+  name: string;
+  shortName: string;
+  kind: PartnerKind;
+  region: string;
+  sharesLandBorderWithUnitedStates: boolean;
+  homeParty: boolean;
+  source: Source;
+}
+
+export interface MembershipRow {
+  organizationId: string;
+  memberId: string;
+  asOfYear: number;
+  source: Source;
+}
+
+export interface BodyRow {
+  id: string;
+  partnerId: string;
+  name: string;
+  description: string;
+  advisesId: string | null;
+  source: Source;
+}
+
+const PARTNER_COLUMNS = `p.id, p.name, p.short_name AS "shortName", p.kind, p.region,
+  p.shares_land_border_with_us AS "sharesLandBorderWithUnitedStates", p.home_party AS "homeParty", ${sourceColumn('p')}`;
+
+const BODY_COLUMNS = `b.id, b.partner_id AS "partnerId", b.name, b.description, b.advises_id AS "advisesId", ${sourceColumn('b')}`;
+
+const toPartner = (row: Record<string, unknown>) => row as unknown as PartnerRow;
+
+/**
+ * Every read of the partners office, batched per request: each loader answers any number of keys
+ * with one SQL statement.
+ */
+export function createPartnersStore(db: Queryable) {
+  const partnerById = byIdLoader((ids) =>
+    db.query<PartnerRow>(`SELECT ${PARTNER_COLUMNS} FROM partners.partner p WHERE p.id = ANY($1)`, [ids]),
+  );
+
+  const bodyById = byIdLoader((ids) =>
+    db.query<BodyRow>(`SELECT ${BODY_COLUMNS} FROM partners.body b WHERE b.id = ANY($1)`, [ids]),
+  );
+
+  const bodiesOf = groupLoader(
+    (partnerIds) =>
+      db.query<BodyRow>(`SELECT ${BODY_COLUMNS} FROM partners.body b WHERE b.partner_id = ANY($1) ORDER BY b.id`, [
+        partnerIds,
+      ]),
+    (row) => row.partnerId,
+  );
+
+  const membershipsOf = groupLoader(
+    (memberIds) =>
+      db.query<MembershipRow>(
+        `SELECT m.organization_id AS "organizationId", m.member_id AS "memberId", m.as_of_year AS "asOfYear", ${sourceColumn('m')}
+         FROM partners.membership m WHERE m.member_id = ANY($1) ORDER BY m.organization_id`,
+        [memberIds],
+      ),
+    (row) => row.memberId,
+  );
+
+  const membersOf = childPageLoader(
+    db,
+    `SELECT m.organization_id AS parent_id, p.id AS sort_key, ${PARTNER_COLUMNS}
+     FROM partners.membership m JOIN partners.partner p ON p.id = m.member_id
+     WHERE m.organization_id = ANY($1)`,
+    toPartner,
+  );
+
+  function listPartners(filter: PartnerFilter | null | undefined, page: Page) {
+    return fetchPage(
+      db,
+      `SELECT p.id AS sort_key, ${PARTNER_COLUMNS} FROM partners.partner p
+       WHERE ($3::text IS NULL OR p.kind = $3)
+         AND ($4::text IS NULL OR p.region = $4)
+         AND ($5::boolean IS NULL OR p.shares_land_border_with_us = $5)
+         AND ($6::text IS NULL OR EXISTS (
+           SELECT 1 FROM partners.membership m WHERE m.member_id = p.id AND m.organization_id = $6))`,
+      [
+        filter?.kind ?? null,
+        filter?.region ?? null,
+        filter?.sharesLandBorderWithUnitedStates ?? null,
+        filter?.memberOf ?? null,
+      ],
+      page,
+      toPartner,
+    );
+  }
+
+  return { partnerById, bodyById, bodiesOf, membershipsOf, membersOf, listPartners };
+}
+
+export type PartnersStore = ReturnType<typeof createPartnersStore>;

@@ -1,0 +1,8 @@
+import { parsePage } from '@cip/subgraph-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  partner: (_root, { id }, { partners }) => partners.partnerById.load(id),
+  partners: (_root, { filter, first, after }, { partners }) =>
+    partners.listPartners(filter, parsePage({ first, after })),
+};

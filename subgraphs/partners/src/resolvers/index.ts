@@ -1,0 +1,7 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Body } from './Body.js';
+import { Membership } from './Membership.js';
+import { Partner } from './Partner.js';
+import { Query } from './Query.js';
+
+export const resolvers: Resolvers = { Query, Partner, Membership, Body };

@@ -1,0 +1,174 @@
+import { badUserInput } from '@cip/core';
+import { byIdLoader, fetchPage, groupLoader, sourceColumn, type Page, type Queryable } from '@cip/subgraph-kit';
+import type { DependencyDegree, SectorAgency, SectorFilter, Source } from '../__generated__/resolvers-types.js';
+
+export interface SectorRow {
+  id: string;
+  name: string;
+  agencies: SectorAgency[];
+  source: Source;
+}
+
+/** One end of a dependency, seen from the sector at the other end. */
+export interface SectorDependencyRow {
+  /** The sector at the other end. */
+  sectorId: string;
+  degree: DependencyDegree | null;
+  source: Source;
+}
+
+export interface CascadeStepRow {
+  sectorId: string;
+  hops: number;
+  /** Sector ids from the disrupted sector to this one, both included. */
+  path: string[];
+}
+
+/** A dependency row as read for a batch of sectors: `ownerId` says which sector of the batch it belongs to. */
+interface OwnedDependencyRow extends SectorDependencyRow {
+  ownerId: string;
+}
+
+export const MIN_CASCADE_HOPS = 1;
+export const DEFAULT_CASCADE_HOPS = 3;
+export const MAX_CASCADE_HOPS = 10;
+
+// Agencies are aggregated in the same statement, in the plan's order, so a sector is one row.
+const SECTOR_COLUMNS = `s.id, s.name,
+  COALESCE((
+    SELECT json_agg(json_build_object('abbreviation', a.abbreviation, 'name', a.name, 'scope', sa.scope) ORDER BY sa.position)
+    FROM sectors.sector_agency sa JOIN sectors.agency a ON a.abbreviation = sa.abbreviation
+    WHERE sa.sector_id = s.id
+  ), '[]'::json) AS agencies,
+  ${sourceColumn('s')}`;
+
+const DEPENDENCY_COLUMNS = `d.degree, ${sourceColumn('d')}`;
+
+const toSector = (row: Record<string, unknown>) => row as unknown as SectorRow;
+
+/**
+ * An explicit null means the default, as `first: null` does for pages (the generated types say
+ * `number`, but a client can send null to a nullable argument with a default).
+ */
+export function parseMaxHops(requested: number | null | undefined): number {
+  const maxHops = requested ?? DEFAULT_CASCADE_HOPS;
+  if (!Number.isInteger(maxHops) || maxHops < MIN_CASCADE_HOPS || maxHops > MAX_CASCADE_HOPS) {
+    throw badUserInput(
+      `maxHops must be between ${MIN_CASCADE_HOPS} and ${MAX_CASCADE_HOPS}; got ${maxHops}.`,
+      'maxHops',
+    );
+  }
+  return maxHops;
+}
+
+/**
+ * Breadth-first from `startId` along `dependentsOf` (a disruption in a sector reaches the sectors that
+ * depend on it): each reached sector once, with its fewest hops and the first shortest path found when
+ * neighbours are explored in id order. The start sector is not a step, even when a cycle leads back to it.
+ */
+export function cascadeFrom(
+  startId: string,
+  maxHops: number,
+  dependentsOf: ReadonlyMap<string, readonly string[]>,
+): CascadeStepRow[] {
+  const pathTo = new Map<string, string[]>([[startId, [startId]]]);
+  const steps: CascadeStepRow[] = [];
+  let frontier = [startId];
+  for (let hops = 1; hops <= maxHops && frontier.length > 0; hops++) {
+    const next: string[] = [];
+    for (const from of frontier) {
+      for (const to of dependentsOf.get(from) ?? []) {
+        if (pathTo.has(to)) continue;
+        const path = [...pathTo.get(from)!, to];
+        pathTo.set(to, path);
+        steps.push({ sectorId: to, hops, path });
+        next.push(to);
+      }
+    }
+    frontier = next;
+  }
+  return steps.sort((a, b) => a.hops - b.hops || compareIds(a.sectorId, b.sectorId));
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Every read of the sectors office, batched per request: each loader answers any number of keys
+ * with one SQL statement, and the cascade reads the whole dependency graph once per request.
+ */
+export function createSectorsStore(db: Queryable) {
+  const sectorById = byIdLoader((ids) =>
+    db.query<SectorRow>(`SELECT ${SECTOR_COLUMNS} FROM sectors.sector s WHERE s.id = ANY($1)`, [ids]),
+  );
+
+  const dependenciesOf = groupLoader(
+    (sectorIds) =>
+      db.query<OwnedDependencyRow>(
+        `SELECT d.dependent_id AS "ownerId", d.dependency_id AS "sectorId", ${DEPENDENCY_COLUMNS}
+         FROM sectors.dependency d WHERE d.dependent_id = ANY($1) ORDER BY d.dependency_id`,
+        [sectorIds],
+      ),
+    (row) => row.ownerId,
+  );
+
+  const dependentsOf = groupLoader(
+    (sectorIds) =>
+      db.query<OwnedDependencyRow>(
+        `SELECT d.dependency_id AS "ownerId", d.dependent_id AS "sectorId", ${DEPENDENCY_COLUMNS}
+         FROM sectors.dependency d WHERE d.dependency_id = ANY($1) ORDER BY d.dependent_id`,
+        [sectorIds],
+      ),
+    (row) => row.ownerId,
+  );
+
+  // Created on the first cascade of the request and shared by every other: one statement, however
+  // many sectors ask. Neighbours are sorted here, not in SQL, so the id order (and with it the
+  // shortest path chosen) does not depend on the database's collation.
+  let dependencyGraph: Promise<Map<string, string[]>> | undefined;
+  function loadDependencyGraph() {
+    dependencyGraph ??= db
+      .query<{ dependencyId: string; dependentId: string }>(
+        `SELECT d.dependency_id AS "dependencyId", d.dependent_id AS "dependentId" FROM sectors.dependency d`,
+      )
+      .then((edges) => {
+        const dependents = new Map<string, string[]>();
+        for (const { dependencyId, dependentId } of edges) {
+          const list = dependents.get(dependencyId) ?? [];
+          list.push(dependentId);
+          dependents.set(dependencyId, list);
+        }
+        for (const list of dependents.values()) list.sort(compareIds);
+        return dependents;
+      });
+    return dependencyGraph;
+  }
+
+  async function cascade(sectorId: string, maxHops: number): Promise<CascadeStepRow[]> {
+    const hops = parseMaxHops(maxHops);
+    return cascadeFrom(sectorId, hops, await loadDependencyGraph());
+  }
+
+  async function listSectors(filter: SectorFilter | null | undefined, page: Page) {
+    const connection = await fetchPage(
+      db,
+      `SELECT s.id AS sort_key, ${SECTOR_COLUMNS} FROM sectors.sector s
+       WHERE ($3::text IS NULL OR EXISTS (
+           SELECT 1 FROM sectors.sector_agency sa WHERE sa.sector_id = s.id AND sa.abbreviation = $3))
+         AND ($4::text IS NULL OR EXISTS (
+           SELECT 1 FROM sectors.dependency d WHERE d.dependent_id = s.id AND d.dependency_id = $4))`,
+      [filter?.agency ?? null, filter?.dependsOn ?? null],
+      page,
+      toSector,
+    );
+    // The page already holds whole sector rows: later lookups of them by id (a dependency's other
+    // end, a cascade path) need no statement of their own.
+    for (const sector of connection.nodes) sectorById.prime(sector.id, sector);
+    return connection;
+  }
+
+  return { sectorById, dependenciesOf, dependentsOf, cascade, listSectors };
+}
+
+export type SectorsStore = ReturnType<typeof createSectorsStore>;

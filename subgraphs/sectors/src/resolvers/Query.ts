@@ -1,0 +1,7 @@
+import { parsePage } from '@cip/subgraph-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  sector: (_root, { id }, { sectors }) => sectors.sectorById.load(id),
+  sectors: (_root, { filter, first, after }, { sectors }) => sectors.listSectors(filter, parsePage({ first, after })),
+};

@@ -1,0 +1,79 @@
+import { byIdLoader, fetchPage, groupLoader, sourceColumn, type Page, type Queryable } from '@cip/subgraph-kit';
+import type { Source, ThreatCategory, ThreatFocusAreaFilter } from '../__generated__/resolvers-types.js';
+
+/** A sector, owned by the sectors office: this office knows only its id. */
+export interface SectorRef {
+  id: string;
+}
+
+/** An agreement, owned by the agreements office: this office knows only its id. */
+export interface AgreementRef {
+  id: string;
+}
+
+export interface ThreatFocusAreaRow {
+  id: string;
+  name: string;
+  description: string;
+  category: ThreatCategory;
+  origin: { statement: string; namedBy: AgreementRef | null };
+  source: Source;
+}
+
+const FOCUS_AREA_COLUMNS = `t.id, t.name, t.description, t.category,
+  json_build_object('statement', t.origin_statement, 'namedBy',
+    CASE WHEN t.origin_agreement_id IS NULL THEN NULL ELSE json_build_object('id', t.origin_agreement_id) END) AS origin,
+  ${sourceColumn('t')}`;
+
+const toFocusArea = (row: Record<string, unknown>) => row as unknown as ThreatFocusAreaRow;
+
+/**
+ * Every read of the threat-focus-areas office, batched per request: each loader answers any number
+ * of keys with one SQL statement.
+ */
+export function createThreatFocusAreasStore(db: Queryable) {
+  const threatFocusAreaById = byIdLoader((ids) =>
+    db.query<ThreatFocusAreaRow>(
+      `SELECT ${FOCUS_AREA_COLUMNS} FROM threat_focus_areas.threat_focus_area t WHERE t.id = ANY($1)`,
+      [ids],
+    ),
+  );
+
+  const affectedSectorsOf = groupLoader(
+    (focusAreaIds) =>
+      db.query<SectorRef & { focusAreaId: string }>(
+        `SELECT a.threat_focus_area_id AS "focusAreaId", a.sector_id AS id
+         FROM threat_focus_areas.affected_sector a WHERE a.threat_focus_area_id = ANY($1) ORDER BY a.sector_id`,
+        [focusAreaIds],
+      ),
+    (row) => row.focusAreaId,
+  );
+
+  const focusAreasOfSector = groupLoader(
+    (sectorIds) =>
+      db.query<ThreatFocusAreaRow & { sectorId: string }>(
+        `SELECT a.sector_id AS "sectorId", ${FOCUS_AREA_COLUMNS}
+         FROM threat_focus_areas.affected_sector a JOIN threat_focus_areas.threat_focus_area t ON t.id = a.threat_focus_area_id
+         WHERE a.sector_id = ANY($1) ORDER BY t.id`,
+        [sectorIds],
+      ),
+    (row) => row.sectorId,
+  );
+
+  function listThreatFocusAreas(filter: ThreatFocusAreaFilter | null | undefined, page: Page) {
+    return fetchPage(
+      db,
+      `SELECT t.id AS sort_key, ${FOCUS_AREA_COLUMNS} FROM threat_focus_areas.threat_focus_area t
+       WHERE ($3::text IS NULL OR t.category = $3)
+         AND ($4::text IS NULL OR EXISTS (
+           SELECT 1 FROM threat_focus_areas.affected_sector a WHERE a.threat_focus_area_id = t.id AND a.sector_id = $4))`,
+      [filter?.category ?? null, filter?.affectsSector ?? null],
+      page,
+      toFocusArea,
+    );
+  }
+
+  return { threatFocusAreaById, affectedSectorsOf, focusAreasOfSector, listThreatFocusAreas };
+}
+
+export type ThreatFocusAreasStore = ReturnType<typeof createThreatFocusAreasStore>;

@@ -1,0 +1,8 @@
+import { parsePage } from '@cip/subgraph-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  threatFocusArea: (_root, { id }, { threatFocusAreas }) => threatFocusAreas.threatFocusAreaById.load(id),
+  threatFocusAreas: (_root, { filter, first, after }, { threatFocusAreas }) =>
+    threatFocusAreas.listThreatFocusAreas(filter, parsePage({ first, after })),
+};

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSystem, type RunningSystem } from './support/system.js';
+
+describe('errors from the offices, as clients see them', () => {
+  describe('in development', () => {
+    let system: RunningSystem;
+    beforeAll(async () => {
+      system = await startSystem({ NODE_ENV: 'development' });
+    });
+    afterAll(() => system.stop());
+
+    it("carry the subgraph's code, the office's name and the path", async () => {
+      const { status, data, errors } = await system.query('{ sector(id: "energy") { cascade(maxHops: 99) { hops } } }');
+      expect(status).toBe(200);
+      expect(data).toEqual({ sector: null });
+      expect(errors).toHaveLength(1);
+      expect(errors![0]).toMatchObject({
+        path: ['sector', 'cascade'],
+        extensions: { code: 'BAD_USER_INPUT', argument: 'maxHops', subgraph: 'sectors' },
+      });
+    });
+
+    it('a bad id is null, not an error', async () => {
+      const { data, errors } = await system.query('{ partner(id: "narnia") { name } agreement(id: "") { title } }');
+      expect(errors).toBeUndefined();
+      expect(data).toEqual({ partner: null, agreement: null });
+    });
+
+    it('an operation that does not match the schema is refused before any office is asked', async () => {
+      const { status, errors } = await system.query('{ partner(id: "canada") { nickname } }');
+      expect(status).toBe(400);
+      expect(errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+
+    it('a body that is not JSON is refused with a code', async () => {
+      const response = await fetch(system.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{ "query": ',
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+      });
+    });
+  });
+
+  describe('in production', () => {
+    let system: RunningSystem;
+    beforeAll(async () => {
+      system = await startSystem({ NODE_ENV: 'production' });
+      // Break one office's store the way a bad deploy would, so its resolvers fail with SQL errors.
+      await system.stores['threat-focus-areas']!.exec('ALTER TABLE threat_focus_areas.affected_sector RENAME TO gone');
+    });
+    afterAll(() => system.stop());
+
+    it('show neither stack traces nor SQL, and keep the data of healthy offices', async () => {
+      const { data, errors } = await system.query(`{
+        partner(id: "mexico") { name }
+        threatFocusArea(id: "cyber-security") { name affectedSectors { name } }
+      }`);
+      expect(data).toEqual({ partner: { name: 'Mexico' }, threatFocusArea: null });
+      expect(errors).toEqual([
+        {
+          message: 'Internal server error in the threat-focus-areas subgraph.',
+          path: ['threatFocusArea', 'affectedSectors'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: 'threat-focus-areas' },
+        },
+      ]);
+      expect(JSON.stringify(errors)).not.toMatch(/gone|relation|select|stack/i);
+    });
+
+    it('name the office that cannot be reached, and keep the rest of the answer', async () => {
+      const sectors = system.subgraphs.find((subgraph) => subgraph.name === 'sectors')!;
+      await sectors.stop();
+      const { data, errors } = await system.query(`{
+        agreement(id: "security-and-prosperity-partnership") { title }
+        sector(id: "energy") { name }
+      }`);
+      expect(data).toEqual({
+        agreement: { title: 'Security and Prosperity Partnership of North America' },
+        sector: null,
+      });
+      expect(errors).toHaveLength(1);
+      expect(errors![0]!.message).toBe('The sectors subgraph could not be reached.');
+      expect(errors![0]!.extensions).toEqual({ code: 'SUBGRAPH_UNREACHABLE', subgraph: 'sectors' });
+    });
+  });
+});
