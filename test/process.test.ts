@@ -38,6 +38,27 @@ describe('processes', () => {
     expect(await system.exited).toBe(0);
   });
 
+  it("one office's subgraph starts alone on its own port and store, and stops on SIGTERM", async () => {
+    const partners = run('subgraphs/partners/src/index.ts', { PORT: '0', LOG_LEVEL: 'info' });
+    const url = await new Promise<string>((resolve, reject) => {
+      partners.child.stdout.on('data', () => {
+        const match = /"url":"([^"]+)","msg":"subgraph listening"/.exec(partners.output().stdout);
+        if (match) resolve(match[1]!);
+      });
+      void partners.exited.then((code) => reject(new Error(`exited ${code}: ${partners.output().stderr}`)));
+    });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ partner(id: "g8") { name members { totalCount } } }' }),
+    });
+    expect(await response.json()).toEqual({
+      data: { partner: { name: 'Group of Eight (G8)', members: { totalCount: 8 } } },
+    });
+    partners.child.kill('SIGTERM');
+    expect(await partners.exited).toBe(0);
+  });
+
   it.each([
     ['packages/stack/src/main.ts', { PORT: 'eighty' }, 'PORT="eighty"'],
     ['gateway/src/main.ts', { SUBGRAPH_URLS: 'partners' }, 'SUBGRAPH_URLS="partners"'],
