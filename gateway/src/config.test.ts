@@ -10,7 +10,10 @@ describe('gateway config', () => {
   });
 
   it('reads subgraph URL overrides as name=url pairs', () => {
-    expect(parseGatewayConfig({ SUBGRAPH_URLS: 'partners=http://10.1.2.3:9000/graphql, sectors=http://s/graphql' }).SUBGRAPH_URLS).toEqual({
+    expect(
+      parseGatewayConfig({ SUBGRAPH_URLS: 'partners=http://10.1.2.3:9000/graphql, sectors=http://s/graphql' })
+        .SUBGRAPH_URLS,
+    ).toEqual({
       partners: 'http://10.1.2.3:9000/graphql',
       sectors: 'http://s/graphql',
     });

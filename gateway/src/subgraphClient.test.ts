@@ -20,7 +20,11 @@ describe('subgraph client', () => {
     const url = `${await listen(server, '127.0.0.1', 0)}/graphql`;
     const client = createSubgraphClient({ connections: 4, keepAliveMs: 10_000 });
     for (let i = 0; i < 20; i++) {
-      const response = await client.fetcher(url, { method: 'POST', headers: { 'x-request': String(i) }, body: `{"n":${i}}` });
+      const response = await client.fetcher(url, {
+        method: 'POST',
+        headers: { 'x-request': String(i) },
+        body: `{"n":${i}}`,
+      });
       expect(response.ok).toBe(true);
       expect(response.headers.get('x-echo')).toBe(String(i));
       expect(await response.json()).toEqual({ data: { echo: `{"n":${i}}` } });

@@ -1,7 +1,13 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GatewayContext } from './context.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** Runs before each request to a subgraph: headers to add (propagation, signing, tracing). */
+export type SubgraphRequestHook = (
+  subgraph: string,
+  options: GraphQLDataSourceProcessOptions<GatewayContext>,
+) => void | Promise<void>;
 
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',
@@ -27,15 +33,20 @@ function networkCode(error: unknown): string | undefined {
  * subgraph's name, and the rest of the plan still runs. (Thrown errors would reach the client
  * without the subgraph's name.)
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource {
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     readonly name: string,
     config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0],
+    private readonly requestHooks: readonly SubgraphRequestHook[] = [],
   ) {
     super(config);
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    for (const hook of this.requestHooks) await hook(this.name, options);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     try {
       return await super.process(options);
     } catch (error) {
@@ -51,38 +62,4 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
       };
     }
   }
-}
-
-/**
- * How subgraph errors reach clients: with a code and `extensions.subgraph` naming the office; in
- * production without stack traces, the subgraph's raw response, or an internal message.
- */
-export function formatGatewayError(mode: 'development' | 'production' | 'test') {
-  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const { serviceName, code, stacktrace, response, exception, ...rest } = formatted.extensions ?? {};
-    const fromSubgraph = typeof serviceName === 'string';
-    if (!fromSubgraph && mode !== 'production') return formatted;
-    const extensions: Record<string, unknown> = {
-      ...rest,
-      code:
-        code === 'DOWNSTREAM_SERVICE_ERROR' || code === undefined
-          ? fromSubgraph
-            ? 'SUBGRAPH_ERROR'
-            : 'INTERNAL_SERVER_ERROR'
-          : code,
-      ...(fromSubgraph ? { subgraph: serviceName } : {}),
-      ...(mode === 'production' ? {} : { stacktrace, response, exception }),
-    };
-    for (const key of Object.keys(extensions)) if (extensions[key] === undefined) delete extensions[key];
-    const internal = mode === 'production' && extensions.code === 'INTERNAL_SERVER_ERROR';
-    return {
-      ...formatted,
-      message: internal
-        ? fromSubgraph
-          ? `Internal server error in the ${String(serviceName)} subgraph.`
-          : 'Internal server error.'
-        : formatted.message,
-      extensions,
-    };
-  };
 }

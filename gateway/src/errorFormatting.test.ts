@@ -1,20 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { formatGatewayError } from './subgraphErrors.js';
+import { formatGatewayError } from './errorFormatting.js';
 
 const fromSubgraph = {
   message: 'relation "sectors.sector" does not exist',
   path: ['sector'],
-  extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'sectors', stacktrace: ['at query (db.ts:1)'], response: { body: 'SELECT' } },
+  extensions: {
+    code: 'INTERNAL_SERVER_ERROR',
+    serviceName: 'sectors',
+    stacktrace: ['at query (db.ts:1)'],
+    response: { body: 'SELECT' },
+  },
 };
 
 describe('formatGatewayError', () => {
   it('names the subgraph as extensions.subgraph', () => {
-    const formatted = formatGatewayError('development')({ message: 'bad', extensions: { code: 'BAD_USER_INPUT', serviceName: 'partners' } });
+    const formatted = formatGatewayError('development')({
+      message: 'bad',
+      extensions: { code: 'BAD_USER_INPUT', serviceName: 'partners' },
+    });
     expect(formatted).toEqual({ message: 'bad', extensions: { code: 'BAD_USER_INPUT', subgraph: 'partners' } });
   });
 
   it('gives an uncoded subgraph error the SUBGRAPH_ERROR code', () => {
-    const formatted = formatGatewayError('development')({ message: 'x', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'agreements' } });
+    const formatted = formatGatewayError('development')({
+      message: 'x',
+      extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'agreements' },
+    });
     expect(formatted.extensions).toEqual({ code: 'SUBGRAPH_ERROR', subgraph: 'agreements' });
   });
 
