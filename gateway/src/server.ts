@@ -16,7 +16,7 @@ import { createContext, type ContextBuilder, type GatewayContext } from './conte
 import { createSubgraphClient } from './subgraphClient.js';
 import { formatGatewayError } from './errorFormatting.js';
 import { SubgraphDataSource, type SubgraphRequestHook } from './subgraphDataSource.js';
-import { supergraphFromFile, supergraphFromRunningSubgraphs } from './supergraphSource.js';
+import { supergraphFromFile, supergraphFromRunningSubgraphs, type SupergraphTransform } from './supergraphSource.js';
 import { disableApolloTelemetry } from './telemetry.js';
 
 export interface GatewayApp {
@@ -40,6 +40,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
 
+  // Security concerns rewrite the supergraph here before @apollo/gateway sees it.
+  const transformSupergraph: SupergraphTransform = (sdl) => sdl;
+
   const client = createSubgraphClient({
     connections: config.SUBGRAPH_CONNECTIONS,
     keepAliveMs: config.SUBGRAPH_KEEP_ALIVE_MS,
@@ -49,7 +52,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   const gateway = new ApolloGateway({
     supergraphSdl:
       config.SUPERGRAPH_SOURCE === 'file'
-        ? supergraphFromFile(config.SUPERGRAPH_PATH)
+        ? supergraphFromFile(config.SUPERGRAPH_PATH, transformSupergraph)
         : await supergraphFromRunningSubgraphs(config.SUBGRAPH_URLS),
     buildService: ({ name, url }) => {
       const routedUrl = config.SUBGRAPH_URLS[name] ?? url;

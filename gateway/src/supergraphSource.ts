@@ -2,9 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { IntrospectAndCompose, type SupergraphSdlHook } from '@apollo/gateway';
 import { readCompositionInput } from '@cip/schema';
 
+/** What the gateway does to a supergraph before @apollo/gateway loads it (identity by default). */
+export type SupergraphTransform = (supergraphSdl: string) => string;
+
 /** Serves the committed, composed supergraph file: what CI checked is what runs. */
-export function supergraphFromFile(path: string): SupergraphSdlHook {
-  return async () => ({ supergraphSdl: await readFile(path, 'utf8') });
+export function supergraphFromFile(path: string, transform: SupergraphTransform): SupergraphSdlHook {
+  return async () => ({ supergraphSdl: transform(await readFile(path, 'utf8')) });
 }
 
 /**
