@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
@@ -12,6 +13,7 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       Partner: '../datasources/partners.js#PartnerRow',
       Membership: '../datasources/partners.js#MembershipRow',
       Body: '../datasources/partners.js#BodyRow',
+      PointOfContact: '../datasources/partners.js#PointOfContactRow',
     },
   },
   agreements: {
@@ -35,11 +37,19 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
     context: '../context.js#ThreatFocusAreasContext',
     mappers: {
       ThreatFocusArea: '../datasources/threatFocusAreas.js#ThreatFocusAreaRow',
+      ThreatAssessment: '../datasources/threatFocusAreas.js#ThreatAssessmentRow',
       Sector: '../datasources/threatFocusAreas.js#SectorRef',
       Agreement: '../datasources/threatFocusAreas.js#AgreementRef',
     },
   },
 };
+
+// Subgraphs added by `npm run subgraph:new` carry their codegen target in the composition input
+// (`codegen: { context, mappers }`), so the scaffolder never edits this file.
+const compositionInput = JSON.parse(readFileSync('schema/subgraphs.json', 'utf8')) as {
+  subgraphs: { name: string; codegen?: { context: string; mappers: Record<string, string> } }[];
+};
+for (const { name, codegen } of compositionInput.subgraphs) if (codegen && !subgraphs[name]) subgraphs[name] = codegen;
 
 const resolverConfig = {
   federation: true,
@@ -70,6 +80,12 @@ const config: CodegenConfig = {
         skipTypename: true,
         onlyOperationTypes: true,
       },
+    },
+    // The trusted documents the gateway accepts by hash (TRUSTED_DOCUMENTS=allow|enforce): the same operations.
+    'gateway/trusted-documents.json': {
+      schema: 'schema/api.graphql',
+      documents: 'test/operations/*.graphql',
+      plugins: ['./scripts/codegen-trusted-documents.mjs'],
     },
     ...Object.fromEntries(
       Object.entries(subgraphs).map(([name, { context, mappers }]) => [

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Caller } from './security/jwt.js';
 
 /**
  * What the gateway knows about one incoming request, built once per request by `createContext`
@@ -7,6 +8,12 @@ import type { IncomingMessage } from 'node:http';
 export interface GatewayContext {
   /** The incoming HTTP request (headers for auth, propagation, tracing). */
   req: IncomingMessage;
+  /** Who is calling (security/authentication.ts); absent means anonymous. */
+  caller?: Caller;
+  /** This request's id: the caller's `x-request-id` if it sent a sane one, else a new one; sent to subgraphs and returned. */
+  requestId?: string;
+  /** Epoch ms by which the request must be answered (REQUEST_DEADLINE_MS); subgraph attempts are cut to it. */
+  deadline?: number;
 }
 
 export type ContextBuilder = (req: IncomingMessage, context: GatewayContext) => Promise<void> | void;

@@ -3,11 +3,11 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   close,
+  drainConnections,
   graphqlHandler,
   listen,
   offlinePlugins,
   routes,
-  sendJson,
   type Logger,
   type RequestHandler,
 } from '@cip/core';
@@ -18,6 +18,15 @@ import { formatGatewayError } from './errorFormatting.js';
 import { SubgraphDataSource, type SubgraphRequestHook } from './subgraphDataSource.js';
 import { supergraphFromFile, supergraphFromRunningSubgraphs, type SupergraphTransform } from './supergraphSource.js';
 import { disableApolloTelemetry } from './telemetry.js';
+import { healthRoute, readyRoute } from './health.js';
+import { createGatewayMetrics, metricsPlugin, metricsRoute, observePlanCache } from './metrics.js';
+import { propagateRequestId, requestIdContext, withRequestLogging } from './requestLogging.js';
+import { SubgraphGuards } from './resilience/subgraphGuards.js';
+import { propagateTraceContext, registerTracing, withTracing } from './tracing.js';
+import { createExplorer } from './explorer.js';
+import { explorerMode, queryPlanMode } from './explorerAccess.js';
+import { queryPlanExposure } from './queryPlans.js';
+import { buildSecurity } from './security/index.js';
 
 export interface GatewayApp {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -40,8 +49,13 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
 
-  // Security concerns rewrite the supergraph here before @apollo/gateway sees it.
-  const transformSupergraph: SupergraphTransform = (sdl) => sdl;
+  // Who may see what (docs/security.md): tokens, limits, trusted documents, field rules, signing.
+  // It also rewrites the supergraph before @apollo/gateway sees it (the security links removed).
+  const security = await buildSecurity(config, logger);
+  contextBuilders.push(...security.contextBuilders);
+  plugins.push(...security.plugins);
+  subgraphRequestHooks.push(...security.subgraphRequestHooks);
+  const transformSupergraph: SupergraphTransform = security.supergraph.transform;
 
   const client = createSubgraphClient({
     connections: config.SUBGRAPH_CONNECTIONS,
@@ -49,28 +63,87 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   });
   onStop.push(() => client.close());
 
+  // Resilience and observability (docs/operating.md): timeouts, retries and a breaker per
+  // subgraph; request ids, metrics and traces; every subgraph the served supergraph routes to.
+  const metrics = createGatewayMetrics();
+  const guards = new SubgraphGuards(
+    {
+      timeouts: { defaultMs: config.SUBGRAPH_TIMEOUT_MS, perSubgraphMs: config.SUBGRAPH_TIMEOUTS },
+      retry: {
+        maxRetries: config.SUBGRAPH_RETRIES,
+        baseDelayMs: config.SUBGRAPH_RETRY_BASE_MS,
+        maxDelayMs: config.SUBGRAPH_RETRY_MAX_MS,
+        maxRetryAfterMs: config.SUBGRAPH_RETRY_AFTER_MAX_MS,
+      },
+      retryBudget: { ratio: config.SUBGRAPH_RETRY_BUDGET_RATIO, maxTokens: config.SUBGRAPH_RETRY_BUDGET_MAX },
+      breaker: { failureThreshold: config.BREAKER_FAILURE_THRESHOLD, coolDownMs: config.BREAKER_COOL_DOWN_MS },
+    },
+    metrics,
+    logger,
+  );
+  const servedSubgraphs = new Map<string, string>();
+  const tracing = registerTracing({ serviceName: 'cip-gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  if (tracing) onStop.push(() => tracing.shutdown());
+  contextBuilders.push(requestIdContext, (_req, context) => {
+    context.deadline = Date.now() + config.REQUEST_DEADLINE_MS;
+  });
+  plugins.push(metricsPlugin(metrics));
+  subgraphRequestHooks.push(propagateRequestId, propagateTraceContext);
+  const supergraphReload = {
+    watch: config.SUPERGRAPH_WATCH,
+    pollMs: config.SUPERGRAPH_POLL_MS,
+    url: config.SUPERGRAPH_URL,
+    logger,
+    metrics,
+  };
+
+  // Query plans on request, for callers allowed to see them (queryPlans.ts): in production, callers
+  // with the analyst scope.
+  const { isAnalyst } = security;
+  const queryPlans = queryPlanExposure({ mode: queryPlanMode(config), isAnalyst });
+  plugins.push(queryPlans.plugin);
+  subgraphRequestHooks.push(queryPlans.subgraphRequestHook);
+
   const gateway = new ApolloGateway({
     supergraphSdl:
       config.SUPERGRAPH_SOURCE === 'file'
-        ? supergraphFromFile(config.SUPERGRAPH_PATH, transformSupergraph)
-        : await supergraphFromRunningSubgraphs(config.SUBGRAPH_URLS),
+        ? supergraphFromFile(config.SUPERGRAPH_PATH, transformSupergraph, supergraphReload)
+        : security.supergraph.wrap(
+            supergraphFromRunningSubgraphs(config.SUBGRAPH_URLS, { cacheDir: config.SDL_CACHE_DIR, logger }),
+          ),
     buildService: ({ name, url }) => {
       const routedUrl = config.SUBGRAPH_URLS[name] ?? url;
       if (!routedUrl) throw new Error(`The supergraph gives subgraph ${name} no routing URL; set SUBGRAPH_URLS.`);
-      return new SubgraphDataSource(name, { url: routedUrl, fetcher: client.fetcher }, subgraphRequestHooks);
+      servedSubgraphs.set(name, routedUrl);
+      return new SubgraphDataSource(
+        name,
+        { url: routedUrl, fetcher: client.fetcher },
+        subgraphRequestHooks,
+        guards.forSubgraph(name),
+      );
     },
     logger,
+    // Apollo's own plan header answers anyone who sends it; plans go through queryPlans.ts instead.
+    __exposeQueryPlanExperimental: false,
+    experimental_didResolveQueryPlan: queryPlans.didResolveQueryPlan,
   });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     plugins,
-    introspection: config.NODE_ENV !== 'production',
+    // On for everyone here; in production security/introspection.ts lets only analysts introspect.
+    introspection: true,
+    // Batches are limited to LIMIT_MAX_BATCH operations (security/limits.ts); 1 turns them off.
+    allowBatchedHttpRequests: config.LIMIT_MAX_BATCH > 1,
     includeStacktraceInErrorResponses: config.NODE_ENV === 'development',
     formatError: formatGatewayError(config.NODE_ENV),
+    // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
+    // stop the server under in-flight requests and re-raise the signal.
+    stopOnTerminationSignals: false,
     logger,
   });
   await apollo.start();
+  observePlanCache(gateway, metrics);
 
   const onInternalError = (error: unknown) => logger.error({ err: error }, 'request failed');
   const httpRoutes: Record<string, RequestHandler> = {
@@ -79,9 +152,28 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       maxBodyBytes: config.MAX_BODY_BYTES,
       onInternalError,
     }),
-    '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-    '/ready': (_req, res) => sendJson(res, 200, { status: 'ready' }),
+    '/health': healthRoute(),
+    '/ready': readyRoute({
+      supergraphLoaded: () => gateway.schema !== undefined,
+      subgraphs: () => servedSubgraphs,
+      breakerStates: () => guards.states(),
+      probeTimeoutMs: config.READY_PROBE_TIMEOUT_MS,
+    }),
+    '/metrics': metricsRoute(metrics.registry),
   };
+  // The explorer at `/`, and at `/graphql` for a browser asking for HTML (explorer.ts).
+  const explorer = await createExplorer({
+    mode: explorerMode(config),
+    distDir: config.EXPLORER_DIST_DIR,
+    context: (req) => createContext(req, contextBuilders),
+    isAnalyst,
+  });
+  const graphqlRoute = httpRoutes['/graphql'];
+  if (graphqlRoute) httpRoutes['/graphql'] = explorer.negotiate(graphqlRoute);
+  Object.assign(httpRoutes, explorer.routes);
+  // Outermost on /graphql: a request id and a log line per request, and the request's server span.
+  const answerGraphql = httpRoutes['/graphql'];
+  if (answerGraphql) httpRoutes['/graphql'] = withRequestLogging(withTracing(answerGraphql), logger);
   const httpServer = createServer(routes(httpRoutes, onInternalError));
 
   return {
@@ -89,7 +181,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     httpServer,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {
+      const drained = drainConnections(httpServer, config.SHUTDOWN_DRAIN_MS);
       await close(httpServer);
+      drained();
       await apollo.stop();
       for (const stop of onStop) await stop();
     },

@@ -49,6 +49,18 @@ class SubgraphResponse implements FetcherResponse {
   }
 }
 
+/** A subgraph's response body ended before it was complete (socket closed mid-body). */
+export class TruncatedResponseError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super(`The response from ${url} (HTTP ${status}) ended before its body was complete.`, { cause });
+    this.name = 'TruncatedResponseError';
+  }
+}
+
 /**
  * The gateway's HTTP client for subgraphs: undici's `request` over keep-alive pools, one per
  * subgraph origin, instead of the default make-fetch-happen client (which opens and caches far more
@@ -68,7 +80,18 @@ export function createSubgraphClient(options: SubgraphClientOptions): { fetcher:
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    return new SubgraphResponse(url, response.statusCode, headers, await response.body.text());
+    let body: string;
+    try {
+      body = await response.body.text();
+    } catch (error) {
+      // The status line arrived but the body broke off: the subgraph answered, badly. Not a
+      // connection error, so it is not retried and reads as SUBGRAPH_BAD_RESPONSE.
+      if ((init.signal as AbortSignal | null | undefined)?.aborted) throw error;
+      throw new TruncatedResponseError(url, response.statusCode, error);
+    }
+    return new SubgraphResponse(url, response.statusCode, headers, body);
   }) as Fetcher;
-  return { fetcher, close: () => agent.close() };
+  // The gateway closes its client after its HTTP server drained: a subgraph request still pending
+  // then belongs to a request whose connection was cut, so it is aborted rather than waited for.
+  return { fetcher, close: () => agent.destroy() };
 }

@@ -1,7 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { ErrorCode } from '@cip/core';
+import { Kind, OperationTypeNode, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from './context.js';
+import { TruncatedResponseError } from './subgraphClient.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter } from './resilience/retryPolicy.js';
+import type { SubgraphGuard } from './resilience/subgraphGuards.js';
+import { SubgraphTimeoutError, SubgraphUnavailableError, attemptBudgetMs } from './resilience/timeouts.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
 /** Runs before each request to a subgraph: headers to add (propagation, signing, tracing). */
 export type SubgraphRequestHook = (
@@ -21,25 +31,108 @@ const NETWORK_ERROR_CODES = new Set([
 
 function networkCode(error: unknown): string | undefined {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof TruncatedResponseError) return undefined;
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
   }
   return undefined;
 }
 
+/** What one subgraph fetch may do, set by `process` and read by the fetcher (which only sees url and init). */
+interface FetchScope {
+  /** Epoch ms by which the whole incoming request must be answered. */
+  deadline: number | undefined;
+  /** Only queries are retried: a mutation sent twice may take effect twice. */
+  retryable: boolean;
+}
+
+const fetchScope = new AsyncLocalStorage<FetchScope>();
+
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+type IncomingOperationOptions = Extract<ProcessOptions, { incomingRequestContext: unknown }>;
+
+/** A fetch for a client's operation (not a health check or schema load). The kind enum is not exported. */
+function isIncomingOperation(options: ProcessOptions): options is IncomingOperationOptions {
+  return 'incomingRequestContext' in options;
+}
+
+function isQuery(document: DocumentNode | undefined, query: string | undefined): boolean {
+  const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (operation) return operation.operation === OperationTypeNode.QUERY;
+  return query !== undefined && !/^\s*(mutation|subscription)\b/.test(query);
+}
+
+function parseQuietly(query: string | undefined): DocumentNode | undefined {
+  try {
+    return query ? parse(query) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Caps the errors one failed entity fetch adds (one per entity it cost), so a long list cannot flood the response. */
+const MAX_ERRORS_PER_FETCH = 20;
+
+/**
+ * The paths in the subgraph's own response that a failed fetch cost: each root field, or each
+ * entity (`_entities.<i>`). @apollo/gateway rewrites these into paths of the client's response.
+ */
+function costPaths(options: GraphQLDataSourceProcessOptions<GatewayContext>): (string | number)[][] {
+  if (!isIncomingOperation(options)) return [];
+  // The planner's document is not always handed over; the query text always is (parsed only on failure).
+  const document = options.document ?? parseQuietly(options.request.query);
+  const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const rootFields = (operation?.selectionSet.selections ?? []).flatMap((selection) =>
+    selection.kind === Kind.FIELD ? [selection] : [],
+  );
+  const representations: unknown = options.request.variables?.representations;
+  if (Array.isArray(representations)) {
+    // `_entities { ... on Item { detail } }`: point at the first field fetched for each entity.
+    const entityFields = rootFields[0]?.selectionSet?.selections ?? [];
+    const fragment = entityFields.find((selection) => selection.kind === Kind.INLINE_FRAGMENT);
+    const firstField = fragment?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
+    const field = firstField ? [firstField.alias?.value ?? firstField.name.value] : [];
+    return representations.slice(0, MAX_ERRORS_PER_FETCH).map((_, index) => ['_entities', index, ...field]);
+  }
+  return rootFields.map((field) => [field.alias?.value ?? field.name.value]);
+}
+
+function classify(subgraph: string, error: unknown): { code: ErrorCode; message: string } {
+  if (error instanceof SubgraphTimeoutError) return { code: 'SUBGRAPH_TIMEOUT', message: error.message };
+  if (error instanceof SubgraphUnavailableError) return { code: 'SUBGRAPH_UNAVAILABLE', message: error.message };
+  if (networkCode(error)) {
+    return { code: 'SUBGRAPH_UNREACHABLE', message: `The ${subgraph} subgraph could not be reached.` };
+  }
+  const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
+  return {
+    code: 'SUBGRAPH_BAD_RESPONSE',
+    message:
+      typeof status === 'number'
+        ? `The ${subgraph} subgraph answered HTTP ${status}.`
+        : `The ${subgraph} subgraph answered with something that is not a GraphQL response.`,
+  };
+}
+
 /**
  * A subgraph's data source that never throws into the query plan: a subgraph that cannot be
- * reached, or answers something that is not a GraphQL response, becomes a coded error carrying the
- * subgraph's name, and the rest of the plan still runs. (Thrown errors would reach the client
- * without the subgraph's name.)
+ * reached, is too slow, has its breaker open, or answers something that is not a GraphQL response,
+ * becomes a coded error carrying the subgraph's name and the paths it cost, and the rest of the plan
+ * still runs. (Thrown errors would reach the client without the subgraph's name.)
+ *
+ * Each HTTP attempt is guarded: the subgraph's timeout (cut to the request's deadline), its circuit
+ * breaker, and, for queries only, retries on connection errors and 429/502/503/504 with capped,
+ * jittered backoff (or the subgraph's `Retry-After`) within a retry budget.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     readonly name: string,
-    config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0],
+    config: { url: string; fetcher: Fetcher },
     private readonly requestHooks: readonly SubgraphRequestHook[] = [],
+    private readonly guard?: SubgraphGuard,
   ) {
     super(config);
+    const send = config.fetcher;
+    if (guard) this.fetcher = (url, init) => this.guardedFetch(guard, send, url, init ?? {});
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -47,19 +140,95 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const scope: FetchScope = {
+      deadline: (options.context as Partial<GatewayContext> | undefined)?.deadline,
+      retryable: isQuery(isIncomingOperation(options) ? options.document : undefined, options.request.query),
+    };
     try {
-      return await super.process(options);
+      return await fetchScope.run(scope, () => super.process(options));
     } catch (error) {
-      const unreachable = networkCode(error);
-      const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
-      const message = unreachable
-        ? `The ${this.name} subgraph could not be reached.`
-        : typeof status === 'number'
-          ? `The ${this.name} subgraph answered HTTP ${status}.`
-          : `The ${this.name} subgraph answered with something that is not a GraphQL response.`;
-      return {
-        errors: [{ message, extensions: { code: unreachable ? 'SUBGRAPH_UNREACHABLE' : 'SUBGRAPH_BAD_RESPONSE' } }],
-      };
+      const { code, message } = classify(this.name, error);
+      this.guard?.metrics.subgraphErrors.inc({ subgraph: this.name, code });
+      // A breaker that is open fails every request fast; one warning per request would flood the log
+      // (the breaker's own state change is logged once, at warn).
+      if (code === 'SUBGRAPH_UNAVAILABLE') this.guard?.logger.debug({ code }, 'subgraph fetch refused');
+      else this.guard?.logger.warn({ code, err: error }, 'subgraph fetch failed');
+      const paths = costPaths(options);
+      const errors: GraphQLFormattedError[] =
+        paths.length > 0
+          ? paths.map((path) => ({ message, path, extensions: { code } }))
+          : [{ message, extensions: { code } }];
+      return { errors };
     }
+  }
+
+  private async guardedFetch(
+    guard: SubgraphGuard,
+    send: Fetcher,
+    url: string,
+    init: NonNullable<Parameters<Fetcher>[1]>,
+  ): Promise<FetcherResponse> {
+    const scope = fetchScope.getStore() ?? { deadline: undefined, retryable: false };
+    const { breaker, budget, metrics, subgraph } = guard;
+    budget.recordRequest();
+    for (let retry = 0; ; retry += 1) {
+      const budgetMs = attemptBudgetMs(guard.timeoutMs, scope.deadline);
+      if (budgetMs <= 0) throw new SubgraphTimeoutError(subgraph, 0, 'deadline');
+      if (!breaker.tryAcquire()) throw new SubgraphUnavailableError(subgraph);
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), budgetMs);
+      const endTimer = metrics.fetchDuration.startTimer({ subgraph });
+      let response: FetcherResponse;
+      try {
+        response = await send(url, { ...init, signal: controller.signal });
+      } catch (error) {
+        breaker.recordFailure();
+        if (controller.signal.aborted) {
+          endTimer({ outcome: 'timeout' });
+          metrics.timeouts.inc({ subgraph });
+          // A timed-out attempt is not retried: a slow office would only be asked to be slow again.
+          throw new SubgraphTimeoutError(subgraph, budgetMs, budgetMs < guard.timeoutMs ? 'deadline' : 'timeout');
+        }
+        endTimer({ outcome: 'network_error' });
+        if (!networkCode(error) || !(await this.waitToRetry(guard, scope, retry, undefined))) throw error;
+        continue;
+      } finally {
+        clearTimeout(timer);
+      }
+      const failed = response.status >= 500 || response.status === 429;
+      if (failed) breaker.recordFailure();
+      else breaker.recordSuccess();
+      endTimer({ outcome: response.ok ? 'ok' : 'http_error' });
+      if (!isRetryableStatus(response.status)) return response;
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      if (!(await this.waitToRetry(guard, scope, retry, retryAfterMs))) return response;
+    }
+  }
+
+  /** Decides whether retry number `retry` may go out, and waits for it; false means give up now. */
+  private async waitToRetry(
+    guard: SubgraphGuard,
+    scope: FetchScope,
+    retry: number,
+    retryAfterMs: number | undefined,
+  ): Promise<boolean> {
+    const { subgraph, metrics } = guard;
+    if (!scope.retryable || retry >= guard.retry.maxRetries) return false;
+    if (retryAfterMs !== undefined && retryAfterMs > guard.retry.maxRetryAfterMs) {
+      metrics.retriesRefused.inc({ subgraph, reason: 'retry_after_too_long' });
+      return false;
+    }
+    const delayMs = retryAfterMs ?? backoffDelay(retry, guard.retry);
+    if (scope.deadline !== undefined && Date.now() + delayMs >= scope.deadline) {
+      metrics.retriesRefused.inc({ subgraph, reason: 'deadline' });
+      return false;
+    }
+    if (!guard.budget.tryRetry()) {
+      metrics.retriesRefused.inc({ subgraph, reason: 'budget' });
+      return false;
+    }
+    metrics.retries.inc({ subgraph });
+    await sleep(delayMs);
+    return true;
   }
 }

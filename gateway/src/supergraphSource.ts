@@ -1,24 +1,147 @@
-import { readFile } from 'node:fs/promises';
-import { IntrospectAndCompose, type SupergraphSdlHook } from '@apollo/gateway';
-import { readCompositionInput } from '@cip/schema';
+import { unwatchFile, watchFile } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GetDataSourceFunction, GraphQLDataSourceProcessOptions, SupergraphSdlHook } from '@apollo/gateway';
+import type { Logger } from '@cip/core';
+import { compose, readCompositionInput, type SubgraphInput } from '@cip/schema';
+import type { GatewayMetrics } from './metrics.js';
 
 /** What the gateway does to a supergraph before @apollo/gateway loads it (identity by default). */
 export type SupergraphTransform = (supergraphSdl: string) => string;
 
-/** Serves the committed, composed supergraph file: what CI checked is what runs. */
-export function supergraphFromFile(path: string, transform: SupergraphTransform): SupergraphSdlHook {
-  return async () => ({ supergraphSdl: transform(await readFile(path, 'utf8')) });
+/** How a served supergraph is kept current. */
+export interface SupergraphReloadOptions {
+  /** Re-read the source every `pollMs` and apply it when it changed. */
+  watch: boolean;
+  pollMs: number;
+  /** Read the supergraph from this URL instead of the file. */
+  url?: string | undefined;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+async function readUrl(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
+  return response.text();
+}
+
+/**
+ * Serves the committed, composed supergraph file (what CI checked is what runs), or the one
+ * published at `reload.url`. With `reload.watch`, a changed supergraph replaces the served one
+ * atomically: @apollo/gateway builds the new schema and plans beside the old one, and requests
+ * already running finish on the old one. A supergraph that does not load (or that `transform`
+ * refuses) is refused: the last good one keeps serving, an error is logged and
+ * `cip_gateway_supergraph_last_reload_ok` drops to 0. Every reloaded SDL goes through `transform`.
+ */
+export function supergraphFromFile(
+  path: string,
+  transform: SupergraphTransform,
+  reload?: SupergraphReloadOptions,
+): SupergraphSdlHook {
+  const url = reload?.url;
+  const read = () => (url ? readUrl(url) : readFile(path, 'utf8'));
+  return async ({ update }) => {
+    let lastRaw = await read();
+    const supergraphSdl = transform(lastRaw);
+    if (!reload?.watch) return { supergraphSdl };
+    const { logger, metrics } = reload;
+    metrics.supergraphReloadOk.set(1);
+    const source = url ?? path;
+    let checking = false;
+    const check = async () => {
+      if (checking) return;
+      checking = true;
+      try {
+        const raw = await read();
+        if (raw === lastRaw) return;
+        // Remembered before applying: a refused SDL is refused once, not on every poll.
+        lastRaw = raw;
+        update(transform(raw));
+        metrics.supergraphReloads.inc({ outcome: 'applied' });
+        metrics.supergraphReloadOk.set(1);
+        logger.info({ source }, 'supergraph reloaded');
+      } catch (error) {
+        metrics.supergraphReloads.inc({ outcome: 'refused' });
+        metrics.supergraphReloadOk.set(0);
+        logger.error({ err: error, source }, 'supergraph reload refused; the last good supergraph keeps serving');
+      } finally {
+        checking = false;
+      }
+    };
+    const onTick = () => void check();
+    let cleanup: () => void;
+    if (url) {
+      const timer = setInterval(onTick, reload.pollMs);
+      timer.unref();
+      cleanup = () => clearInterval(timer);
+    } else {
+      watchFile(path, { interval: reload.pollMs, persistent: false }, onTick);
+      cleanup = () => unwatchFile(path, onTick);
+    }
+    return { supergraphSdl, cleanup: async () => cleanup() };
+  };
+}
+
+const SERVICE_SDL_QUERY = 'query __ApolloGetServiceDefinition__ { _service { sdl } }';
+
+/** The default home of last good SDLs: outside the repository, in the OS temporary directory. */
+export function defaultSdlCacheDir(): string {
+  return join(tmpdir(), 'cip-gateway-sdl');
+}
+
+async function fetchServiceSdl(
+  getDataSource: GetDataSourceFunction,
+  name: string,
+  url: string,
+): Promise<string | undefined> {
+  // The request kind enum is not exported by @apollo/gateway; its value is the documented string.
+  const options = { kind: 'loading schema', request: { query: SERVICE_SDL_QUERY }, context: {} };
+  const response = await getDataSource({ name, url }).process(options as unknown as GraphQLDataSourceProcessOptions);
+  const sdl = (response.data as { _service?: { sdl?: unknown } } | null | undefined)?._service?.sdl;
+  return typeof sdl === 'string' && sdl.length > 0 ? sdl : undefined;
 }
 
 /**
  * Development only: composes from the running subgraphs named in the composition input, so an
- * SDL change shows up without `npm run compose`.
+ * SDL change shows up without `npm run compose`. Each subgraph's SDL, once fetched, is kept in
+ * `cacheDir`; a subgraph that is down is composed from its last good SDL instead of failing the
+ * whole composition (its fields then fail with SUBGRAPH_UNREACHABLE until it is back).
  */
-export async function supergraphFromRunningSubgraphs(
+export function supergraphFromRunningSubgraphs(
   urlOverrides: Readonly<Record<string, string>>,
-): Promise<IntrospectAndCompose> {
-  const subgraphs = await readCompositionInput();
-  return new IntrospectAndCompose({
-    subgraphs: subgraphs.map(({ name, routingUrl }) => ({ name, url: urlOverrides[name] ?? routingUrl })),
-  });
+  options: {
+    cacheDir?: string | undefined;
+    logger?: Logger;
+    /** The subgraphs to compose; the composition input (schema/subgraphs.json) by default. */
+    subgraphs?: readonly Pick<SubgraphInput, 'name' | 'routingUrl' | 'schemaPath'>[];
+  } = {},
+): SupergraphSdlHook {
+  const cacheDir = options.cacheDir ?? defaultSdlCacheDir();
+  return async ({ getDataSource }) => {
+    const subgraphs = options.subgraphs ?? (await readCompositionInput());
+    await mkdir(cacheDir, { recursive: true });
+    const inputs = await Promise.all(
+      subgraphs.map(async ({ name, routingUrl, schemaPath }) => {
+        const url = urlOverrides[name] ?? routingUrl;
+        const cached = join(cacheDir, `${name}.graphql`);
+        const live = await fetchServiceSdl(getDataSource, name, url).catch(() => undefined);
+        if (live) {
+          await writeFile(cached, live);
+          return { name, routingUrl: url, schemaPath, sdl: live };
+        }
+        const lastGood = await readFile(cached, 'utf8').catch(() => undefined);
+        if (!lastGood)
+          throw new Error(`Subgraph ${name} at ${url} is down and no last good SDL is kept in ${cacheDir}.`);
+        options.logger?.warn({ subgraph: name, url, cached }, 'subgraph down; composing from its last good SDL');
+        return { name, routingUrl: url, schemaPath: cached, sdl: lastGood };
+      }),
+    );
+    const outcome = compose(inputs);
+    if (!outcome.ok) {
+      throw new Error(`The running subgraphs do not compose: ${outcome.errors.map((e) => e.message).join('; ')}`);
+    }
+    return { supergraphSdl: outcome.supergraphSdl };
+  };
 }

@@ -23,10 +23,71 @@ export const errorCodes = {
   },
   SUBGRAPH_UNREACHABLE: {
     status: 200,
-    description: 'A subgraph could not be reached or answered garbage; `extensions.subgraph` names it.',
+    description: 'A subgraph could not be reached (connection refused or reset); `extensions.subgraph` names it.',
   },
   COMPOSITION_FAILED: { status: 500, description: 'The subgraph schemas do not compose into a supergraph.' },
   CONFIG_INVALID: { status: 500, description: 'A configuration variable has a value the process cannot use.' },
+  SUBGRAPH_BAD_RESPONSE: {
+    status: 200,
+    description:
+      'A subgraph answered an HTTP error or something that is not a GraphQL response (HTML, truncated JSON); `extensions.subgraph` names it.',
+  },
+  SUBGRAPH_TIMEOUT: {
+    status: 200,
+    description:
+      'A subgraph did not answer within its timeout or the request deadline; the rest of the answer is kept. Retry later or ask its office.',
+  },
+  SUBGRAPH_UNAVAILABLE: {
+    status: 200,
+    description:
+      "A subgraph's circuit breaker is open after a run of failures, so the gateway does not ask it until its cool-down ends.",
+  },
+  FEED_UNAVAILABLE: {
+    status: 200,
+    description:
+      "A partner's HTTP feed has not yet answered with usable data (down, slow, or every record invalid); `extensions.feed` names it. Try again later; the subgraph's `/ready` says why.",
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    description: 'The bearer token (or, at a subgraph, the gateway signature) is missing, invalid or expired.',
+  },
+  UNAUTHORIZED_FIELD_OR_TYPE: {
+    status: 200,
+    description: 'The caller may not see this field: it is null in the data, `path` says where; ask for the scope.',
+  },
+  MAX_DEPTH_EXCEEDED: { status: 400, description: 'The operation nests fields deeper than the configured limit.' },
+  MAX_ALIASES_EXCEEDED: { status: 400, description: 'The operation uses more aliases than the configured limit.' },
+  MAX_ROOT_FIELDS_EXCEEDED: { status: 400, description: 'The operation asks for more root fields than the limit.' },
+  MAX_DIRECTIVES_EXCEEDED: { status: 400, description: 'The operation uses more directives than the limit.' },
+  MAX_TOKENS_EXCEEDED: { status: 400, description: 'The operation text has more tokens than the configured limit.' },
+  COST_LIMIT_EXCEEDED: {
+    status: 400,
+    description: 'The estimated cost of the operation is above the limit: ask for smaller pages or fewer fields.',
+  },
+  BATCH_LIMIT_EXCEEDED: { status: 400, description: 'The batched request holds more operations than the limit.' },
+  PERSISTED_QUERY_NOT_FOUND: {
+    status: 400,
+    description: 'No trusted or persisted document has this hash; send the full document (where allowed).',
+  },
+  OPERATION_NOT_TRUSTED: {
+    status: 403,
+    description:
+      'Only trusted documents (by hash) are accepted from this caller; ad-hoc documents need the analyst scope.',
+  },
+  INTROSPECTION_DISABLED: {
+    status: 403,
+    description: 'Introspection is only for callers with the analyst scope in production.',
+  },
+  EXPLORER_FORBIDDEN: {
+    status: 403,
+    description:
+      'The explorer is restricted to analysts (EXPLORER=analysts): send an analyst bearer token, or ask the operators.',
+  },
+  EXPLORER_NOT_BUILT: {
+    status: 503,
+    description: 'The explorer has not been built: run `npm run build` (or `npm start`, which builds it).',
+  },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'This path answers only the methods in the `Allow` header.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

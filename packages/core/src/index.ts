@@ -12,5 +12,17 @@ export {
   type GraphQLHandlerOptions,
   type RequestHandler,
 } from './http.js';
-export { createLogger, exitOnStartupError, stopOnSignal, type Logger } from './lifecycle.js';
+export { createLogger, drainConnections, exitOnStartupError, stopOnSignal, type Logger } from './lifecycle.js';
 export { offlinePlugins } from './apollo.js';
+export {
+  ANONYMOUS_CLAIMS,
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  SIGNATURE_MAX_AGE_MS,
+  decodeClaims,
+  encodeClaims,
+  processSigningSecret,
+  signGatewayRequest,
+  verifyGatewaySignature,
+  type VerifiedClaims,
+} from './gatewaySignature.js';

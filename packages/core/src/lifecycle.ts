@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { ConfigError } from './config.js';
 import { pino, type Logger } from 'pino';
 
@@ -33,6 +34,23 @@ export function stopOnSignal(stop: () => Promise<void>, logger: Logger, deadline
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/**
+ * Graceful drain for an HTTP server being closed: keep-alive connections are closed as soon as they
+ * go idle (checked every `checkMs`), so clients do not send new requests on them, and any request
+ * still running after `deadlineMs` has its connection cut, so a hung request cannot hold up the
+ * stop. Call it right before `close(server)`; call the returned function once the server closed.
+ */
+export function drainConnections(server: Server, deadlineMs: number, checkMs = 50): () => void {
+  const idle = setInterval(() => server.closeIdleConnections(), checkMs);
+  const cut = setTimeout(() => server.closeAllConnections(), deadlineMs);
+  idle.unref();
+  cut.unref();
+  return () => {
+    clearInterval(idle);
+    clearTimeout(cut);
+  };
 }
 
 /** Ends a process whose start-up failed: a bad config names its variables and exits 78 (EX_CONFIG). */

@@ -1,8 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import type { BaseContext } from '@apollo/server';
 import { envVar, parseEnv, type Env, type Logger } from '@cip/core';
 import { buildGateway, parseGatewayConfig, type GatewayApp } from '@cip/gateway';
-import { readCompositionInput } from '@cip/schema';
-import { agreementsSubgraph } from '@cip/subgraph-agreements';
+import { COMPOSITION_INPUT, readCompositionInput } from '@cip/schema';
 import {
   PgliteDatabase,
   buildSubgraphApp,
@@ -12,18 +12,48 @@ import {
   type SubgraphApp,
   type SubgraphModule,
 } from '@cip/subgraph-kit';
-import { partnersSubgraph } from '@cip/subgraph-partners';
-import { sectorsSubgraph } from '@cip/subgraph-sectors';
-import { threatFocusAreasSubgraph } from '@cip/subgraph-threat-focus-areas';
 import { z } from 'zod';
 
-/** Every office's subgraph, by its name in the composition input. */
-export const subgraphModules: readonly SubgraphModule<BaseContext>[] = [
-  partnersSubgraph,
-  agreementsSubgraph,
-  sectorsSubgraph,
-  threatFocusAreasSubgraph,
-];
+const subgraphPackages = z.object({
+  subgraphs: z.array(
+    z.object({
+      name: z.string(),
+      /** The workspace package that holds the subgraph's module, e.g. `@cip/subgraph-partners`. */
+      package: z.string().min(1),
+      /** The name of the module's export in that package, e.g. `partnersSubgraph`. */
+      export: z.string().min(1),
+    }),
+  ),
+});
+
+function isSubgraphModule(value: unknown, name: string): value is SubgraphModule<BaseContext> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Record<keyof SubgraphModule<BaseContext>, unknown>>;
+  return (
+    candidate.name === name && typeof candidate.createContext === 'function' && typeof candidate.typeDefs === 'object'
+  );
+}
+
+/**
+ * Every office's subgraph module, in the order of the composition input `schema/subgraphs.json`,
+ * loaded from the package and export each entry names. The list is data so that adding a subgraph
+ * (`npm run subgraph:new`) is a change to the composition input, not to this code.
+ */
+export async function loadSubgraphModules(inputFile = COMPOSITION_INPUT): Promise<SubgraphModule<BaseContext>[]> {
+  const { subgraphs } = subgraphPackages.parse(JSON.parse(await readFile(inputFile, 'utf8')));
+  return Promise.all(
+    subgraphs.map(async (entry) => {
+      const loaded = (await import(entry.package)) as Record<string, unknown>;
+      const module = loaded[entry.export];
+      if (!isSubgraphModule(module, entry.name)) {
+        throw new Error(
+          `${inputFile}: ${entry.package} has no export ${entry.export} that is the subgraph module of ${entry.name}`,
+        );
+      }
+      return module;
+    }),
+  );
+}
 
 const stackConfigShape = {
   NODE_ENV: envVar.mode(),
@@ -53,9 +83,10 @@ export interface Stack {
 }
 
 /**
- * Starts the four subgraphs and the gateway in this process over one PGlite instance, each office
- * in its own PostgreSQL schema. One instance instead of four keeps the system well under its memory
- * budget; the subgraphs still talk to each other only through the gateway, over HTTP.
+ * Starts every subgraph of the composition input and the gateway in this process over one PGlite
+ * instance, each office in its own PostgreSQL schema. One instance instead of one per office keeps
+ * the system well under its memory budget; the subgraphs still talk to each other only through the
+ * gateway, over HTTP.
  */
 export async function startStack(env: Env, logger: Logger): Promise<Stack> {
   const config = parseStackConfig(env);
@@ -72,7 +103,7 @@ export async function startStack(env: Env, logger: Logger): Promise<Stack> {
   };
   try {
     const subgraphUrls: Record<string, string> = {};
-    for (const module of subgraphModules) {
+    for (const module of await loadSubgraphModules()) {
       const routingUrl = routing.get(module.name);
       if (!routingUrl) throw new Error(`Subgraph ${module.name} is not in the composition input schema/subgraphs.json`);
       const db = store.share();

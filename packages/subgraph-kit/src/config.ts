@@ -18,6 +18,13 @@ export const subgraphConfigShape = (defaultPort: number) => ({
   DATABASE_POOL_SIZE: envVar.positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: envVar.positiveInt(5_000),
   MAX_BODY_BYTES: envVar.positiveInt(1_048_576),
+  /**
+   * The secret shared with the gateway: requests without its signature get 401. Required in
+   * production; unset in development, the subgraph accepts unsigned requests (and says so).
+   */
+  GATEWAY_SIGNING_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); unset, no trace leaves the process. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url().optional(),
 });
 
 export type SubgraphConfig = z.infer<z.ZodObject<ReturnType<typeof subgraphConfigShape>>>;

@@ -25,3 +25,4 @@ export {
 export { openStore, parseSubgraphConfig, subgraphConfigShape, type SubgraphConfig } from './config.js';
 export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
+export { callerOf, requireGatewaySignature } from './gatewaySignature.js';

@@ -9,7 +9,9 @@ describe('pages and cursors', () => {
   });
 
   it.each([-1, 101, 1.5])('refuses first = %s with BAD_USER_INPUT naming the argument', (first) => {
-    expect(() => parsePage({ first })).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argument: 'first' } }));
+    expect(() => parsePage({ first })).toThrow(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argument: 'first' } }),
+    );
   });
 
   it('round-trips a sort key through an opaque cursor, and refuses a forged one', () => {

@@ -6,8 +6,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { close, graphqlHandler, listen, offlinePlugins, routes, sendJson, type Logger } from '@cip/core';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import type { Registry } from 'prom-client';
 import type { Database, Queryable } from './database.js';
 import { migrate, readMigrations, type MigrationResult } from './migrations.js';
+import { headerOf, requireGatewaySignature } from './gatewaySignature.js';
+import { GATEWAY_CLAIMS_HEADER, decodeClaims, processSigningSecret } from '@cip/core';
+import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
+import { drainConnections } from '@cip/core';
 
 /** What an office's subgraph is: its schema, its resolvers, its migrations and its per-request context. */
 export interface SubgraphModule<TContext extends BaseContext> {
@@ -20,6 +25,13 @@ export interface SubgraphModule<TContext extends BaseContext> {
   migrationsDirectory: URL;
   /** Builds the per-request context: fresh DataLoaders over the store, so nothing is cached across requests. */
   createContext(db: Queryable): TContext;
+  /**
+   * What `/ready` should say beyond the store, for data that lives elsewhere (a partner's feed):
+   * `ready: false` makes `/ready` answer 503; the rest is shown as it is.
+   */
+  readiness?: () => { ready: boolean } & Record<string, unknown>;
+  /** Series of its own to add to `/metrics` (a partner feed's refreshes, staleness, quarantine). */
+  metrics?: () => Registry;
 }
 
 export interface SubgraphDeps {
@@ -27,6 +39,12 @@ export interface SubgraphDeps {
   logger: Logger;
   mode: 'development' | 'production' | 'test';
   maxBodyBytes: number;
+  /**
+   * The secret the gateway signs requests with (gatewaySignature.ts): `/graphql` refuses unsigned
+   * requests with 401. Unset, this process's own secret, which a gateway in the same process (the
+   * embedded stack) uses too; `null` accepts unsigned requests (a subgraph run alone in development).
+   */
+  signingSecret?: string | null;
 }
 
 export interface SubgraphApp<TContext extends BaseContext> {
@@ -51,14 +69,23 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   deps: SubgraphDeps,
 ): Promise<SubgraphApp<TContext>> {
   const logger = deps.logger.child({ subgraph: module.name });
+  // Metrics, trace continuation and request ids (observability.ts).
+  const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({
       typeDefs: module.typeDefs,
       resolvers: module.resolvers as GraphQLResolverMap<unknown>,
     }),
-    plugins: [...offlinePlugins<TContext>(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ...offlinePlugins<TContext>(),
+      ApolloServerPluginInlineTraceDisabled(),
+      subgraphObservabilityPlugin<TContext>(module.name, metrics, logger),
+    ],
     includeStacktraceInErrorResponses: deps.mode !== 'production',
     formatError: (formatted, error) => formatSubgraphError(formatted, error, deps.mode, logger),
+    // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
+    // stop the server under in-flight requests and re-raise the signal.
+    stopOnTerminationSignals: false,
     logger,
   });
   await apollo.start();
@@ -66,18 +93,28 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   const httpServer = createServer(
     routes(
       {
-        '/graphql': graphqlHandler(apollo, {
-          context: async () => module.createContext(deps.db),
-          maxBodyBytes: deps.maxBodyBytes,
-          onInternalError,
-        }),
+        '/graphql': requireGatewaySignature(
+          deps.signingSecret === undefined ? processSigningSecret() : deps.signingSecret,
+          graphqlHandler(apollo, {
+            // The caller's claims as the gateway verified them, for resolvers that check them too.
+            context: async (req) =>
+              Object.assign(module.createContext(deps.db), {
+                caller: decodeClaims(headerOf(req, GATEWAY_CLAIMS_HEADER)),
+              }),
+            maxBodyBytes: deps.maxBodyBytes,
+            onInternalError,
+          }),
+        ),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+        '/metrics': subgraphMetricsRoute(metrics, module.metrics),
         '/ready': async (_req, res) => {
           const store = await deps.db.query('SELECT 1').then(
             () => 'ok',
             () => 'unavailable',
           );
-          sendJson(res, store === 'ok' ? 200 : 503, { status: store === 'ok' ? 'ready' : 'not ready', store });
+          const { ready: sourceReady = true, ...source } = module.readiness?.() ?? {};
+          const ready = store === 'ok' && sourceReady;
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', store, ...source });
         },
       },
       onInternalError,
@@ -89,7 +126,11 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
     httpServer,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {
+      // In-flight requests finish (up to 8 s, under the 10 s hard stop) before the store closes.
+      const drained = drainConnections(httpServer, 8_000);
       await close(httpServer);
+      drained();
+      metrics.stopObserving();
       await apollo.stop();
     },
   };

@@ -56,6 +56,30 @@ async function openScratchPostgres(adminUrl: string): Promise<Database> {
   return db;
 }
 
+/** An empty PostgreSQL database of its own, for tests that hand a URL to another process. */
+export interface ScratchPostgres {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database on the server `adminUrl` names; `drop` removes it, connections and all. */
+export async function createScratchPostgres(adminUrl: string): Promise<ScratchPostgres> {
+  const name = `cip_test_${randomBytes(6).toString('hex')}`;
+  const withAdmin = async (sql: string) => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  };
+  await withAdmin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => withAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** Counts the SQL statements sent while `work` runs: the proof that reads are batched. */
 export async function countStatements<T>(
   db: Database,

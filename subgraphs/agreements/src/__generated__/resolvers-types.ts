@@ -25,8 +25,15 @@ export type Agreement = {
   __typename?: 'Agreement';
   /** Stable, readable identifier, e.g. `security-and-prosperity-partnership`. */
   id: Scalars['ID']['output'];
+  /**
+   * The agreements office's internal notes on the agreement: only with the `agreements:restricted` scope.
+   * The seeded notes are fictional placeholders, marked as such in their text.
+   */
+  internalNotes: Maybe<Scalars['String']['output']>;
   /** What kind of arrangement this is. */
   kind: AgreementKind;
+  /** Where the agreement stands in negotiation: only with the `agreements:restricted` scope. */
+  negotiationStatus: Maybe<NegotiationStatus>;
   /** The parties, the United States included, ordered by id. */
   parties: Array<Partner>;
   /** What the agreement is for, in the words of the source. */
@@ -118,6 +125,15 @@ export type DatePrecision =
   /** Only the year is known. */
   | 'YEAR';
 
+/** Where an agreement stands in negotiation. */
+export type NegotiationStatus =
+  /** Signed, issued or formed. */
+  | 'CONCLUDED'
+  /** Replaced by a later arrangement. */
+  | 'SUPERSEDED'
+  /** Still being negotiated. */
+  | 'UNDER_NEGOTIATION';
+
 /** Where a page of a list ends, for cursor pagination. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -198,6 +214,8 @@ export type Source = {
 
 /** How a fact is grounded. */
 export type SourceBasis =
+  /** Not a fact at all: fictional placeholder text that stands in for restricted data an office would hold. */
+  | 'FICTIONAL_PLACEHOLDER'
   /** Not in the document: public, well-known fact of the same period. */
   | 'PUBLIC_KNOWLEDGE'
   /** Stated in the source document. */
@@ -346,6 +364,7 @@ export type ResolversTypes = {
   AgreementKind: AgreementKind;
   AgreementScope: AgreementScope;
   DatePrecision: DatePrecision;
+  NegotiationStatus: NegotiationStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PartialDate: ResolverTypeWrapper<PartialDate>;
@@ -390,7 +409,9 @@ export type AgreementResolvers<
     ContextType
   >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  internalNotes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['AgreementKind'], ParentType, ContextType>;
+  negotiationStatus?: Resolver<Maybe<ResolversTypes['NegotiationStatus']>, ParentType, ContextType>;
   parties?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scope?: Resolver<ResolversTypes['AgreementScope'], ParentType, ContextType>;

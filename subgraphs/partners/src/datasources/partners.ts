@@ -27,6 +27,14 @@ export interface MembershipRow {
   source: Source;
 }
 
+export interface PointOfContactRow {
+  partnerId: string;
+  name: string;
+  role: string;
+  email: string;
+  source: Source;
+}
+
 export interface BodyRow {
   id: string;
   partnerId: string;
@@ -102,7 +110,18 @@ export function createPartnersStore(db: Queryable) {
     );
   }
 
-  return { partnerById, bodyById, bodiesOf, membershipsOf, membersOf, listPartners };
+  /** Restricted: the gateway asks for it only for signed-in callers. */
+  const pointsOfContactOf = groupLoader(
+    (partnerIds) =>
+      db.query<PointOfContactRow>(
+        `SELECT c.partner_id AS "partnerId", c.name, c.role, c.email, ${sourceColumn('c')}
+         FROM partners.point_of_contact c WHERE c.partner_id = ANY($1) ORDER BY c.partner_id, c.position`,
+        [partnerIds],
+      ),
+    (row) => row.partnerId,
+  );
+
+  return { partnerById, bodyById, bodiesOf, membershipsOf, membersOf, listPartners, pointsOfContactOf };
 }
 
 export type PartnersStore = ReturnType<typeof createPartnersStore>;

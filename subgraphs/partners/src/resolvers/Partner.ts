@@ -7,4 +7,5 @@ export const Partner: PartnerResolvers = {
     partners.membersOf.load({ parentId: id, page: parsePage({ first, after }) }),
   memberOf: ({ id }, _args, { partners }) => partners.membershipsOf.load(id),
   bodies: ({ id }, _args, { partners }) => partners.bodiesOf.load(id),
+  pointsOfContact: ({ id }, _args, { partners }) => partners.pointsOfContactOf.load(id),
 };

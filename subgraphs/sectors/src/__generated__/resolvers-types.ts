@@ -164,6 +164,8 @@ export type Source = {
 
 /** How a fact is grounded. */
 export type SourceBasis =
+  /** Not a fact at all: fictional placeholder text that stands in for restricted data an office would hold. */
+  | 'FICTIONAL_PLACEHOLDER'
   /** Not in the document: public, well-known fact of the same period. */
   | 'PUBLIC_KNOWLEDGE'
   /** Stated in the source document. */

@@ -20,6 +20,12 @@ export interface ThreatFocusAreaRow {
   source: Source;
 }
 
+export interface ThreatAssessmentRow {
+  id: string;
+  text: string;
+  source: Source;
+}
+
 const FOCUS_AREA_COLUMNS = `t.id, t.name, t.description, t.category,
   json_build_object('statement', t.origin_statement, 'namedBy',
     CASE WHEN t.origin_agreement_id IS NULL THEN NULL ELSE json_build_object('id', t.origin_agreement_id) END) AS origin,
@@ -73,7 +79,16 @@ export function createThreatFocusAreasStore(db: Queryable) {
     );
   }
 
-  return { threatFocusAreaById, affectedSectorsOf, focusAreasOfSector, listThreatFocusAreas };
+  /** Restricted: the gateway asks for it only for callers with the right scope. */
+  const assessmentOf = byIdLoader((focusAreaIds) =>
+    db.query<ThreatAssessmentRow>(
+      `SELECT s.threat_focus_area_id AS id, s.text, ${sourceColumn('s')}
+       FROM threat_focus_areas.assessment s WHERE s.threat_focus_area_id = ANY($1)`,
+      [focusAreaIds],
+    ),
+  );
+
+  return { threatFocusAreaById, affectedSectorsOf, focusAreasOfSector, listThreatFocusAreas, assessmentOf };
 }
 
 export type ThreatFocusAreasStore = ReturnType<typeof createThreatFocusAreasStore>;

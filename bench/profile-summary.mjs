@@ -1,0 +1,42 @@
+// Summarizes a V8 CPU profile (node --cpu-prof): self time by package and by function, largest
+// first. Usage: node bench/profile-summary.mjs <file.cpuprofile> [top=25]
+import { readFile } from 'node:fs/promises';
+
+const [file, topArg] = process.argv.slice(2);
+const top = Number(topArg ?? 25);
+const profile = JSON.parse(await readFile(file, 'utf8'));
+const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const selfMicros = new Map();
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i];
+  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
+const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
+
+function packageOf(url) {
+  if (!url) return '(native / V8)';
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (match) return match[1];
+  if (url.startsWith('node:')) return 'node core';
+  return url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '');
+}
+
+const byPackage = new Map();
+const byFunction = new Map();
+for (const [id, micros] of selfMicros) {
+  const { callFrame } = nodes.get(id);
+  const pkg = ['(garbage collector)', '(idle)', '(program)'].includes(callFrame.functionName)
+    ? callFrame.functionName
+    : packageOf(callFrame.url);
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
+  const fn = `${callFrame.functionName || '(anonymous)'} ${packageOf(callFrame.url)}:${callFrame.lineNumber + 1}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
+}
+const print = (title, map) => {
+  console.log(`\n${title} (of ${(total / 1e6).toFixed(1)} s sampled)`);
+  for (const [key, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${((micros / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  }
+};
+print('self time by package', byPackage);
+print('self time by function', byFunction);

@@ -1,0 +1,501 @@
+// The gateway benchmark: our gateway, stock @apollo/gateway and Hive Gateway side by side, in one
+// run, on the same machine, subgraphs and supergraph. Each contender runs in its own process pinned
+// to core 1 (`taskset -c 1`); this process (the load generator, autocannon) and the back end
+// (subgraphs, replaying proxies) run on core 0. Every response is checked against the expected body.
+//
+// Usage: node bench/run.mjs [--reps 3] [--warmup 5] [--duration 15] [--connections 50]
+//          [--workloads overhead,e2e] [--contenders ours,stock,hive] [--soak 180] [--no-append] [--cpu-prof]
+// Writes bench/results/<date>-<commit>.json and appends a table to bench/RESULTS.md.
+// BENCH_OURS_ENV='NAME=value&NAME2=value' adds environment to our gateway (e.g. to try a switch);
+// BENCH_DATABASE_URL names the scratch PostgreSQL database (default cip_bench on 127.0.0.1:5432).
+import { fork, spawn, execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import * as prettier from 'prettier';
+import { processTree } from './lib/proc.mjs';
+
+const { values: options } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '50' },
+    workloads: { type: 'string', default: 'overhead,e2e' },
+    contenders: { type: 'string', default: 'ours,stock,hive' },
+    soak: { type: 'string' },
+    'no-append': { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile per contender process to bench/results/profiles/ (summarize with bench/profile-summary.mjs). */
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+const reps = Number(options.reps);
+const warmupSeconds = Number(options.warmup);
+const durationSeconds = Number(options.duration);
+const connections = Number(options.connections);
+const root = new URL('..', import.meta.url).pathname;
+const hiveBin = join(root, 'bench/contenders/hive/node_modules/@graphql-hive/gateway/dist/bin.js');
+
+/** How to start each contender on a port, over a supergraph file whose routing URLs are set. */
+const contenders = {
+  ours: (port, supergraphPath) => ({
+    args: [join(root, 'gateway/dist/main.js')],
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      SUPERGRAPH_PATH: supergraphPath,
+      // The back end's subgraphs accept unsigned requests too (the other contenders cannot sign).
+      GATEWAY_SIGNING_SECRET: 'benchmark-only-signing-secret-0123456789',
+      ...(process.env.BENCH_OURS_ENV ? Object.fromEntries(new URLSearchParams(process.env.BENCH_OURS_ENV)) : {}),
+    },
+  }),
+  // Ours with a larger young generation (V8 semi-space): the profile shows ~20% of ours in the
+  // garbage collector, mostly scavenges of short-lived per-request objects. A deployment setting.
+  'ours-semi64': (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, args: ['--max-semi-space-size=64', ...ours.args] };
+  },
+  // Ours with @apollo/federation-internals' re-export getters flattened (lib/flatten-federation-exports.mjs).
+  'ours-flat': (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, args: ['--import', join(root, 'bench/lib/flatten-federation-exports.mjs'), ...ours.args] };
+  },
+  stock: (port, supergraphPath) => ({
+    args: [join(root, 'bench/contenders/stock.mjs')],
+    env: { PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: 'production' },
+  }),
+  hive: (port, supergraphPath) => ({
+    args: [hiveBin, 'supergraph', supergraphPath, '--host', '127.0.0.1', '--port', String(port), '--fork', '1'],
+    env: { NODE_ENV: 'production' },
+  }),
+};
+
+async function ensureHiveInstalled() {
+  if (existsSync(hiveBin)) return;
+  console.log('installing Hive Gateway into bench/contenders/hive (once)...');
+  execSync('npm install --prefix bench/contenders/hive --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+}
+
+function startBackend() {
+  const backend = fork(join(root, 'bench/lib/backend.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = new Promise((resolve, reject) => {
+    backend.once('message', resolve);
+    backend.once('exit', (code) => reject(new Error(`the benchmark back end exited (${code})`)));
+  });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      backend.once('message', resolve);
+      backend.send({ type });
+    });
+  return { ready, ask, stop: () => backend.send({ type: 'stop' }) };
+}
+
+/**
+ * Stock @apollo/gateway refuses a supergraph that links `for: SECURITY` features (@requiresScopes,
+ * @authenticated) it does not implement; the benchmark's queries touch no guarded field, so every
+ * contender gets the same supergraph without them.
+ */
+function withoutSecurityFeatures(sdl) {
+  return sdl
+    .replace(/^\s*@link\(url: "[^"]*", for: SECURITY\)\n/gm, '')
+    .replace(/^directive @(requiresScopes|authenticated)\b.*\n/gm, '')
+    .replace(/^scalar requiresScopes__Scope\n/gm, '')
+    .replace(/ @requiresScopes\(scopes: \[\[.*?\]\]\)/g, '')
+    .replace(/ @authenticated\b/g, '');
+}
+
+async function writeSupergraph(workload, urls) {
+  let sdl = withoutSecurityFeatures(await readFile(join(root, 'schema/supergraph.graphql'), 'utf8'));
+  for (const [name, url] of Object.entries(urls)) {
+    sdl = sdl.replace(new RegExp(`(join__graph\\(name: "${name}", url: )"[^"]*"`), `$1"${url}"`);
+  }
+  const path = join(tmpdir(), `cip-bench-supergraph-${workload}-${process.pid}.graphql`);
+  await writeFile(path, sdl);
+  return path;
+}
+
+async function loadWorkloads() {
+  const heavy = await readFile(join(root, 'bench/queries/overhead.graphql'), 'utf8');
+  const mix = JSON.parse(await readFile(join(root, 'bench/queries/e2e-mix.json'), 'utf8'));
+  return {
+    overhead: { upstream: 'replayUrls', requests: [{ name: 'partner network', query: heavy }] },
+    e2e: {
+      upstream: 'subgraphUrls',
+      requests: mix.requests.flatMap((request) =>
+        (request.variants ?? [request.variables ?? {}]).map((variables) => ({ ...request, variables })),
+      ),
+    },
+  };
+}
+
+const freePort = (() => {
+  let next = 4600 + (process.pid % 200) * 2;
+  return () => next++;
+})();
+
+async function post(url, body) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+async function startContender(name, supergraphPath) {
+  const port = freePort();
+  const { args, env } = contenders[name](port, supergraphPath);
+  const profiling = options['cpu-prof']
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`,
+        `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+      ]
+    : [];
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...profiling, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start-up: ${stderr}`);
+    try {
+      const { status } = await post(url, JSON.stringify({ query: '{ __typename }' }));
+      if (status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not answer within 60 s: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** JSON with object keys sorted: two bodies that differ only in key order or spacing compare equal. */
+function canonical(text) {
+  const sort = (value) =>
+    Array.isArray(value)
+      ? value.map(sort)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, sort(value[key])]),
+          )
+        : value;
+  return JSON.stringify(sort(JSON.parse(text)));
+}
+
+/**
+ * The reference answers: the first contender's, fetched once per workload; each must hold data and
+ * no errors. Every contender must then answer the same JSON (key order and spacing aside).
+ */
+async function referenceBodies(url, requests) {
+  const reference = [];
+  for (const request of requests) {
+    const { status, text } = await post(url, request.body);
+    const parsed = JSON.parse(text);
+    if (status !== 200 || parsed.errors || !parsed.data) {
+      throw new Error(`${request.name}: unexpected answer ${status} ${text.slice(0, 500)}`);
+    }
+    reference.push(canonical(text));
+  }
+  return reference;
+}
+
+/**
+ * Checks a contender's answers against the reference: a body equal to one already accepted for
+ * that request is accepted at once; another is compared as canonical JSON (and remembered if equal).
+ */
+function answerChecker(reference) {
+  const accepted = reference.map(() => new Set());
+  return (index, status, body) => {
+    if (status !== 200) return false;
+    if (accepted[index].has(body)) return true;
+    try {
+      if (canonical(body) !== reference[index]) return false;
+    } catch {
+      return false;
+    }
+    accepted[index].add(body);
+    return true;
+  };
+}
+
+const round = (value) => Math.round(value * 10) / 10;
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * One autocannon run at fixed concurrency. Requests are taken in turn from the list by all
+ * connections together (so concurrent requests mostly differ); every answer is checked.
+ */
+async function load(url, requests, check, seconds) {
+  const latencies = [];
+  let mismatches = 0;
+  let next = 0;
+  const instance = autocannon({
+    url,
+    connections,
+    duration: seconds,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        path: new URL(url).pathname,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request, context) => {
+          context.index = next++ % requests.length;
+          return { ...request, body: requests[context.index].body };
+        },
+        onResponse: (status, body, context) => {
+          if (!check(context.index, status, body)) mismatches++;
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.total / seconds,
+    bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    errors: result.errors + result.timeouts + result.non2xx + mismatches,
+    mismatches,
+  };
+}
+
+async function measure(name, workload, supergraphPath, reference, backend, seconds = durationSeconds) {
+  const contender = await startContender(name, supergraphPath);
+  try {
+    if (reference.length === 0) reference.push(...(await referenceBodies(contender.url, workload.requests)));
+    const check = answerChecker(reference);
+    await load(contender.url, workload.requests, check, warmupSeconds);
+    await backend.ask('stats');
+    const before = await processTree(contender.pid);
+    const startedAt = performance.now();
+    const result = await load(contender.url, workload.requests, check, seconds);
+    const wallSeconds = (performance.now() - startedAt) / 1000;
+    const after = await processTree(contender.pid);
+    const { replay } = await backend.ask('stats');
+    const replayMisses = Object.values(replay).reduce((sum, s) => sum + s.misses, 0);
+    return {
+      ...result,
+      cpuPercent: Math.round(((after.cpuSeconds - before.cpuSeconds) / wallSeconds) * 100),
+      peakRssMB: Math.round(after.peakRssMB),
+      rssMB: Math.round(after.rssMB),
+      replayMisses,
+    };
+  } finally {
+    await contender.stop();
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+function summarize(runs) {
+  const pick = (key) => median(runs.map((run) => run[key]));
+  return {
+    requestsPerSecond: Math.round(pick('requestsPerSecond') * 10) / 10,
+    p50: pick('p50'),
+    p95: pick('p95'),
+    p99: pick('p99'),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    cpuPercent: pick('cpuPercent'),
+    peakRssMB: pick('peakRssMB'),
+    bytesPerResponse: pick('bytesPerResponse'),
+  };
+}
+
+async function soak(name, workload, supergraphPath, reference, seconds) {
+  const contender = await startContender(name, supergraphPath);
+  try {
+    if (reference.length === 0) reference.push(...(await referenceBodies(contender.url, workload.requests)));
+    const check = answerChecker(reference);
+    await load(contender.url, workload.requests, check, warmupSeconds);
+    const samples = [];
+    const slice = 15;
+    let errors = 0;
+    for (let elapsed = 0; elapsed < seconds; elapsed += slice) {
+      const result = await load(contender.url, workload.requests, check, slice);
+      errors += result.errors;
+      const tree = await processTree(contender.pid);
+      samples.push({
+        atSeconds: elapsed + slice,
+        rssMB: Math.round(tree.rssMB),
+        rps: Math.round(result.requestsPerSecond),
+      });
+    }
+    const third = Math.max(1, Math.floor(samples.length / 3));
+    const early = median(samples.slice(0, third).map((s) => s.rssMB));
+    const late = median(samples.slice(-third).map((s) => s.rssMB));
+    return { seconds, errors, samples, rssEarlyMB: early, rssLateMB: late, growthMB: late - early };
+  } finally {
+    await contender.stop();
+  }
+}
+
+/** Written files pass `npm run format:check` as they are. */
+async function formatted(file, text) {
+  return prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
+}
+
+const ratio = (a, b) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+
+async function main() {
+  const names = options.contenders.split(',');
+  if (names.includes('hive')) await ensureHiveInstalled();
+  if (names.includes('ours') && !existsSync(join(root, 'gateway/dist/main.js'))) {
+    throw new Error('gateway/dist/main.js is missing: run `npm run build` first');
+  }
+  const allWorkloads = await loadWorkloads();
+  const backend = startBackend();
+  const urls = await backend.ready;
+  const report = {
+    date: new Date().toISOString(),
+    commit: execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim(),
+    dirty: execSync('git status --porcelain gateway', { cwd: root }).toString().trim() !== '',
+    machine: `${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
+    loadavgAtStart: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
+    settings: { reps, warmupSeconds, durationSeconds, connections },
+    workloads: {},
+  };
+  try {
+    for (const workloadName of options.workloads.split(',')) {
+      const workload = allWorkloads[workloadName];
+      workload.requests = workload.requests.map((request) => ({
+        ...request,
+        body: JSON.stringify({ query: request.query, variables: request.variables ?? {} }),
+      }));
+      const supergraphPath = await writeSupergraph(workloadName, urls[workload.upstream]);
+      const reference = [];
+      const runs = Object.fromEntries(names.map((name) => [name, []]));
+      if (options.soak) {
+        report.workloads[workloadName] = { soak: {} };
+        for (const name of names) {
+          console.log(`soak ${workloadName} ${name} ${options.soak}s`);
+          report.workloads[workloadName].soak[name] = await soak(
+            name,
+            workload,
+            supergraphPath,
+            reference,
+            Number(options.soak),
+          );
+          console.log(JSON.stringify(report.workloads[workloadName].soak[name]));
+        }
+        continue;
+      }
+      for (let rep = 0; rep < reps; rep++) {
+        // Rotate the order so no contender always runs first (or right after the noisiest one).
+        const order = names.map((_, i) => names[(i + rep) % names.length]);
+        for (const name of order) {
+          const run = await measure(name, workload, supergraphPath, reference, backend);
+          runs[name].push(run);
+          console.log(
+            `${workloadName} rep ${rep + 1}/${reps} ${name}: ${run.requestsPerSecond.toFixed(1)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, cpu ${run.cpuPercent}%, peak RSS ${run.peakRssMB} MB, replay misses ${run.replayMisses}`,
+          );
+        }
+      }
+      const summary = Object.fromEntries(names.map((name) => [name, summarize(runs[name])]));
+      report.workloads[workloadName] = {
+        requests: [...new Set(workload.requests.map((request) => request.name))],
+        distinctRequests: workload.requests.length,
+        runs,
+        median: summary,
+        ratios: {
+          oursOverStockRps: ratio(summary.ours?.requestsPerSecond, summary.stock?.requestsPerSecond),
+          oursOverHiveRps: ratio(summary.ours?.requestsPerSecond, summary.hive?.requestsPerSecond),
+          oursOverStockP99: ratio(summary.ours?.p99, summary.stock?.p99),
+          oursOverHiveP99: ratio(summary.ours?.p99, summary.hive?.p99),
+        },
+      };
+    }
+  } finally {
+    backend.stop();
+  }
+  report.loadavgAtEnd = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+  await mkdir(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, `bench/results/${report.date.slice(0, 19).replace(/:/g, '')}-${report.commit}.json`);
+  await writeFile(file, await formatted(file, JSON.stringify(report)));
+  const table = markdown(report);
+  console.log(`\n${table}\nJSON: ${file}`);
+  if (!options['no-append']) {
+    const results = join(root, 'bench/RESULTS.md');
+    await appendFile(results, `\n${table}`);
+    await writeFile(results, await formatted(results, await readFile(results, 'utf8')));
+  }
+}
+
+function markdown(report) {
+  const lines = [
+    `### ${options.soak ? 'Soak, ' : ''}${report.date.slice(0, 16).replace('T', ' ')} UTC, commit ${report.commit}${report.dirty ? ' (gateway with uncommitted changes)' : ''}`,
+    '',
+    `${report.machine}; load average ${report.loadavgAtStart} at start, ${report.loadavgAtEnd} at end; ${report.settings.reps} repetitions of ${report.settings.warmupSeconds} s warm-up + ${report.settings.durationSeconds} s at ${report.settings.connections} connections; medians.`,
+    '',
+    '| workload | contender | req/s | p50 ms | p95 ms | p99 ms | errors | CPU % | peak RSS MB | KB/response |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  if (options.soak) {
+    lines.splice(
+      2,
+      4,
+      `${report.machine}; load average ${report.loadavgAtStart} at start, ${report.loadavgAtEnd} at end; soak: ${options.soak} s per contender at ${report.settings.connections} connections after ${report.settings.warmupSeconds} s warm-up, RSS sampled every 15 s.`,
+      '',
+      '| workload | contender | RSS first third MB | RSS last third MB | growth MB | errors | req/s (first, last sample) |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const [workloadName, workload] of Object.entries(report.workloads)) {
+      for (const [name, soakResult] of Object.entries(workload.soak ?? {})) {
+        const { samples } = soakResult;
+        lines.push(
+          `| ${workloadName} | ${name} | ${soakResult.rssEarlyMB} | ${soakResult.rssLateMB} | ${soakResult.growthMB} | ${soakResult.errors} | ${samples[0]?.rps}, ${samples.at(-1)?.rps} |`,
+        );
+      }
+    }
+  }
+  for (const [workloadName, workload] of Object.entries(report.workloads)) {
+    for (const [name, s] of Object.entries(workload.median ?? {})) {
+      lines.push(
+        `| ${workloadName} | ${name} | ${s.requestsPerSecond} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.errors} | ${s.cpuPercent} | ${s.peakRssMB} | ${(s.bytesPerResponse / 1024).toFixed(1)} |`,
+      );
+    }
+  }
+  lines.push('');
+  for (const [workloadName, workload] of Object.entries(report.workloads)) {
+    if (!workload.ratios) continue;
+    const r = workload.ratios;
+    lines.push(
+      `- ${workloadName}: throughput ours/stock ${r.oursOverStockRps ?? 'n/a'}, ours/hive ${r.oursOverHiveRps ?? 'n/a'}; p99 ours/stock ${r.oursOverStockP99 ?? 'n/a'}, ours/hive ${r.oursOverHiveP99 ?? 'n/a'}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

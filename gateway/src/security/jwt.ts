@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+
+/** Who is calling, as far as the gateway could verify. */
+export interface Caller {
+  /** A valid token was presented. */
+  readonly authenticated: boolean;
+  /** The token's `sub`, when it has one. */
+  readonly subject: string | null;
+  readonly scopes: ReadonlySet<string>;
+  /** Open mode (no authentication configured, not production): every rule is waived. */
+  readonly unrestricted: boolean;
+}
+
+export const ANONYMOUS: Caller = { authenticated: false, subject: null, scopes: new Set(), unrestricted: false };
+export const OPEN_CALLER: Caller = { authenticated: false, subject: null, scopes: new Set(), unrestricted: true };
+
+export interface JwtSettings {
+  /** A JWKS JSON file (RS256 / ES256 public keys). */
+  jwksFile?: string | undefined;
+  /** A JWKS URL, fetched and cached by jose (RS256 / ES256). */
+  jwksUrl?: string | undefined;
+  /** A shared HS256 secret: for local development. */
+  hs256Secret?: string | undefined;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+  clockSkewSeconds: number;
+  /** The claim holding scopes: a space-separated string (`scope`) or an array (`scp`). */
+  scopesClaim: string;
+}
+
+/** Why a token was refused: logged, never sent to the caller in detail. */
+export class TokenRejected extends Error {
+  override readonly name = 'TokenRejected';
+}
+
+export type TokenVerifier = (token: string) => Promise<Caller>;
+
+export function scopesOf(payload: JWTPayload, claim: string): Set<string> {
+  const value = payload[claim];
+  if (typeof value === 'string') return new Set(value.split(' ').filter(Boolean));
+  if (Array.isArray(value)) return new Set(value.filter((scope): scope is string => typeof scope === 'string'));
+  return new Set();
+}
+
+async function keySource(settings: JwtSettings): Promise<{ key: JWTVerifyGetKey | Uint8Array; algorithms: string[] }> {
+  if (settings.jwksFile) {
+    const jwks = JSON.parse(await readFile(settings.jwksFile, 'utf8')) as JSONWebKeySet;
+    return { key: createLocalJWKSet(jwks), algorithms: ['RS256', 'ES256'] };
+  }
+  if (settings.jwksUrl) return { key: createRemoteJWKSet(new URL(settings.jwksUrl)), algorithms: ['RS256', 'ES256'] };
+  return { key: new TextEncoder().encode(settings.hs256Secret), algorithms: ['HS256'] };
+}
+
+/**
+ * Builds the verifier of bearer tokens, or undefined when no key is configured. Checks the
+ * signature with the configured keys only (the algorithm list is fixed per key source, so a token
+ * cannot pick `none` or switch RS256 for HS256), `exp` / `nbf` within the clock skew, and the
+ * issuer and audience when configured.
+ */
+export async function createTokenVerifier(settings: JwtSettings): Promise<TokenVerifier | undefined> {
+  if (!settings.jwksFile && !settings.jwksUrl && !settings.hs256Secret) return undefined;
+  const { key, algorithms } = await keySource(settings);
+  const options = {
+    algorithms,
+    clockTolerance: settings.clockSkewSeconds,
+    ...(settings.issuer ? { issuer: settings.issuer } : {}),
+    ...(settings.audience ? { audience: settings.audience } : {}),
+  };
+  return async (token) => {
+    try {
+      const { payload } =
+        key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      return {
+        authenticated: true,
+        subject: typeof payload.sub === 'string' ? payload.sub : null,
+        scopes: scopesOf(payload, settings.scopesClaim),
+        unrestricted: false,
+      };
+    } catch (error) {
+      throw new TokenRejected(error instanceof Error ? `${error.name}: ${error.message}` : 'token refused', {
+        cause: error,
+      });
+    }
+  };
+}

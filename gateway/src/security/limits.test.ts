@@ -1,0 +1,99 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { API_SCHEMA_FILE } from '@cip/schema';
+import { Kind, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { checkLimits, countTokens, measureOperation, type OperationLimits } from './limits.js';
+
+const schema = buildSchema(readFileSync(API_SCHEMA_FILE, 'utf8'));
+
+function measure(query: string, variables: Record<string, unknown> = {}) {
+  const document = parse(query);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
+  return measureOperation(schema, document, operation, variables, 10);
+}
+
+const DEFAULTS: OperationLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxRootFields: 20,
+  maxDirectives: 30,
+  maxTokens: 5_000,
+  maxCost: 50_000,
+  maxBatch: 10,
+  assumedListSize: 10,
+};
+
+describe('operation limits', () => {
+  it('every client operation in test/operations is well within the default limits', () => {
+    const directory = new URL('../../../test/operations/', import.meta.url);
+    for (const file of readdirSync(directory).filter((name) => name.endsWith('.graphql'))) {
+      const query = readFileSync(new URL(file, directory), 'utf8');
+      const measured = measure(query);
+      expect(() => checkLimits(measured, DEFAULTS), file).not.toThrow();
+      expect(measured.cost, file).toBeLessThan(DEFAULTS.maxCost / 2);
+      expect(countTokens(query, DEFAULTS.maxTokens)).toBeLessThan(DEFAULTS.maxTokens / 4);
+    }
+  });
+
+  it('measures depth, aliases, root fields and directives through fragments', () => {
+    const measured = measure(`
+      query { a: partner(id: "x") { ...P } b: partners { totalCount } }
+      fragment P on Partner { memberOf { organization { name @include(if: true) } } }`);
+    expect(measured).toMatchObject({ depth: 4, aliases: 2, rootFields: 2, directives: 1 });
+  });
+
+  it('costs a page by its page-size argument, literal, variable or default', () => {
+    const literal = measure('{ partners(first: 5) { nodes { memberOf { asOfYear } } } }');
+    const variable = measure('query($n: Int) { partners(first: $n) { nodes { memberOf { asOfYear } } } }', { n: 5 });
+    const defaulted = measure('{ partners { nodes { memberOf { asOfYear } } } }');
+    // partners (1) + its nodes list (1) + per node: memberOf (1, a list of 10 assumed x 0 for leaves)
+    expect(literal.cost).toBe(1 + 1 + 5 * 1);
+    expect(variable.cost).toBe(literal.cost);
+    expect(defaulted.cost).toBe(1 + 1 + 20 * 1);
+  });
+
+  it('@cost weights and @listSize sizes declared in the SDL replace the defaults', () => {
+    const document = parse('{ sectors(first: 2) { nodes { cascade { hops } } } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const plain = measureOperation(schema, document, operation, {}, 10);
+    const hinted = measureOperation(
+      schema,
+      document,
+      operation,
+      {},
+      10,
+      new Map([['Sector.cascade', { weight: 5, assumedSize: 17 }]]),
+    );
+    expect(plain.cost).toBe(1 + 1 + 2 * 1);
+    expect(hinted.cost).toBe(1 + 1 + 2 * 5);
+    const listed = measure('{ sectors(first: 2) { nodes { cascade { sector { name } } } } }');
+    expect(listed.cost).toBe(1 + 1 + 2 * (1 + 10 * 1));
+  });
+
+  it('nested pages multiply', () => {
+    const cost = measure('{ partners(first: 100) { nodes { members(first: 100) { nodes { id } } } } }').cost;
+    expect(cost).toBe(2 + 100 * 2);
+    const deeper = measure(
+      '{ partners(first: 100) { nodes { members(first: 100) { nodes { members(first: 100) { nodes { id } } } } } } }',
+    ).cost;
+    expect(deeper).toBe(2 + 100 * (2 + 100 * 2));
+  });
+
+  it('fragments spread exponentially are refused as too costly, not expanded', () => {
+    const fragments = Array.from(
+      { length: 30 },
+      (_, i) => `fragment F${i} on Partner { ...F${i + 1} ...F${i + 1} }`,
+    ).join('\n');
+    const measured = measure(`{ partner(id: "x") { ...F0 } }\n${fragments}\nfragment F30 on Partner { id }`);
+    expect(measured.cost).toBe(Number.POSITIVE_INFINITY);
+    expect(() => checkLimits(measured, DEFAULTS)).toThrow(/cost/);
+  });
+
+  it('counts tokens up to just past the limit', () => {
+    expect(countTokens('{ a b c }', 10)).toBe(5);
+    expect(countTokens('{ a b c }', 3)).toBe(4);
+    expect(countTokens('{ "unterminated', 10)).toBeNull();
+  });
+});

@@ -1,0 +1,188 @@
+import type { SubgraphNames } from './names.js';
+
+/** The files both kinds of subgraph share: server, entry point, resolvers. */
+export function commonFiles(
+  n: SubgraphNames,
+  port: number,
+  description: string,
+  feed: boolean,
+): Record<string, string> {
+  return {
+    'src/server.ts': `import { readFileSync } from 'node:fs';
+import type { SubgraphModule } from '@cip/subgraph-kit';
+import { parse } from 'graphql';
+import { createContext, ${feed ? `feedReadiness, ${n.camel}Feed, ` : ''}type ${n.pascal}Context } from './context.js';
+import { resolvers } from './resolvers/index.js';
+
+/** ${description} Building it starts nothing. */
+export const ${n.camel}Subgraph: SubgraphModule<${n.pascal}Context> = {
+  name: '${n.name}',
+  storeSchema: '${n.storeSchema}',
+  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  resolvers,
+  migrationsDirectory: new URL('../migrations/', import.meta.url),
+  createContext,${feed ? `\n  // /ready and /metrics say whether there is a copy of the feed to serve, and what was quarantined.\n  readiness: feedReadiness,\n  metrics: () => ${n.camel}Feed().registry,` : ''}
+};
+
+export const DEFAULT_PORT = ${port};
+`,
+    'src/index.ts': `import { exitOnStartupError } from '@cip/core';
+import { runSubgraph } from '@cip/subgraph-kit';
+import { DEFAULT_PORT, ${n.camel}Subgraph } from './server.js';
+
+runSubgraph(${n.camel}Subgraph, DEFAULT_PORT).catch(exitOnStartupError);
+`,
+    'src/resolvers/Query.ts': `import { parsePage } from '@cip/subgraph-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  ${n.entityCamel}: (_root, { id }, { records }) => records.byId.load(id),
+  ${n.entityPlural}: (_root, { first, after }, { records }) => records.list(parsePage({ first, after })),
+};
+`,
+    [`src/resolvers/${n.entity}.ts`]: `import type { ${n.entity}Resolvers } from '../__generated__/resolvers-types.js';
+
+export const ${n.entity}: ${n.entity}Resolvers = {
+  __resolveReference: ({ id }, { records }) => records.byId.load(id),
+};
+`,
+    [`src/resolvers/${n.references}.ts`]: `import type { ${n.references}Resolvers } from '../__generated__/resolvers-types.js';
+
+export const ${n.references}: ${n.references}Resolvers = {
+  // Another office owns ${n.referencesCamel} records; here any id is one, and one with no records has none.
+  __resolveReference: ({ id }) => ({ id }),
+  ${n.entityPlural}: ({ id }, _args, { records }) => records.of${n.references}.load(id),
+};
+`,
+    'src/resolvers/index.ts': `import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { ${n.entity} } from './${n.entity}.js';
+import { ${n.references} } from './${n.references}.js';
+import { Query } from './Query.js';
+
+export const resolvers: Resolvers = { Query, ${n.entity}, ${n.references} };
+`,
+  };
+}
+
+/** A subgraph over its own store, like the four offices: tables, seed, batched SQL. */
+export function storeFiles(n: SubgraphNames): Record<string, string> {
+  const refColumn = `${n.referencesCamel.replace(/([A-Z])/g, '_$1').toLowerCase()}_id`;
+  const seeds =
+    n.references === 'Partner'
+      ? `INSERT INTO ${n.storeSchema}.${n.table} (id, title, ${refColumn}) VALUES
+  ('example-canada', 'An example record about Canada', 'canada'),
+  ('example-united-kingdom', 'An example record about the United Kingdom', 'united-kingdom');
+`
+      : `-- Add this office's records here (id, title, ${refColumn}).\nSELECT 1;\n`;
+  return {
+    [`migrations/001_create_${n.table}.sql`]: `-- The ${n.name} office's store. ${n.references} records belong to another office, so their ids
+-- are kept here as plain references, without foreign keys.
+CREATE TABLE ${n.storeSchema}.${n.table} (
+  id text PRIMARY KEY CHECK (id ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
+  title text NOT NULL,
+  ${refColumn} text NOT NULL CHECK (${refColumn} ~ '^[a-z0-9]+(-[a-z0-9]+)*$')
+);
+-- A ${n.referencesCamel}'s records are read by ${n.referencesCamel}: the primary key only serves lookups by id.
+CREATE INDEX ${n.table}_${refColumn}_idx ON ${n.storeSchema}.${n.table} (${refColumn});
+`,
+    [`migrations/002_seed_${n.table}.sql`]: seeds,
+    'src/context.ts': `import type { Queryable } from '@cip/subgraph-kit';
+import { create${n.pascal}Store, type ${n.pascal}Store } from './datasources/${n.camel}.js';
+
+/** What every resolver of the ${n.name} subgraph gets: this request's batched reads. */
+export interface ${n.pascal}Context {
+  records: ${n.pascal}Store;
+}
+
+export function createContext(db: Queryable): ${n.pascal}Context {
+  return { records: create${n.pascal}Store(db) };
+}
+`,
+    [`src/datasources/${n.camel}.ts`]: `import { byIdLoader, fetchPage, groupLoader, type Page, type Queryable } from '@cip/subgraph-kit';
+
+/** A ${n.referencesCamel}, owned by another office: this office knows only its id. */
+export interface ${n.references}Ref {
+  id: string;
+}
+
+export interface ${n.entity}Row {
+  id: string;
+  title: string;
+  ${n.referencesCamel}: ${n.references}Ref;
+}
+
+const COLUMNS = \`r.id, r.title, json_build_object('id', r.${refColumn}) AS "${n.referencesCamel}"\`;
+
+const toRow = (row: Record<string, unknown>) => row as unknown as ${n.entity}Row;
+
+/** Every read of the ${n.name} office, batched per request: each loader answers any number of keys with one statement. */
+export function create${n.pascal}Store(db: Queryable) {
+  const byId = byIdLoader((ids) =>
+    db.query<${n.entity}Row>(\`SELECT \${COLUMNS} FROM ${n.storeSchema}.${n.table} r WHERE r.id = ANY($1)\`, [ids]),
+  );
+
+  const of${n.references} = groupLoader(
+    (refIds) =>
+      db.query<${n.entity}Row & { refId: string }>(
+        \`SELECT r.${refColumn} AS "refId", \${COLUMNS} FROM ${n.storeSchema}.${n.table} r
+         WHERE r.${refColumn} = ANY($1) ORDER BY r.id\`,
+        [refIds],
+      ),
+    (row) => row.refId,
+  );
+
+  function list(page: Page) {
+    return fetchPage(db, \`SELECT r.id AS sort_key, \${COLUMNS} FROM ${n.storeSchema}.${n.table} r\`, [], page, toRow);
+  }
+
+  return { byId, of${n.references}, list };
+}
+
+export type ${n.pascal}Store = ReturnType<typeof create${n.pascal}Store>;
+`,
+    'src/server.test.ts': `import { buildTestSubgraph, countStatements, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ${n.pascal}Context } from './context.js';
+import { ${n.camel}Subgraph } from './server.js';
+
+describe.each(testStores())('${n.name} subgraph on $kind', (store) => {
+  let subgraph: TestSubgraph<${n.pascal}Context>;
+  beforeAll(async () => {
+    subgraph = await buildTestSubgraph(${n.camel}Subgraph, store);
+  });
+  afterAll(() => subgraph.close());
+
+  it('looks a record up by id; an unknown id is null, not an error', async () => {
+    const rows = await subgraph.db.query<{ id: string }>('SELECT id FROM ${n.storeSchema}.${n.table} ORDER BY id LIMIT 1');
+    const result = await subgraph.execute(
+      'query ($id: ID!, $none: ID!) { found: ${n.entityCamel}(id: $id) { id title ${n.referencesCamel} { id } } none: ${n.entityCamel}(id: $none) { id } }',
+      { id: rows[0]?.id ?? 'none-seeded', none: 'atlantis' },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.none).toBeNull();
+    if (rows[0]) expect(result.data?.found).toMatchObject({ id: rows[0].id });
+  });
+
+  it('lists the records a page at a time, with a total', async () => {
+    const [{ count }] = (await subgraph.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM ${n.storeSchema}.${n.table}',
+    )) as [{ count: number }];
+    const result = await subgraph.execute('{ ${n.entityPlural}(first: 100) { totalCount nodes { id } } }');
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.${n.entityPlural}).toMatchObject({ totalCount: count });
+  });
+
+  it('resolves a ${n.references} _entities batch with one statement', async () => {
+    const { result, statements } = await countStatements(subgraph.db, () =>
+      subgraph.execute('query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${n.references} { id ${n.entityPlural} { id } } } }', {
+        r: ['canada', 'atlantis'].map((id) => ({ __typename: '${n.references}', id })),
+      }),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toHaveLength(1);
+    expect((result.data?._entities as { id: string }[]).map((entity) => entity.id)).toEqual(['canada', 'atlantis']);
+  });
+});
+`,
+  };
+}

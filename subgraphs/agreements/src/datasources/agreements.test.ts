@@ -1,0 +1,161 @@
+import { migrateSubgraph, type Database } from '@cip/subgraph-kit';
+import { countStatements, testStores } from '@cip/subgraph-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgreementFilter } from '../__generated__/resolvers-types.js';
+import { agreementsSubgraph } from '../server.js';
+import { agreementFilterSql, createAgreementsStore } from './agreements.js';
+
+// The agreement list's query before filters were built per request: every filter written as
+// `($n IS NULL OR ...)`. Kept here as the reference the built query must agree with.
+const REFERENCE_SQL = `SELECT a.id FROM agreements.agreement a
+  WHERE ($1::text IS NULL OR EXISTS (
+      SELECT 1 FROM agreements.agreement_party p WHERE p.agreement_id = a.id AND p.partner_id = $1))
+    AND ($2::text[] IS NULL OR EXISTS (
+      SELECT 1 FROM agreements.agreement_party p WHERE p.agreement_id = a.id AND p.partner_id = ANY($2::text[])))
+    AND ($3::text IS NULL OR EXISTS (
+      SELECT 1 FROM agreements.agreement_threat_focus_area f
+      WHERE f.agreement_id = a.id AND f.threat_focus_area_id = $3))
+    AND ($4::text IS NULL OR EXISTS (
+      SELECT 1 FROM agreements.agreement_sector s WHERE s.agreement_id = a.id AND s.sector_id = $4))
+    AND ($5::text IS NULL OR a.kind = $5)
+    AND ($6::text IS NULL OR a.scope = $6)
+    AND ($7::int IS NULL OR a.signed_year >= $7)
+  ORDER BY a.id COLLATE "C"`;
+
+function referenceParams(filter: AgreementFilter): unknown[] {
+  return [
+    filter.partyId ?? null,
+    filter.partyIdsAny ?? null,
+    filter.threatFocusAreaId ?? null,
+    filter.sectorId ?? null,
+    filter.kind ?? null,
+    filter.scope ?? null,
+    filter.signedOnOrAfterYear ?? null,
+  ];
+}
+
+// 300 generated agreements beside the seed, every choice a function of the row number: some
+// undated, one to three parties, one or two focus areas, no sector or one.
+const GENERATED_AGREEMENTS = `
+  INSERT INTO agreements.agreement (id, title, kind, scope, signed_year, signed_month, purpose,
+                                    source_document, source_section, source_basis)
+  SELECT 't-' || lpad(i::text, 3, '0'), 'Test agreement ' || i,
+         (ARRAY['DECLARATION', 'PARTNERSHIP', 'CONTACT_GROUP', 'STATEMENT', 'COMMITTEE'])[1 + i % 5],
+         (ARRAY['BILATERAL', 'TRILATERAL', 'MULTILATERAL'])[1 + i % 3],
+         CASE WHEN i % 7 = 0 THEN NULL ELSE 1980 + i % 40 END, NULL,
+         'Generated for the filter tests.', 'Test data', 'Generated', 'PUBLIC_KNOWLEDGE'
+  FROM generate_series(1, 300) AS i;
+  INSERT INTO agreements.agreement_party (agreement_id, partner_id)
+  SELECT 't-' || lpad(i::text, 3, '0'), 'united-states' FROM generate_series(1, 300) AS i
+  UNION SELECT 't-' || lpad(i::text, 3, '0'), 'p-' || i % 11 FROM generate_series(1, 300) AS i
+  UNION SELECT 't-' || lpad(i::text, 3, '0'), 'p-' || (20 + i % 7) FROM generate_series(2, 300, 2) AS i;
+  INSERT INTO agreements.agreement_threat_focus_area (agreement_id, threat_focus_area_id)
+  SELECT 't-' || lpad(i::text, 3, '0'), 'f-' || i % 4 FROM generate_series(1, 300) AS i
+  UNION SELECT 't-' || lpad(i::text, 3, '0'), 'f-' || (10 + i % 5) FROM generate_series(3, 300, 3) AS i;
+  INSERT INTO agreements.agreement_sector (agreement_id, sector_id)
+  SELECT 't-' || lpad(i::text, 3, '0'), 'sec-' || i % 6 FROM generate_series(1, 300) AS i WHERE i % 4 <> 0;`;
+
+// Values tried for each filter: ones matching many agreements, few, seeded ones, and none.
+const FILTER_VALUES: { [Name in keyof AgreementFilter]-?: NonNullable<AgreementFilter[Name]>[] } = {
+  partyId: ['p-3', 'canada', 'united-states', 'nobody'],
+  partyIdsAny: [['p-3', 'p-21'], ['canada', 'united-kingdom'], [], ['p-0', 'p-1', 'p-2', 'mexico']],
+  threatFocusAreaId: ['f-1', 'cross-border-ci-kr', 'f-12', 'none'],
+  sectorId: ['sec-2', 'transportation-systems', 'sec-5'],
+  kind: ['DECLARATION', 'COMMITTEE', 'STATEMENT'],
+  scope: ['BILATERAL', 'MULTILATERAL', 'TRILATERAL'],
+  signedOnOrAfterYear: [2005, 1900, 2019, 2100],
+};
+const FILTER_NAMES = Object.keys(FILTER_VALUES) as (keyof AgreementFilter)[];
+
+/** Each filter alone with each of its values, then every combination of filters (128), values varied. */
+function filtersToTry(): AgreementFilter[] {
+  const filters: AgreementFilter[] = [{}];
+  for (const name of FILTER_NAMES) for (const value of FILTER_VALUES[name]) filters.push({ [name]: value });
+  for (let mask = 1; mask < 1 << FILTER_NAMES.length; mask++) {
+    const filter: Record<string, unknown> = {};
+    FILTER_NAMES.forEach((name, position) => {
+      const values = FILTER_VALUES[name];
+      if (mask & (1 << position)) filter[name] = values[(mask + position) % values.length];
+    });
+    filters.push(filter);
+  }
+  return filters;
+}
+
+describe('agreementFilterSql', () => {
+  it('adds no condition when no filter is given', () => {
+    expect(agreementFilterSql(undefined)).toEqual({ where: '', params: [] });
+    expect(agreementFilterSql(null)).toEqual({ where: '', params: [] });
+    expect(agreementFilterSql({ partyId: null, kind: null })).toEqual({ where: '', params: [] });
+  });
+
+  it('numbers the placeholders of the filters given from $3, in order, and passes their values', () => {
+    const { where, params } = agreementFilterSql({ sectorId: 'energy', partyId: "x' OR '1'='1", scope: 'BILATERAL' });
+    expect(params).toEqual(["x' OR '1'='1", 'energy', 'BILATERAL']);
+    expect(where).toContain('partner_id = $3::text');
+    expect(where).toContain('sector_id = $4::text');
+    expect(where).toContain('a.scope = $5::text');
+    expect(where).not.toContain('$6');
+    expect(where).not.toContain("'1'='1");
+  });
+});
+
+describe.each(testStores())('listAgreements on $kind', (store) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await store.open();
+    await migrateSubgraph(agreementsSubgraph, db);
+    await db.exec(GENERATED_AGREEMENTS);
+  });
+  afterAll(() => db.close());
+
+  /** Every id the list gives for a filter, page by page, and the total it reports. */
+  async function listAll(filter: AgreementFilter) {
+    const store = createAgreementsStore(db);
+    const ids: string[] = [];
+    let afterKey: string | null = null;
+    for (;;) {
+      const connection = await store.listAgreements(filter, { size: 100, afterKey });
+      ids.push(...connection.nodes.map((node) => node.id));
+      if (!connection.pageInfo.hasNextPage) return { ids, totalCount: connection.totalCount };
+      afterKey = ids.at(-1)!;
+    }
+  }
+
+  it('gives the same agreements as the former query for every filter alone and in combination', async () => {
+    const filters = filtersToTry();
+    let nonEmpty = 0;
+    for (const filter of filters) {
+      const expected = (await db.query<{ id: string }>(REFERENCE_SQL, referenceParams(filter))).map((row) => row.id);
+      const { ids, totalCount } = await listAll(filter);
+      expect({ filter, ids, totalCount }).toEqual({ filter, ids: expected, totalCount: expected.length });
+      if (expected.length > 0) nonEmpty++;
+    }
+    // The comparison means something only if many filters match something.
+    expect(filters.length).toBe(1 + 25 + 127);
+    expect(nonEmpty).toBeGreaterThan(50);
+  });
+
+  it('sends filter values as parameters, never in the statement text', async () => {
+    const hostile = "canada') OR 1=1 --";
+    const { result, statements } = await countStatements(db, () =>
+      createAgreementsStore(db).listAgreements(
+        { partyId: hostile, threatFocusAreaId: hostile, kind: 'DECLARATION' },
+        { size: 10, afterKey: null },
+      ),
+    );
+    expect(result.totalCount).toBe(0);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).not.toContain(hostile);
+    expect(statements[0]).not.toContain('DECLARATION');
+  });
+
+  it.each([1899, 2101])('refuses signedOnOrAfterYear %i before querying', async (year) => {
+    const { statements } = await countStatements(db, async () => {
+      expect(() =>
+        createAgreementsStore(db).listAgreements({ signedOnOrAfterYear: year }, { size: 10, afterKey: null }),
+      ).toThrow(/signedOnOrAfterYear must be between 1900 and 2100/);
+    });
+    expect(statements).toHaveLength(0);
+  });
+});

@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSystem, type RunningSystem } from './support/system.js';
+import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+
+/**
+ * The matrix of callers x fields: public, authenticated-only and each office's restricted fields,
+ * reached directly, through fragments, aliases and entities of other offices.
+ */
+const PROFILE = `{
+  partner(id: "canada") {
+    name
+    contacts: pointsOfContact { name ...ContactEmail }
+    agreements { nodes { id ... on Agreement { notes: internalNotes negotiationStatus } } }
+  }
+  threatFocusArea(id: "cyber-security") { name assessment { text } }
+}
+fragment ContactEmail on PointOfContact { email }`;
+
+const CONTACT = { name: 'Placeholder Contact A', email: 'contact-a@placeholder.invalid' };
+const NOTE = '[Fictional placeholder] Internal note for access-control demonstration; not a real note.';
+const ASSESSMENT = {
+  text: '[Fictional placeholder] Assessment text for access-control demonstration; not a real assessment.',
+};
+
+function profile(access: { contacts: unknown; agreements: boolean; assessment: boolean }) {
+  return {
+    partner: {
+      name: 'Canada',
+      contacts: access.contacts,
+      agreements: {
+        nodes: [
+          {
+            id: 'security-and-prosperity-partnership',
+            notes: null,
+            negotiationStatus: access.agreements ? 'CONCLUDED' : null,
+          },
+          {
+            id: 'smart-border-declaration',
+            notes: access.agreements ? NOTE : null,
+            negotiationStatus: access.agreements ? 'CONCLUDED' : null,
+          },
+        ],
+      },
+    },
+    threatFocusArea: { name: 'Cyber security', assessment: access.assessment ? ASSESSMENT : null },
+  };
+}
+
+const unauthorized = (...path: string[]) => ({
+  message: 'Unauthorized field or type: the caller lacks the scope it needs.',
+  path,
+  extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+});
+
+describe('who may see what (HS256 tokens, issuer and audience checked)', () => {
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem({ ...TEST_AUTH });
+  });
+  afterAll(() => system.stop());
+
+  it.each([
+    ['a bad signature', () => makeToken({ secret: 'another-secret-that-is-long-enough-for-hs256' })],
+    ['an expired token', () => makeToken({ expiresIn: -120 })],
+    ['the wrong audience', () => makeToken({ audience: 'someone-else' })],
+    ['the wrong issuer', () => makeToken({ issuer: 'https://elsewhere.invalid' })],
+    ['garbage', async () => 'not.a.jwt'],
+  ])('%s gets HTTP 401 UNAUTHENTICATED, without details', async (_name, token) => {
+    const { status, body } = await post(system.gatewayUrl, { query: PROFILE }, await token());
+    expect(status).toBe(401);
+    expect(body).toEqual({
+      errors: [
+        { message: 'The bearer token is invalid or expired; sign in again.', extensions: { code: 'UNAUTHENTICATED' } },
+      ],
+    });
+  });
+
+  it('a token within the clock skew of its expiry is still accepted', async () => {
+    const { status } = await post(
+      system.gatewayUrl,
+      { query: '{ partner(id: "canada") { name } }' },
+      await makeToken({ expiresIn: -10 }),
+    );
+    expect(status).toBe(200);
+  });
+
+  const cases: [string, string[] | undefined, Parameters<typeof profile>[0], ReturnType<typeof unauthorized>[]][] = [
+    [
+      'no token',
+      undefined,
+      { contacts: null, agreements: false, assessment: false },
+      [
+        unauthorized('partner', 'contacts'),
+        unauthorized('partner', 'agreements', 'nodes', 'notes'),
+        unauthorized('partner', 'agreements', 'nodes', 'negotiationStatus'),
+        unauthorized('threatFocusArea', 'assessment'),
+      ],
+    ],
+    [
+      'a token without scopes (authenticated: contact names, but email nulls the non-null list item)',
+      [],
+      { contacts: null, agreements: false, assessment: false },
+      [
+        unauthorized('partner', 'contacts', 'email'),
+        unauthorized('partner', 'agreements', 'nodes', 'notes'),
+        unauthorized('partner', 'agreements', 'nodes', 'negotiationStatus'),
+        unauthorized('threatFocusArea', 'assessment'),
+      ],
+    ],
+    [
+      'partners:restricted',
+      ['partners:restricted'],
+      { contacts: [CONTACT], agreements: false, assessment: false },
+      [
+        unauthorized('partner', 'agreements', 'nodes', 'notes'),
+        unauthorized('partner', 'agreements', 'nodes', 'negotiationStatus'),
+        unauthorized('threatFocusArea', 'assessment'),
+      ],
+    ],
+    [
+      'agreements:restricted',
+      ['agreements:restricted'],
+      { contacts: null, agreements: true, assessment: false },
+      [unauthorized('partner', 'contacts', 'email'), unauthorized('threatFocusArea', 'assessment')],
+    ],
+    [
+      'threats:restricted',
+      ['threats:restricted'],
+      { contacts: null, agreements: false, assessment: true },
+      [
+        unauthorized('partner', 'contacts', 'email'),
+        unauthorized('partner', 'agreements', 'nodes', 'notes'),
+        unauthorized('partner', 'agreements', 'nodes', 'negotiationStatus'),
+      ],
+    ],
+    [
+      'analyst (one of the two scope sets that may read assessments)',
+      ['analyst'],
+      { contacts: null, agreements: false, assessment: true },
+      [
+        unauthorized('partner', 'contacts', 'email'),
+        unauthorized('partner', 'agreements', 'nodes', 'notes'),
+        unauthorized('partner', 'agreements', 'nodes', 'negotiationStatus'),
+      ],
+    ],
+    [
+      'every office scope',
+      ['partners:restricted', 'agreements:restricted', 'threats:restricted'],
+      { contacts: [CONTACT], agreements: true, assessment: true },
+      [],
+    ],
+  ];
+
+  it.each(cases)('%s: exact data, nulls and error paths', async (_name, scopes, access, errors) => {
+    const token = scopes ? await makeToken({ scopes }) : undefined;
+    const { status, body } = await post(system.gatewayUrl, { query: PROFILE }, token);
+    expect(status).toBe(200);
+    expect(body.data).toEqual(profile(access));
+    expect(body.errors ?? []).toEqual(errors);
+    // Field order is the query's, as GraphQL requires, even where a field was removed.
+    expect(Object.keys(body.data.partner)).toEqual(['name', 'contacts', 'agreements']);
+  });
+
+  it('a signed-in caller sees contact names when not asking for the restricted email', async () => {
+    const { body } = await post(
+      system.gatewayUrl,
+      { query: '{ partner(id: "canada") { pointsOfContact { name role } } }' },
+      await makeToken(),
+    );
+    expect(body).toEqual({
+      data: {
+        partner: { pointsOfContact: [{ name: 'Placeholder Contact A', role: 'Placeholder liaison (fictional)' }] },
+      },
+    });
+  });
+
+  it('restricted fields reached through another office (nested entities, aliases, inline fragments) stay hidden', async () => {
+    const query = `{
+      agreement(id: "smart-border-declaration") {
+        parties { id ... on Partner { people: pointsOfContact { email } } }
+        threatFocusAreas { a1: assessment { text } }
+      }
+      sectors(first: 1) { nodes { threatFocusAreas { id assessment { text } } } }
+    }`;
+    const { body } = await post(system.gatewayUrl, { query }, await makeToken({ scopes: ['agreements:restricted'] }));
+    for (const party of body.data.agreement.parties) expect(party.people).toBeNull();
+    expect(body.errors.map((error: { path: string[] }) => error.path)).toEqual([
+      ['agreement', 'parties', 'people', 'email'],
+      ['agreement', 'threatFocusAreas', 'a1'],
+      ['sectors', 'nodes', 'threatFocusAreas', 'assessment'],
+    ]);
+    for (const area of body.data.sectors.nodes[0].threatFocusAreas) expect(area.assessment).toBeNull();
+  });
+
+  it('_entities and _service are not part of the public graph', async () => {
+    const { status, body } = await post(system.gatewayUrl, {
+      query:
+        '{ _entities(representations: [{ __typename: "Partner", id: "canada" }]) { ... on Partner { pointsOfContact { email } } } }',
+    });
+    expect(status).toBe(400);
+    expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('the same query asked by callers with different rights gets different plans (no plan cache leak)', async () => {
+    const query = '{ threatFocusArea(id: "cyber-security") { assessment { text } } }';
+    const allowed = await post(system.gatewayUrl, { query }, await makeToken({ scopes: ['analyst'] }));
+    const denied = await post(system.gatewayUrl, { query });
+    const allowedAgain = await post(system.gatewayUrl, { query }, await makeToken({ scopes: ['threats:restricted'] }));
+    expect(allowed.body.data.threatFocusArea.assessment).toEqual(ASSESSMENT);
+    expect(denied.body.data.threatFocusArea.assessment).toBeNull();
+    expect(allowedAgain.body.data.threatFocusArea.assessment).toEqual(ASSESSMENT);
+  });
+});
+
+describe('with no authentication configured', () => {
+  it('outside production the gateway runs open: every field visible, no token needed', async () => {
+    const system = await startSystem();
+    try {
+      const { body } = await post(system.gatewayUrl, { query: PROFILE });
+      expect(body).toEqual({ data: profile({ contacts: [CONTACT], agreements: true, assessment: true }) });
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('in production every caller is anonymous: restricted fields hidden, tokens refused', async () => {
+    const system = await startSystem({ NODE_ENV: 'production' });
+    try {
+      const { body } = await post(system.gatewayUrl, { query: PROFILE });
+      expect(body.data).toEqual(profile({ contacts: null, agreements: false, assessment: false }));
+      expect((await post(system.gatewayUrl, { query: PROFILE }, await makeToken())).status).toBe(401);
+    } finally {
+      await system.stop();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import { SignJWT } from 'jose';
+
+/** The HS256 secret, issuer and audience the security tests configure the gateway with. */
+export const TEST_AUTH = {
+  AUTH_HS256_SECRET: 'test-secret-that-is-long-enough-for-hs256!',
+  AUTH_ISSUER: 'https://issuer.cip.invalid',
+  AUTH_AUDIENCE: 'cip-graph',
+} as const;
+
+export interface TokenOptions {
+  scopes?: string[];
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  subject?: string;
+}
+
+export async function makeToken(options: TokenOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ scope: (options.scopes ?? []).join(' ') })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(options.subject ?? 'test-user')
+    .setIssuer(options.issuer ?? TEST_AUTH.AUTH_ISSUER)
+    .setAudience(options.audience ?? TEST_AUTH.AUTH_AUDIENCE)
+    .setIssuedAt(now - 10)
+    .setExpirationTime(now + (options.expiresIn ?? 300))
+    .sign(new TextEncoder().encode(options.secret ?? TEST_AUTH.AUTH_HS256_SECRET));
+}
+
+/** POSTs an operation with an optional bearer token; returns status and parsed body. */
+export async function post(
+  url: string,
+  body: unknown,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed };
+}
