@@ -65,6 +65,11 @@ const contenders = {
     const ours = contenders.ours(port, supergraphPath);
     return { ...ours, args: ['--import', join(root, 'bench/lib/flatten-federation-exports.mjs'), ...ours.args] };
   },
+  // Ours with our own executor for @apollo/gateway's query plans (gateway/src/execution/).
+  'ours-fast': (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, env: { ...ours.env, PLAN_EXECUTOR: 'fast' } };
+  },
   stock: (port, supergraphPath) => ({
     args: [join(root, 'bench/contenders/stock.mjs')],
     env: { PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: 'production' },

@@ -32,6 +32,8 @@ const gatewayConfigShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `file` serves the committed supergraph; `introspect` composes from the running subgraphs (development). */
   SUPERGRAPH_SOURCE: z.enum(['file', 'introspect']).default('file'),
+  /** `stock` runs query plans with @apollo/gateway's executor; `fast` with ours (execution/), which hands what it does not cover to stock. */
+  PLAN_EXECUTOR: z.enum(['stock', 'fast']).default('stock'),
   SUPERGRAPH_PATH: z.string().min(1).default(SUPERGRAPH_FILE),
   SUBGRAPH_URLS: subgraphUrls,
   /** Keep-alive connections the gateway may hold open to each subgraph. */
@@ -112,6 +114,18 @@ const gatewayConfigShape = {
   SUPERGRAPH_POLL_MS: envVar.positiveInt(2_000),
   /** `introspect` mode: where each subgraph's last good SDL is kept (default: <os tmp>/cip-gateway-sdl). */
   SDL_CACHE_DIR: z.string().min(1).optional(),
+  // State replicas share (see docs/operating.md and sharedState/): unset, each replica keeps its own in memory.
+  /** e.g. redis://redis:6379/0; APQ registrations are kept there, shared by every replica. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://host:port or rediss://host:port' }).optional(),
+  /** Prepended to every key the gateway writes, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('cip:gateway:'),
+  /** A Redis command slower than this counts as failed (a miss); the request goes on without it. */
+  REDIS_COMMAND_TIMEOUT_MS: envVar.positiveInt(500),
+  /** How long an APQ registration lives in Redis after it was last registered. */
+  REDIS_APQ_TTL_SECONDS: envVar.positiveInt(86_400),
+  /** `on` caches whole query answers, tagged by the entities they show (in Redis with REDIS_URL, else in memory). */
+  RESPONSE_CACHE: z.enum(['off', 'on']).default('off'),
+  RESPONSE_CACHE_TTL_SECONDS: envVar.positiveInt(60),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;

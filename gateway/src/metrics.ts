@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { boundedOperationLabel } from '@cip/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayContext } from './context.js';
 import type { BreakerState } from './resilience/circuitBreaker.js';
@@ -99,21 +100,6 @@ export function createGatewayMetrics() {
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
-
-/**
- * Operation names come from clients; past `max` distinct names the rest are counted as `other`, so
- * a client inventing names cannot grow the series without bound.
- */
-export function boundedOperationLabel(max = 200): (name: string | null | undefined) => string {
-  const seen = new Set<string>();
-  return (name) => {
-    const label = name ?? 'anonymous';
-    if (seen.has(label)) return label;
-    if (seen.size >= max) return 'other';
-    seen.add(label);
-    return label;
-  };
-}
 
 /** Counts requests by operation and outcome, their latency, and those in flight. */
 export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {

@@ -27,10 +27,16 @@ import { createExplorer } from './explorer.js';
 import { explorerMode, queryPlanMode } from './explorerAccess.js';
 import { queryPlanExposure } from './queryPlans.js';
 import { buildSecurity } from './security/index.js';
+import { installFastExecutor, type PlanExecutorStats } from './execution/fastExecutor.js';
+import { buildSharedState, type SharedState } from './sharedState/index.js';
 
 export interface GatewayApp {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly httpServer: Server;
+  /** With PLAN_EXECUTOR=fast: how many operations our executor and the stock one answered. */
+  readonly planExecutor?: PlanExecutorStats;
+  /** State shared with other replicas (sharedState/): `invalidateEntities` for writes. */
+  readonly sharedState: SharedState;
   /** Starts listening; port 0 picks a free port. Resolves with the base URL (no path). */
   listen(host: string, port: number): Promise<string>;
   stop(): Promise<void>;
@@ -66,6 +72,11 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   // Resilience and observability (docs/operating.md): timeouts, retries and a breaker per
   // subgraph; request ids, metrics and traces; every subgraph the served supergraph routes to.
   const metrics = createGatewayMetrics();
+  // State replicas share (docs/operating.md): with REDIS_URL, APQ registrations and the response cache live in Redis.
+  const sharedState = await buildSharedState(config, logger, metrics.registry);
+  onStop.push(() => sharedState.close());
+  // Response cache (RESPONSE_CACHE=on): after the security plugins, which shape each answer.
+  plugins.push(...sharedState.plugins);
   const guards = new SubgraphGuards(
     {
       timeouts: { defaultMs: config.SUBGRAPH_TIMEOUT_MS, perSubgraphMs: config.SUBGRAPH_TIMEOUTS },
@@ -140,8 +151,12 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
     // stop the server under in-flight requests and re-raise the signal.
     stopOnTerminationSignals: false,
+    ...sharedState.serverOptions,
     logger,
   });
+  // PLAN_EXECUTOR=fast: our executor runs the plans it covers (execution/); it must be in place
+  // before start, which takes the executor from the gateway.
+  const planExecutor = config.PLAN_EXECUTOR === 'fast' ? installFastExecutor(gateway) : undefined;
   await apollo.start();
   observePlanCache(gateway, metrics);
 
@@ -178,6 +193,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
 
   return {
     apollo,
+    ...(planExecutor ? { planExecutor } : {}),
+    sharedState,
     httpServer,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {

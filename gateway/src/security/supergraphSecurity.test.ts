@@ -32,7 +32,30 @@ describe('the supergraph and its security rules', () => {
 
   it('reads every rule, by type and field coordinate', () => {
     const { policy } = secureSupergraph(committed);
-    expect(Object.fromEntries(policy.fields)).toEqual({
+    const fields = Object.fromEntries(policy.fields);
+    const writes = Object.entries(fields).filter(([coordinate]) => coordinate.startsWith('Mutation.'));
+    const auditLogs = Object.entries(fields).filter(([coordinate]) => /^Query\.\w+AuditLog$/.test(coordinate));
+    // Every write needs its office's write scope, every audit log its office's audit scope.
+    expect(writes.length).toBeGreaterThan(0);
+    for (const [coordinate, rule] of writes) {
+      expect(rule, coordinate).toMatchObject({
+        authenticated: false,
+        anyOfScopeSets: [[[expect.stringMatching(/:write$/)]]],
+      });
+    }
+    expect(auditLogs.length).toBe(4);
+    for (const [coordinate, rule] of auditLogs) {
+      expect(rule, coordinate).toMatchObject({
+        authenticated: false,
+        anyOfScopeSets: [[[expect.stringMatching(/:audit$/)]]],
+      });
+    }
+    const reads = Object.fromEntries(
+      Object.entries(fields).filter(
+        ([coordinate]) => !writes.some(([w]) => w === coordinate) && !auditLogs.some(([a]) => a === coordinate),
+      ),
+    );
+    expect(reads).toEqual({
       'Partner.pointsOfContact': { authenticated: true, anyOfScopeSets: [] },
       'PointOfContact.email': { authenticated: false, anyOfScopeSets: [[['partners:restricted']]] },
       'Agreement.internalNotes': { authenticated: false, anyOfScopeSets: [[['agreements:restricted']]] },

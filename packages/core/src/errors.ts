@@ -88,6 +88,11 @@ export const errorCodes = {
     description: 'The explorer has not been built: run `npm run build` (or `npm start`, which builds it).',
   },
   METHOD_NOT_ALLOWED: { status: 405, description: 'This path answers only the methods in the `Allow` header.' },
+  CONFLICT: {
+    status: 200,
+    description:
+      'The write lost a race: the record changed since the version you read (`extensions.currentVersion`), or the idempotency key was used with other input. Read it again and retry; nothing was written.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

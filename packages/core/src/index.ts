@@ -26,3 +26,4 @@ export {
   verifyGatewaySignature,
   type VerifiedClaims,
 } from './gatewaySignature.js';
+export { boundedOperationLabel } from './operationLabel.js';

@@ -115,6 +115,8 @@ export async function startStack(env: Env, logger: Logger): Promise<Stack> {
         logger,
         mode: config.NODE_ENV,
         maxBodyBytes: config.MAX_BODY_BYTES,
+        // Filled in as each subgraph listens: offices check references through each other's entity lookups.
+        peers: subgraphUrls,
       });
       subgraphs.push(app);
       const port = config.SUBGRAPH_PORTS_ANY ? 0 : Number(new URL(routingUrl).port);

@@ -23,6 +23,28 @@ export const subgraphConfigShape = (defaultPort: number) => ({
    * production; unset in development, the subgraph accepts unsigned requests (and says so).
    */
   GATEWAY_SIGNING_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  /**
+   * Other offices' subgraphs this one checks references with (writes/peers.ts), as
+   * `name=url` pairs separated by commas, e.g. `partners=http://partners:4001/graphql`.
+   */
+  SUBGRAPH_PEER_URLS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const peers: Record<string, string> = {};
+      for (const pair of value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
+        const match = /^([a-z][a-z0-9-]*)=(https?:\/\/\S+)$/.exec(pair);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `expected name=http(s)://url pairs, got ${pair}` });
+          return z.NEVER;
+        }
+        peers[match[1]!] = match[2]!;
+      }
+      return peers;
+    }),
   /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); unset, no trace leaves the process. */
   OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url().optional(),
 });

@@ -26,3 +26,4 @@ export { openStore, parseSubgraphConfig, subgraphConfigShape, type SubgraphConfi
 export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
 export { callerOf, requireGatewaySignature } from './gatewaySignature.js';
+export * from './writes/index.js';

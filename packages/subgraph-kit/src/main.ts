@@ -33,6 +33,7 @@ export async function runSubgraph<TContext extends BaseContext>(
     mode: config.NODE_ENV,
     maxBodyBytes: config.MAX_BODY_BYTES,
     signingSecret: config.GATEWAY_SIGNING_SECRET ?? null,
+    peers: config.SUBGRAPH_PEER_URLS,
   });
   const url = await app.listen(config.HOST, config.PORT);
   logger.info({ url: `${url}/graphql` }, 'subgraph listening');

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { Logger } from '@cip/core';
+import { boundedOperationLabel, type Logger } from '@cip/core';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from './database.js';
@@ -52,21 +52,6 @@ export function subgraphMetricsRoute(metrics: SubgraphMetrics, moduleMetrics?: (
     const body = `${await metrics.registry.metrics()}${own}`;
     res.writeHead(200, { 'content-type': metrics.registry.contentType });
     res.end(body);
-  };
-}
-
-/**
- * Operation names come from clients; past `max` distinct names the rest are counted as `other`, so
- * a client inventing names cannot grow the series without bound.
- */
-export function boundedOperationLabel(max = 200): (name: string | null | undefined) => string {
-  const seen = new Set<string>();
-  return (name) => {
-    const label = name ?? 'anonymous';
-    if (seen.has(label)) return label;
-    if (seen.size >= max) return 'other';
-    seen.add(label);
-    return label;
   };
 }
 

@@ -7,7 +7,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { close, graphqlHandler, listen, offlinePlugins, routes, sendJson, type Logger } from '@cip/core';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Registry } from 'prom-client';
-import type { Database, Queryable } from './database.js';
+import type { Database } from './database.js';
+import { httpPeers } from './writes/peers.js';
 import { migrate, readMigrations, type MigrationResult } from './migrations.js';
 import { headerOf, requireGatewaySignature } from './gatewaySignature.js';
 import { GATEWAY_CLAIMS_HEADER, decodeClaims, processSigningSecret } from '@cip/core';
@@ -23,8 +24,12 @@ export interface SubgraphModule<TContext extends BaseContext> {
   typeDefs: DocumentNode;
   resolvers: unknown;
   migrationsDirectory: URL;
-  /** Builds the per-request context: fresh DataLoaders over the store, so nothing is cached across requests. */
-  createContext(db: Queryable): TContext;
+  /**
+   * Builds the per-request context: fresh DataLoaders over the store, so nothing is cached across
+   * requests. The whole `Database`, so that mutations can open transactions (writes/). The server
+   * adds `caller` and `peers` to what it returns (`callerOf`, `peersOf`).
+   */
+  createContext(db: Database): TContext;
   /**
    * What `/ready` should say beyond the store, for data that lives elsewhere (a partner's feed):
    * `ready: false` makes `/ready` answer 503; the rest is shown as it is.
@@ -45,6 +50,11 @@ export interface SubgraphDeps {
    * embedded stack) uses too; `null` accepts unsigned requests (a subgraph run alone in development).
    */
   signingSecret?: string | null;
+  /**
+   * Other offices' subgraphs (name → `/graphql` URL), for referential checks through their entity
+   * lookups (writes/peers.ts). Read at each lookup, so the embedded stack can fill it in as it starts them.
+   */
+  peers?: Readonly<Record<string, string>>;
 }
 
 export interface SubgraphApp<TContext extends BaseContext> {
@@ -69,6 +79,8 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   deps: SubgraphDeps,
 ): Promise<SubgraphApp<TContext>> {
   const logger = deps.logger.child({ subgraph: module.name });
+  const signingSecret = deps.signingSecret === undefined ? processSigningSecret() : deps.signingSecret;
+  const peers = httpPeers({ urls: deps.peers ?? {}, signingSecret, self: module.name });
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
@@ -94,11 +106,13 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
     routes(
       {
         '/graphql': requireGatewaySignature(
-          deps.signingSecret === undefined ? processSigningSecret() : deps.signingSecret,
+          signingSecret,
           graphqlHandler(apollo, {
             // The caller's claims as the gateway verified them, for resolvers that check them too.
             context: async (req) =>
               Object.assign(module.createContext(deps.db), {
+                // Other offices, for writes that check references (writes/peers.ts `peersOf`).
+                peers,
                 caller: decodeClaims(headerOf(req, GATEWAY_CLAIMS_HEADER)),
               }),
             maxBodyBytes: deps.maxBodyBytes,

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { PgliteDatabase, PostgresDatabase, type Database } from './database.js';
 import { openPglite } from './pglite.js';
+import { httpPeers } from './writes/peers.js';
+import { processSigningSecret } from '@cip/core';
 import {
   buildSubgraphApp,
   migrateSubgraph,
@@ -107,17 +109,26 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
   module: SubgraphModule<TContext>,
   store: TestStore,
   mode: SubgraphDeps['mode'] = 'test',
+  /** Other offices' subgraphs (name → `/graphql` URL), for writes that check references. */
+  peers: Readonly<Record<string, string>> = {},
 ): Promise<TestSubgraph<TContext>> {
   const db = await store.open();
   await migrateSubgraph(module, db);
-  const app = await buildSubgraphApp(module, { db, logger: pino({ level: 'silent' }), mode, maxBodyBytes: 1_048_576 });
+  const app = await buildSubgraphApp(module, {
+    db,
+    logger: pino({ level: 'silent' }),
+    mode,
+    maxBodyBytes: 1_048_576,
+    peers,
+  });
+  const lookups = httpPeers({ urls: peers, signingSecret: processSigningSecret(), self: module.name });
   return {
     app,
     db,
     async execute(query, variables) {
       const response = await app.apollo.executeOperation(
         { query, ...(variables ? { variables } : {}) },
-        { contextValue: module.createContext(db) },
+        { contextValue: Object.assign(module.createContext(db), { peers: lookups }) },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult;

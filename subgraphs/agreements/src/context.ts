@@ -1,11 +1,13 @@
-import type { Queryable } from '@cip/subgraph-kit';
+import type { Database } from '@cip/subgraph-kit';
+import { createAgreementWrites, type AgreementWrites } from './datasources/agreementWrites.js';
 import { createAgreementsStore, type AgreementsStore } from './datasources/agreements.js';
 
-/** What every resolver of the agreements subgraph gets: this request's batched reads. */
+/** What every resolver of the agreements subgraph gets: this request's batched reads, and the office's writes. */
 export interface AgreementsContext {
   agreements: AgreementsStore;
+  agreementWrites: AgreementWrites;
 }
 
-export function createContext(db: Queryable): AgreementsContext {
-  return { agreements: createAgreementsStore(db) };
+export function createContext(db: Database): AgreementsContext {
+  return { agreements: createAgreementsStore(db), agreementWrites: createAgreementWrites(db) };
 }

@@ -52,6 +52,38 @@ export type Agreement = {
   threatFocusAreas: Array<ThreatFocusArea>;
   /** Full title, e.g. `Security and Prosperity Partnership of North America`. */
   title: Scalars['String']['output'];
+  /** The record's version: 1 when created, one more at each change. Name it as `expectedVersion` to change the agreement. */
+  version: Scalars['Int']['output'];
+};
+
+/** One change in the agreements office's audit log. */
+export type AgreementAuditEntry = {
+  __typename?: 'AgreementAuditEntry';
+  /** What was done: `update`, `addParty`, `removeParty`, `addThreatFocusArea`, `removeThreatFocusArea`, `addSector` or `removeSector`. */
+  action: Scalars['String']['output'];
+  /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
+  actor: Scalars['String']['output'];
+  /** The agreement changed. */
+  agreementId: Scalars['ID']['output'];
+  /** When the change was committed (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** The entry's id, in the order changes were committed. */
+  id: Scalars['ID']['output'];
+  /** What the change wrote, as JSON (the stored record, or for a link change the version and the links of that kind). */
+  newValues: Maybe<Scalars['String']['output']>;
+  /** What the change replaced, as JSON (the stored record, or for a link change the version and the links of that kind). */
+  oldValues: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of the audit log. */
+export type AgreementAuditEntryConnection = {
+  __typename?: 'AgreementAuditEntryConnection';
+  /** The entries of this page. */
+  nodes: Array<AgreementAuditEntry>;
+  /** Where this page ends, and whether there is another. */
+  pageInfo: PageInfo;
+  /** How many entries match in all, across every page. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A page of agreements. */
@@ -125,6 +157,105 @@ export type DatePrecision =
   /** Only the year is known. */
   | 'YEAR';
 
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Makes a partner a party to an agreement. The partner must be known to the partners office (it is
+   * asked through its entity lookup) and not archived; a bilateral agreement binds at most two
+   * parties, a trilateral one three.
+   */
+  addAgreementParty: Agreement;
+  /** Links a sector the sectors office knows (asked through its entity lookup) to an agreement. */
+  addAgreementSector: Agreement;
+  /** Links a threat focus area the threat-focus-areas office knows (asked through its entity lookup) to an agreement. */
+  addAgreementThreatFocusArea: Agreement;
+  /**
+   * Removes a party from an agreement. The home party (the United States) stays a party to every
+   * agreement, and an agreement keeps at least two parties.
+   */
+  removeAgreementParty: Agreement;
+  /** Unlinks a sector from an agreement. */
+  removeAgreementSector: Agreement;
+  /** Unlinks a threat focus area from an agreement. */
+  removeAgreementThreatFocusArea: Agreement;
+  /** Changes the fields given, if the agreement is still at `expectedVersion`; the version goes up by one. */
+  updateAgreement: Agreement;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationAddAgreementPartyArgs = {
+  agreementId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  partnerId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationAddAgreementSectorArgs = {
+  agreementId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationAddAgreementThreatFocusAreaArgs = {
+  agreementId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  threatFocusAreaId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationRemoveAgreementPartyArgs = {
+  agreementId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  partnerId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationRemoveAgreementSectorArgs = {
+  agreementId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationRemoveAgreementThreatFocusAreaArgs = {
+  agreementId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  threatFocusAreaId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationUpdateAgreementArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdateAgreementInput;
+};
+
 /** Where an agreement stands in negotiation. */
 export type NegotiationStatus =
   /** Signed, issued or formed. */
@@ -173,6 +304,11 @@ export type Query = {
   __typename?: 'Query';
   /** One agreement by id (for example `smart-border-declaration`); null when no agreement has that id. */
   agreement: Maybe<Agreement>;
+  /**
+   * The agreements office's audit log, oldest change first: who changed which agreement when, with
+   * the record before and after. Needs the `agreements:audit` scope.
+   */
+  agreementAuditLog: AgreementAuditEntryConnection;
   /** Agreements, ordered by id, filtered and paged. */
   agreements: AgreementConnection;
 };
@@ -180,6 +316,13 @@ export type Query = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type QueryAgreementArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryAgreementAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  agreementId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -231,6 +374,16 @@ export type ThreatFocusArea = {
 export type ThreatFocusAreaAgreementsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Changes to an agreement: only the fields given change. */
+export type UpdateAgreementInput = {
+  /** What the agreement is for. */
+  purpose?: InputMaybe<Scalars['String']['input']>;
+  /** The short title, if any; null removes it. */
+  shortTitle?: InputMaybe<Scalars['String']['input']>;
+  /** Full title. */
+  title?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -352,18 +505,21 @@ export type ResolversTypes = {
   Agreement: ResolverTypeWrapper<AgreementRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AgreementAuditEntry: ResolverTypeWrapper<AgreementAuditEntry>;
+  AgreementAuditEntryConnection: ResolverTypeWrapper<AgreementAuditEntryConnection>;
   AgreementConnection: ResolverTypeWrapper<
     Omit<AgreementConnection, 'edges' | 'nodes'> & {
       edges: Array<ResolversTypes['AgreementEdge']>;
       nodes: Array<ResolversTypes['Agreement']>;
     }
   >;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AgreementEdge: ResolverTypeWrapper<Omit<AgreementEdge, 'node'> & { node: ResolversTypes['Agreement'] }>;
   AgreementFilter: AgreementFilter;
   AgreementKind: AgreementKind;
   AgreementScope: AgreementScope;
   DatePrecision: DatePrecision;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NegotiationStatus: NegotiationStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -374,6 +530,7 @@ export type ResolversTypes = {
   Source: ResolverTypeWrapper<Source>;
   SourceBasis: SourceBasis;
   ThreatFocusArea: ResolverTypeWrapper<ThreatFocusAreaRef>;
+  UpdateAgreementInput: UpdateAgreementInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -381,13 +538,16 @@ export type ResolversParentTypes = {
   Agreement: AgreementRow;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  AgreementAuditEntry: AgreementAuditEntry;
+  AgreementAuditEntryConnection: AgreementAuditEntryConnection;
   AgreementConnection: Omit<AgreementConnection, 'edges' | 'nodes'> & {
     edges: Array<ResolversParentTypes['AgreementEdge']>;
     nodes: Array<ResolversParentTypes['Agreement']>;
   };
-  Int: Scalars['Int']['output'];
   AgreementEdge: Omit<AgreementEdge, 'node'> & { node: ResolversParentTypes['Agreement'] };
   AgreementFilter: AgreementFilter;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   PartialDate: PartialDate;
@@ -396,6 +556,7 @@ export type ResolversParentTypes = {
   Sector: SectorRef;
   Source: Source;
   ThreatFocusArea: ThreatFocusAreaRef;
+  UpdateAgreementInput: UpdateAgreementInput;
 };
 
 export type AgreementResolvers<
@@ -421,6 +582,30 @@ export type AgreementResolvers<
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
   threatFocusAreas?: Resolver<Array<ResolversTypes['ThreatFocusArea']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AgreementAuditEntryResolvers<
+  ContextType = AgreementsContext,
+  ParentType extends ResolversParentTypes['AgreementAuditEntry'] = ResolversParentTypes['AgreementAuditEntry'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  agreementId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  newValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AgreementAuditEntryConnectionResolvers<
+  ContextType = AgreementsContext,
+  ParentType extends ResolversParentTypes['AgreementAuditEntryConnection'] =
+    ResolversParentTypes['AgreementAuditEntryConnection'],
+> = {
+  nodes?: Resolver<Array<ResolversTypes['AgreementAuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AgreementConnectionResolvers<
@@ -439,6 +624,54 @@ export type AgreementEdgeResolvers<
 > = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<
+  ContextType = AgreementsContext,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = {
+  addAgreementParty?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddAgreementPartyArgs, 'agreementId' | 'expectedVersion' | 'partnerId'>
+  >;
+  addAgreementSector?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddAgreementSectorArgs, 'agreementId' | 'expectedVersion' | 'sectorId'>
+  >;
+  addAgreementThreatFocusArea?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddAgreementThreatFocusAreaArgs, 'agreementId' | 'expectedVersion' | 'threatFocusAreaId'>
+  >;
+  removeAgreementParty?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveAgreementPartyArgs, 'agreementId' | 'expectedVersion' | 'partnerId'>
+  >;
+  removeAgreementSector?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveAgreementSectorArgs, 'agreementId' | 'expectedVersion' | 'sectorId'>
+  >;
+  removeAgreementThreatFocusArea?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveAgreementThreatFocusAreaArgs, 'agreementId' | 'expectedVersion' | 'threatFocusAreaId'>
+  >;
+  updateAgreement?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateAgreementArgs, 'expectedVersion' | 'id' | 'input'>
+  >;
 };
 
 export type PageInfoResolvers<
@@ -487,6 +720,12 @@ export type QueryResolvers<
     ParentType,
     ContextType,
     RequireFields<QueryAgreementArgs, 'id'>
+  >;
+  agreementAuditLog?: Resolver<
+    ResolversTypes['AgreementAuditEntryConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryAgreementAuditLogArgs, 'first'>
   >;
   agreements?: Resolver<
     ResolversTypes['AgreementConnection'],
@@ -546,8 +785,11 @@ export type ThreatFocusAreaResolvers<
 
 export type Resolvers<ContextType = AgreementsContext> = {
   Agreement?: AgreementResolvers<ContextType>;
+  AgreementAuditEntry?: AgreementAuditEntryResolvers<ContextType>;
+  AgreementAuditEntryConnection?: AgreementAuditEntryConnectionResolvers<ContextType>;
   AgreementConnection?: AgreementConnectionResolvers<ContextType>;
   AgreementEdge?: AgreementEdgeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartialDate?: PartialDateResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;

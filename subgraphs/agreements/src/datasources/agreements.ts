@@ -28,6 +28,7 @@ export interface AgreementRow {
   source: Source;
   internalNotes: string | null;
   negotiationStatus: NegotiationStatus | null;
+  version: number;
 }
 
 /** Partners, sectors and focus areas are other offices' records: this office knows only their ids. */
@@ -65,7 +66,8 @@ const SIGNED_COLUMN = `json_build_object(
   ) AS signed`;
 
 const AGREEMENT_COLUMNS = `a.id, a.title, a.short_title AS "shortTitle", a.kind, a.scope, ${SIGNED_COLUMN}, a.purpose,
-  ${sourceColumn('a')}, a.internal_notes AS "internalNotes", a.negotiation_status AS "negotiationStatus"`;
+  ${sourceColumn('a')}, a.internal_notes AS "internalNotes", a.negotiation_status AS "negotiationStatus",
+  a.version`;
 
 const toAgreement = (row: Record<string, unknown>) => row as unknown as AgreementRow;
 

@@ -5,4 +5,6 @@ export const Query: QueryResolvers = {
   agreement: (_root, { id }, { agreements }) => agreements.agreementById.load(id),
   agreements: (_root, { filter, first, after }, { agreements }) =>
     agreements.listAgreements(filter, parsePage({ first, after })),
+  agreementAuditLog: (_root, { agreementId, first, after }, { agreementWrites }) =>
+    agreementWrites.auditLog(agreementId, parsePage({ first, after })),
 };

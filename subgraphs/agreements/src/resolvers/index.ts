@@ -1,8 +1,9 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Agreement } from './Agreement.js';
+import { Mutation } from './Mutation.js';
 import { Partner } from './Partner.js';
 import { Query } from './Query.js';
 import { Sector } from './Sector.js';
 import { ThreatFocusArea } from './ThreatFocusArea.js';
 
-export const resolvers: Resolvers = { Query, Agreement, Partner, Sector, ThreatFocusArea };
+export const resolvers: Resolvers = { Query, Mutation, Agreement, Partner, Sector, ThreatFocusArea };

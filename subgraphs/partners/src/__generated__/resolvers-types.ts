@@ -31,6 +31,24 @@ export type Body = {
   source: Source;
 };
 
+/** A new partner. */
+export type CreatePartnerInput = {
+  /** Stable, readable identifier: lower-case words joined by hyphens, e.g. `new-zealand`. */
+  id: Scalars['ID']['input'];
+  /** What kind of partner this is. */
+  kind: PartnerKind;
+  /** Full name. */
+  name: Scalars['String']['input'];
+  /** The region the partner belongs to, e.g. `Oceania`. */
+  region: Scalars['String']['input'];
+  /** Whether the partner shares a land border with the United States. */
+  sharesLandBorderWithUnitedStates?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Short name. */
+  shortName: Scalars['String']['input'];
+  /** Where the facts on this record come from. */
+  source: PartnerSourceInput;
+};
+
 /** A partner's membership of a forum or organization. */
 export type Membership = {
   __typename?: 'Membership';
@@ -40,6 +58,54 @@ export type Membership = {
   organization: Partner;
   /** Where the membership fact comes from. */
   source: Source;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Archives a partner: it still resolves by id (agreements refer to it) but is left out of
+   * `partners` unless `filter.includeArchived` is true.
+   */
+  archivePartner: Partner;
+  /**
+   * Adds a partner at version 1. With an `idempotencyKey`, retrying the same create returns the
+   * partner it made instead of making another; the same key with different input is a `CONFLICT`.
+   */
+  createPartner: Partner;
+  /** Changes the fields given, if the partner is still at `expectedVersion`; the version goes up by one. */
+  updatePartner: Partner;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationArchivePartnerArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationCreatePartnerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreatePartnerInput;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationUpdatePartnerArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdatePartnerInput;
 };
 
 /** Where a page of a list ends, for cursor pagination. */
@@ -59,6 +125,8 @@ export type PageInfo = {
  */
 export type Partner = {
   __typename?: 'Partner';
+  /** Whether the office archived this partner: it still resolves by id, but is not listed by default. */
+  archived: Scalars['Boolean']['output'];
   /** Bodies of an organization through which it works (for NATO: its council and committees). */
   bodies: Array<Body>;
   /** True for the United States: the home party of every agreement, not a foreign partner. */
@@ -87,6 +155,8 @@ export type Partner = {
   shortName: Scalars['String']['output'];
   /** Where the facts on this record come from. */
   source: Source;
+  /** The record's version: 1 when created, one more at each change. Name it as `expectedVersion` to change the record. */
+  version: Scalars['Int']['output'];
 };
 
 /**
@@ -98,6 +168,36 @@ export type Partner = {
 export type PartnerMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One change in the partners office's audit log. */
+export type PartnerAuditEntry = {
+  __typename?: 'PartnerAuditEntry';
+  /** What was done: `create`, `update` or `archive`. */
+  action: Scalars['String']['output'];
+  /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
+  actor: Scalars['String']['output'];
+  /** When the change was committed (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** The entry's id, in the order changes were committed. */
+  id: Scalars['ID']['output'];
+  /** The partner's stored record after the change, as JSON. */
+  newValues: Maybe<Scalars['String']['output']>;
+  /** The partner's stored record before the change, as JSON; null for a create. */
+  oldValues: Maybe<Scalars['String']['output']>;
+  /** The partner changed. */
+  partnerId: Scalars['ID']['output'];
+};
+
+/** A page of the audit log. */
+export type PartnerAuditEntryConnection = {
+  __typename?: 'PartnerAuditEntryConnection';
+  /** The entries of this page. */
+  nodes: Array<PartnerAuditEntry>;
+  /** Where this page ends, and whether there is another. */
+  pageInfo: PageInfo;
+  /** How many entries match in all, across every page. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A page of partners. */
@@ -124,6 +224,8 @@ export type PartnerEdge = {
 
 /** Filters on the partner list; every filter given must match. */
 export type PartnerFilter = {
+  /** Also list archived partners (default: only partners in use). */
+  includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
   /** Only partners of this kind. */
   kind?: InputMaybe<PartnerKind>;
   /** Only members of this forum or organization (by partner id). */
@@ -143,6 +245,16 @@ export type PartnerKind =
   /** A standing international organization with its own bodies, such as NATO. */
   | 'INTERNATIONAL_ORGANIZATION';
 
+/** Where an office's entry comes from; `basis` is `STATED_IN_TEXT` or `PUBLIC_KNOWLEDGE`. */
+export type PartnerSourceInput = {
+  /** How the fact is grounded (a placeholder is not accepted). */
+  basis: SourceBasis;
+  /** The source document. */
+  document: Scalars['String']['input'];
+  /** The section or passage of the document. */
+  section: Scalars['String']['input'];
+};
+
 /** A person to contact at a partner. */
 export type PointOfContact = {
   __typename?: 'PointOfContact';
@@ -161,6 +273,11 @@ export type Query = {
   __typename?: 'Query';
   /** One partner by id (for example `canada`, `nato`); null when no partner has that id. */
   partner: Maybe<Partner>;
+  /**
+   * The partners office's audit log, oldest change first: who changed which partner when, with the
+   * record before and after. Needs the `partners:audit` scope.
+   */
+  partnerAuditLog: PartnerAuditEntryConnection;
   /** Partners, ordered by id, filtered and paged. */
   partners: PartnerConnection;
 };
@@ -168,6 +285,13 @@ export type Query = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type QueryPartnerArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryPartnerAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  partnerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -196,6 +320,22 @@ export type SourceBasis =
   | 'PUBLIC_KNOWLEDGE'
   /** Stated in the source document. */
   | 'STATED_IN_TEXT';
+
+/** Changes to a partner: only the fields given change. */
+export type UpdatePartnerInput = {
+  /** What kind of partner this is. */
+  kind?: InputMaybe<PartnerKind>;
+  /** Full name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The region the partner belongs to. */
+  region?: InputMaybe<Scalars['String']['input']>;
+  /** Whether the partner shares a land border with the United States. */
+  sharesLandBorderWithUnitedStates?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Short name. */
+  shortName?: InputMaybe<Scalars['String']['input']>;
+  /** Where the facts on this record come from. */
+  source?: InputMaybe<PartnerSourceInput>;
+};
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
@@ -307,11 +447,15 @@ export type ResolversTypes = {
   Body: ResolverTypeWrapper<BodyRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CreatePartnerInput: CreatePartnerInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Membership: ResolverTypeWrapper<MembershipRow>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Partner: ResolverTypeWrapper<PartnerRow>;
+  PartnerAuditEntry: ResolverTypeWrapper<PartnerAuditEntry>;
+  PartnerAuditEntryConnection: ResolverTypeWrapper<PartnerAuditEntryConnection>;
   PartnerConnection: ResolverTypeWrapper<
     Omit<PartnerConnection, 'edges' | 'nodes'> & {
       edges: Array<ResolversTypes['PartnerEdge']>;
@@ -321,10 +465,12 @@ export type ResolversTypes = {
   PartnerEdge: ResolverTypeWrapper<Omit<PartnerEdge, 'node'> & { node: ResolversTypes['Partner'] }>;
   PartnerFilter: PartnerFilter;
   PartnerKind: PartnerKind;
+  PartnerSourceInput: PartnerSourceInput;
   PointOfContact: ResolverTypeWrapper<PointOfContactRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Source: ResolverTypeWrapper<Source>;
   SourceBasis: SourceBasis;
+  UpdatePartnerInput: UpdatePartnerInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -332,20 +478,26 @@ export type ResolversParentTypes = {
   Body: BodyRow;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  CreatePartnerInput: CreatePartnerInput;
+  Boolean: Scalars['Boolean']['output'];
   Membership: MembershipRow;
   Int: Scalars['Int']['output'];
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Partner: PartnerRow;
+  PartnerAuditEntry: PartnerAuditEntry;
+  PartnerAuditEntryConnection: PartnerAuditEntryConnection;
   PartnerConnection: Omit<PartnerConnection, 'edges' | 'nodes'> & {
     edges: Array<ResolversParentTypes['PartnerEdge']>;
     nodes: Array<ResolversParentTypes['Partner']>;
   };
   PartnerEdge: Omit<PartnerEdge, 'node'> & { node: ResolversParentTypes['Partner'] };
   PartnerFilter: PartnerFilter;
+  PartnerSourceInput: PartnerSourceInput;
   PointOfContact: PointOfContactRow;
   Query: Record<PropertyKey, never>;
   Source: Source;
+  UpdatePartnerInput: UpdatePartnerInput;
 };
 
 export type BodyResolvers<
@@ -368,6 +520,30 @@ export type MembershipResolvers<
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<
+  ContextType = PartnersContext,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = {
+  archivePartner?: Resolver<
+    ResolversTypes['Partner'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationArchivePartnerArgs, 'expectedVersion' | 'id'>
+  >;
+  createPartner?: Resolver<
+    ResolversTypes['Partner'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreatePartnerArgs, 'input'>
+  >;
+  updatePartner?: Resolver<
+    ResolversTypes['Partner'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdatePartnerArgs, 'expectedVersion' | 'id' | 'input'>
+  >;
+};
+
 export type PageInfoResolvers<
   ContextType = PartnersContext,
   ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
@@ -386,6 +562,7 @@ export type PartnerResolvers<
     FederationReferenceType,
     ContextType
   >;
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   bodies?: Resolver<Array<ResolversTypes['Body']>, ParentType, ContextType>;
   homeParty?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -403,6 +580,30 @@ export type PartnerResolvers<
   sharesLandBorderWithUnitedStates?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   shortName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PartnerAuditEntryResolvers<
+  ContextType = PartnersContext,
+  ParentType extends ResolversParentTypes['PartnerAuditEntry'] = ResolversParentTypes['PartnerAuditEntry'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  newValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  partnerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type PartnerAuditEntryConnectionResolvers<
+  ContextType = PartnersContext,
+  ParentType extends ResolversParentTypes['PartnerAuditEntryConnection'] =
+    ResolversParentTypes['PartnerAuditEntryConnection'],
+> = {
+  nodes?: Resolver<Array<ResolversTypes['PartnerAuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type PartnerConnectionResolvers<
@@ -438,6 +639,12 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType, RequireFields<QueryPartnerArgs, 'id'>>;
+  partnerAuditLog?: Resolver<
+    ResolversTypes['PartnerAuditEntryConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryPartnerAuditLogArgs, 'first'>
+  >;
   partners?: Resolver<
     ResolversTypes['PartnerConnection'],
     ParentType,
@@ -458,8 +665,11 @@ export type SourceResolvers<
 export type Resolvers<ContextType = PartnersContext> = {
   Body?: BodyResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;
+  PartnerAuditEntry?: PartnerAuditEntryResolvers<ContextType>;
+  PartnerAuditEntryConnection?: PartnerAuditEntryConnectionResolvers<ContextType>;
   PartnerConnection?: PartnerConnectionResolvers<ContextType>;
   PartnerEdge?: PartnerEdgeResolvers<ContextType>;
   PointOfContact?: PointOfContactResolvers<ContextType>;

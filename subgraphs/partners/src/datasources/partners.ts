@@ -18,6 +18,8 @@ export interface PartnerRow {
   sharesLandBorderWithUnitedStates: boolean;
   homeParty: boolean;
   source: Source;
+  version: number;
+  archived: boolean;
 }
 
 export interface MembershipRow {
@@ -45,7 +47,8 @@ export interface BodyRow {
 }
 
 const PARTNER_COLUMNS = `p.id, p.name, p.short_name AS "shortName", p.kind, p.region,
-  p.shares_land_border_with_us AS "sharesLandBorderWithUnitedStates", p.home_party AS "homeParty", ${sourceColumn('p')}`;
+  p.shares_land_border_with_us AS "sharesLandBorderWithUnitedStates", p.home_party AS "homeParty", ${sourceColumn('p')},
+  p.version, p.archived_at IS NOT NULL AS archived`;
 
 const BODY_COLUMNS = `b.id, b.partner_id AS "partnerId", b.name, b.description, b.advises_id AS "advisesId", ${sourceColumn('b')}`;
 
@@ -98,12 +101,14 @@ export function createPartnersStore(db: Queryable) {
          AND ($4::text IS NULL OR p.region = $4)
          AND ($5::boolean IS NULL OR p.shares_land_border_with_us = $5)
          AND ($6::text IS NULL OR EXISTS (
-           SELECT 1 FROM partners.membership m WHERE m.member_id = p.id AND m.organization_id = $6))`,
+           SELECT 1 FROM partners.membership m WHERE m.member_id = p.id AND m.organization_id = $6))
+         AND ($7::boolean IS TRUE OR p.archived_at IS NULL)`,
       [
         filter?.kind ?? null,
         filter?.region ?? null,
         filter?.sharesLandBorderWithUnitedStates ?? null,
         filter?.memberOf ?? null,
+        filter?.includeArchived ?? null,
       ],
       page,
       toPartner,

@@ -5,4 +5,6 @@ export const Query: QueryResolvers = {
   partner: (_root, { id }, { partners }) => partners.partnerById.load(id),
   partners: (_root, { filter, first, after }, { partners }) =>
     partners.listPartners(filter, parsePage({ first, after })),
+  partnerAuditLog: (_root, { partnerId, first, after }, { partnerWrites }) =>
+    partnerWrites.auditLog(partnerId, parsePage({ first, after })),
 };

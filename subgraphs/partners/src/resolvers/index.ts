@@ -1,7 +1,8 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Body } from './Body.js';
 import { Membership } from './Membership.js';
+import { Mutation } from './Mutation.js';
 import { Partner } from './Partner.js';
 import { Query } from './Query.js';
 
-export const resolvers: Resolvers = { Query, Partner, Membership, Body };
+export const resolvers: Resolvers = { Query, Mutation, Partner, Membership, Body };

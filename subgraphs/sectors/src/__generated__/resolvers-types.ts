@@ -36,6 +36,39 @@ export type DependencyDegree =
   /** A moderate dependency. */
   | 'MODERATE';
 
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Records that `sectorId` depends on `dependsOnId` (a disruption there can reach it). */
+  addSectorDependency: Sector;
+  /** Removes the dependency of `sectorId` on `dependsOnId`. */
+  removeSectorDependency: Sector;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationAddSectorDependencyArgs = {
+  dependsOnId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  input: SectorDependencyInput;
+  sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationRemoveSectorDependencyArgs = {
+  dependsOnId: Scalars['ID']['input'];
+  expectedVersion: Scalars['Int']['input'];
+  sectorId: Scalars['ID']['input'];
+};
+
 /** Where a page of a list ends, for cursor pagination. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -50,6 +83,11 @@ export type Query = {
   __typename?: 'Query';
   /** One sector by id (for example `energy`); null when no sector has that id. */
   sector: Maybe<Sector>;
+  /**
+   * The sectors office's audit log, oldest change first: who changed which sector when, with the
+   * record before and after. Needs the `sectors:audit` scope.
+   */
+  sectorAuditLog: SectorAuditEntryConnection;
   /** The critical-infrastructure sectors, ordered by id, filtered and paged. */
   sectors: SectorConnection;
 };
@@ -57,6 +95,13 @@ export type Query = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type QuerySectorArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QuerySectorAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  sectorId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -89,6 +134,8 @@ export type Sector = {
   name: Scalars['String']['output'];
   /** Where the facts on this record come from. */
   source: Source;
+  /** The record's version: 1 at first, one more at each change. Name it as `expectedVersion` to change the sector. */
+  version: Scalars['Int']['output'];
 };
 
 /**
@@ -108,6 +155,36 @@ export type SectorAgency = {
   name: Scalars['String']['output'];
   /** The part of the sector the agency leads, when it leads only part (e.g. `maritime`). */
   scope: Maybe<Scalars['String']['output']>;
+};
+
+/** One change in the sectors office's audit log. */
+export type SectorAuditEntry = {
+  __typename?: 'SectorAuditEntry';
+  /** What was done: `addDependency` or `removeDependency`. */
+  action: Scalars['String']['output'];
+  /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
+  actor: Scalars['String']['output'];
+  /** When the change was committed (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** The entry's id, in the order changes were committed. */
+  id: Scalars['ID']['output'];
+  /** What the change wrote, as JSON (the version and the sectors it depends on). */
+  newValues: Maybe<Scalars['String']['output']>;
+  /** What the change replaced, as JSON (the version and the sectors it depends on). */
+  oldValues: Maybe<Scalars['String']['output']>;
+  /** The sector changed. */
+  sectorId: Scalars['ID']['output'];
+};
+
+/** A page of the audit log. */
+export type SectorAuditEntryConnection = {
+  __typename?: 'SectorAuditEntryConnection';
+  /** The entries of this page. */
+  nodes: Array<SectorAuditEntry>;
+  /** Where this page ends, and whether there is another. */
+  pageInfo: PageInfo;
+  /** How many entries match in all, across every page. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A page of sectors. */
@@ -134,6 +211,14 @@ export type SectorDependency = {
   source: Source;
 };
 
+/** A new dependency between sectors. */
+export type SectorDependencyInput = {
+  /** How strong the dependency is, if a source says. */
+  degree?: InputMaybe<DependencyDegree>;
+  /** Where the dependency comes from. */
+  source: SectorSourceInput;
+};
+
 /** One of a page of sectors, with its cursor. */
 export type SectorEdge = {
   __typename?: 'SectorEdge';
@@ -149,6 +234,16 @@ export type SectorFilter = {
   agency?: InputMaybe<Scalars['String']['input']>;
   /** Only sectors that depend on this sector. */
   dependsOn?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Where an office's entry comes from; `basis` is `STATED_IN_TEXT` or `PUBLIC_KNOWLEDGE`. */
+export type SectorSourceInput = {
+  /** How the fact is grounded (a placeholder is not accepted). */
+  basis: SourceBasis;
+  /** The source document. */
+  document: Scalars['String']['input'];
+  /** The section or passage of the document. */
+  section: Scalars['String']['input'];
 };
 
 /** Where a fact comes from: the source document and the part of it. */
@@ -281,13 +376,16 @@ export type ResolversTypes = {
   CascadeStep: ResolverTypeWrapper<CascadeStepRow>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DependencyDegree: DependencyDegree;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Sector: ResolverTypeWrapper<SectorRow>;
   SectorAgency: ResolverTypeWrapper<SectorAgency>;
+  SectorAuditEntry: ResolverTypeWrapper<SectorAuditEntry>;
+  SectorAuditEntryConnection: ResolverTypeWrapper<SectorAuditEntryConnection>;
   SectorConnection: ResolverTypeWrapper<
     Omit<SectorConnection, 'edges' | 'nodes'> & {
       edges: Array<ResolversTypes['SectorEdge']>;
@@ -295,8 +393,10 @@ export type ResolversTypes = {
     }
   >;
   SectorDependency: ResolverTypeWrapper<SectorDependencyRow>;
+  SectorDependencyInput: SectorDependencyInput;
   SectorEdge: ResolverTypeWrapper<Omit<SectorEdge, 'node'> & { node: ResolversTypes['Sector'] }>;
   SectorFilter: SectorFilter;
+  SectorSourceInput: SectorSourceInput;
   Source: ResolverTypeWrapper<Source>;
   SourceBasis: SourceBasis;
 };
@@ -305,20 +405,25 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   CascadeStep: CascadeStepRow;
   Int: Scalars['Int']['output'];
+  Mutation: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
-  ID: Scalars['ID']['output'];
   Sector: SectorRow;
   SectorAgency: SectorAgency;
+  SectorAuditEntry: SectorAuditEntry;
+  SectorAuditEntryConnection: SectorAuditEntryConnection;
   SectorConnection: Omit<SectorConnection, 'edges' | 'nodes'> & {
     edges: Array<ResolversParentTypes['SectorEdge']>;
     nodes: Array<ResolversParentTypes['Sector']>;
   };
   SectorDependency: SectorDependencyRow;
+  SectorDependencyInput: SectorDependencyInput;
   SectorEdge: Omit<SectorEdge, 'node'> & { node: ResolversParentTypes['Sector'] };
   SectorFilter: SectorFilter;
+  SectorSourceInput: SectorSourceInput;
   Source: Source;
 };
 
@@ -329,6 +434,24 @@ export type CascadeStepResolvers<
   hops?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   path?: Resolver<Array<ResolversTypes['Sector']>, ParentType, ContextType>;
   sector?: Resolver<ResolversTypes['Sector'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<
+  ContextType = SectorsContext,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = {
+  addSectorDependency?: Resolver<
+    ResolversTypes['Sector'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddSectorDependencyArgs, 'dependsOnId' | 'expectedVersion' | 'input' | 'sectorId'>
+  >;
+  removeSectorDependency?: Resolver<
+    ResolversTypes['Sector'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveSectorDependencyArgs, 'dependsOnId' | 'expectedVersion' | 'sectorId'>
+  >;
 };
 
 export type PageInfoResolvers<
@@ -344,6 +467,12 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   sector?: Resolver<Maybe<ResolversTypes['Sector']>, ParentType, ContextType, RequireFields<QuerySectorArgs, 'id'>>;
+  sectorAuditLog?: Resolver<
+    ResolversTypes['SectorAuditEntryConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QuerySectorAuditLogArgs, 'first'>
+  >;
   sectors?: Resolver<
     ResolversTypes['SectorConnection'],
     ParentType,
@@ -374,6 +503,7 @@ export type SectorResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SectorAgencyResolvers<
@@ -383,6 +513,29 @@ export type SectorAgencyResolvers<
   abbreviation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scope?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SectorAuditEntryResolvers<
+  ContextType = SectorsContext,
+  ParentType extends ResolversParentTypes['SectorAuditEntry'] = ResolversParentTypes['SectorAuditEntry'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  newValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sectorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SectorAuditEntryConnectionResolvers<
+  ContextType = SectorsContext,
+  ParentType extends ResolversParentTypes['SectorAuditEntryConnection'] =
+    ResolversParentTypes['SectorAuditEntryConnection'],
+> = {
+  nodes?: Resolver<Array<ResolversTypes['SectorAuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SectorConnectionResolvers<
@@ -423,10 +576,13 @@ export type SourceResolvers<
 
 export type Resolvers<ContextType = SectorsContext> = {
   CascadeStep?: CascadeStepResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Sector?: SectorResolvers<ContextType>;
   SectorAgency?: SectorAgencyResolvers<ContextType>;
+  SectorAuditEntry?: SectorAuditEntryResolvers<ContextType>;
+  SectorAuditEntryConnection?: SectorAuditEntryConnectionResolvers<ContextType>;
   SectorConnection?: SectorConnectionResolvers<ContextType>;
   SectorDependency?: SectorDependencyResolvers<ContextType>;
   SectorEdge?: SectorEdgeResolvers<ContextType>;

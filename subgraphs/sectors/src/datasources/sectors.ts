@@ -7,6 +7,7 @@ export interface SectorRow {
   name: string;
   agencies: SectorAgency[];
   source: Source;
+  version: number;
 }
 
 /** One end of a dependency, seen from the sector at the other end. */
@@ -40,7 +41,7 @@ const SECTOR_COLUMNS = `s.id, s.name,
     FROM sectors.sector_agency sa JOIN sectors.agency a ON a.abbreviation = sa.abbreviation
     WHERE sa.sector_id = s.id
   ), '[]'::json) AS agencies,
-  ${sourceColumn('s')}`;
+  ${sourceColumn('s')}, s.version`;
 
 const DEPENDENCY_COLUMNS = `d.degree, ${sourceColumn('d')}`;
 
@@ -168,7 +169,15 @@ export function createSectorsStore(db: Queryable) {
     return connection;
   }
 
-  return { sectorById, dependenciesOf, dependentsOf, cascade, listSectors };
+  /** Forgets what this request read, after a write of the request (a mutation) changed it. */
+  function forget(): void {
+    sectorById.clearAll();
+    dependenciesOf.clearAll();
+    dependentsOf.clearAll();
+    dependencyGraph = undefined;
+  }
+
+  return { sectorById, dependenciesOf, dependentsOf, cascade, listSectors, forget };
 }
 
 export type SectorsStore = ReturnType<typeof createSectorsStore>;

@@ -4,4 +4,6 @@ import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 export const Query: QueryResolvers = {
   sector: (_root, { id }, { sectors }) => sectors.sectorById.load(id),
   sectors: (_root, { filter, first, after }, { sectors }) => sectors.listSectors(filter, parsePage({ first, after })),
+  sectorAuditLog: (_root, { sectorId, first, after }, { sectorWrites }) =>
+    sectorWrites.auditLog(sectorId, parsePage({ first, after })),
 };

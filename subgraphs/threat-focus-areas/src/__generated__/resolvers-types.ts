@@ -26,6 +26,50 @@ export type Agreement = {
   id: Scalars['ID']['output'];
 };
 
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Records that a focus area touches a sector the sectors office knows (asked through its entity lookup). */
+  addThreatFocusAreaSector: ThreatFocusArea;
+  /** Records that a focus area no longer touches a sector. */
+  removeThreatFocusAreaSector: ThreatFocusArea;
+  /** Changes the fields given, if the focus area is still at `expectedVersion`; the version goes up by one. */
+  updateThreatFocusArea: ThreatFocusArea;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationAddThreatFocusAreaSectorArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationRemoveThreatFocusAreaSectorArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationUpdateThreatFocusAreaArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdateThreatFocusAreaInput;
+};
+
 /** Which statement or strategy names a focus area. */
 export type Origin = {
   __typename?: 'Origin';
@@ -49,6 +93,11 @@ export type Query = {
   __typename?: 'Query';
   /** One threat focus area by id (for example `rail-and-metro-security`); null when none has that id. */
   threatFocusArea: Maybe<ThreatFocusArea>;
+  /**
+   * The threat-focus-areas office's audit log, oldest change first: who changed which focus area when,
+   * with the record before and after. Needs the `threats:audit` scope.
+   */
+  threatFocusAreaAuditLog: ThreatFocusAreaAuditEntryConnection;
   /** Threat focus areas, ordered by id, filtered and paged. */
   threatFocusAreas: ThreatFocusAreaConnection;
 };
@@ -56,6 +105,13 @@ export type Query = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type QueryThreatFocusAreaArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryThreatFocusAreaAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  threatFocusAreaId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -135,6 +191,38 @@ export type ThreatFocusArea = {
   origin: Origin;
   /** Where the facts on this record come from. */
   source: Source;
+  /** The record's version: 1 at first, one more at each change. Name it as `expectedVersion` to change the focus area. */
+  version: Scalars['Int']['output'];
+};
+
+/** One change in the threat-focus-areas office's audit log. */
+export type ThreatFocusAreaAuditEntry = {
+  __typename?: 'ThreatFocusAreaAuditEntry';
+  /** What was done: `update`, `addSector` or `removeSector`. */
+  action: Scalars['String']['output'];
+  /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
+  actor: Scalars['String']['output'];
+  /** When the change was committed (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** The entry's id, in the order changes were committed. */
+  id: Scalars['ID']['output'];
+  /** What the change wrote, as JSON. */
+  newValues: Maybe<Scalars['String']['output']>;
+  /** What the change replaced, as JSON. */
+  oldValues: Maybe<Scalars['String']['output']>;
+  /** The focus area changed. */
+  threatFocusAreaId: Scalars['ID']['output'];
+};
+
+/** A page of the audit log. */
+export type ThreatFocusAreaAuditEntryConnection = {
+  __typename?: 'ThreatFocusAreaAuditEntryConnection';
+  /** The entries of this page. */
+  nodes: Array<ThreatFocusAreaAuditEntry>;
+  /** Where this page ends, and whether there is another. */
+  pageInfo: PageInfo;
+  /** How many entries match in all, across every page. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A page of threat focus areas. */
@@ -165,6 +253,14 @@ export type ThreatFocusAreaFilter = {
   affectsSector?: InputMaybe<Scalars['ID']['input']>;
   /** Only focus areas of this category. */
   category?: InputMaybe<ThreatCategory>;
+};
+
+/** Changes to a threat focus area: only the fields given change. */
+export type UpdateThreatFocusAreaInput = {
+  /** What the focus area is about. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The focus area's name. */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -281,18 +377,21 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   Agreement: ResolverTypeWrapper<AgreementRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Origin: ResolverTypeWrapper<Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversTypes['Agreement']> }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Sector: ResolverTypeWrapper<SectorRef>;
   Source: ResolverTypeWrapper<Source>;
   SourceBasis: SourceBasis;
   ThreatAssessment: ResolverTypeWrapper<ThreatAssessmentRow>;
   ThreatCategory: ThreatCategory;
   ThreatFocusArea: ResolverTypeWrapper<ThreatFocusAreaRow>;
+  ThreatFocusAreaAuditEntry: ResolverTypeWrapper<ThreatFocusAreaAuditEntry>;
+  ThreatFocusAreaAuditEntryConnection: ResolverTypeWrapper<ThreatFocusAreaAuditEntryConnection>;
   ThreatFocusAreaConnection: ResolverTypeWrapper<
     Omit<ThreatFocusAreaConnection, 'edges' | 'nodes'> & {
       edges: Array<ResolversTypes['ThreatFocusAreaEdge']>;
@@ -303,28 +402,33 @@ export type ResolversTypes = {
     Omit<ThreatFocusAreaEdge, 'node'> & { node: ResolversTypes['ThreatFocusArea'] }
   >;
   ThreatFocusAreaFilter: ThreatFocusAreaFilter;
+  UpdateThreatFocusAreaInput: UpdateThreatFocusAreaInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Agreement: AgreementRef;
   ID: Scalars['ID']['output'];
+  Mutation: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
   Origin: Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversParentTypes['Agreement']> };
   String: Scalars['String']['output'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   Sector: SectorRef;
   Source: Source;
   ThreatAssessment: ThreatAssessmentRow;
   ThreatFocusArea: ThreatFocusAreaRow;
+  ThreatFocusAreaAuditEntry: ThreatFocusAreaAuditEntry;
+  ThreatFocusAreaAuditEntryConnection: ThreatFocusAreaAuditEntryConnection;
   ThreatFocusAreaConnection: Omit<ThreatFocusAreaConnection, 'edges' | 'nodes'> & {
     edges: Array<ResolversParentTypes['ThreatFocusAreaEdge']>;
     nodes: Array<ResolversParentTypes['ThreatFocusArea']>;
   };
   ThreatFocusAreaEdge: Omit<ThreatFocusAreaEdge, 'node'> & { node: ResolversParentTypes['ThreatFocusArea'] };
   ThreatFocusAreaFilter: ThreatFocusAreaFilter;
+  UpdateThreatFocusAreaInput: UpdateThreatFocusAreaInput;
 };
 
 export type AgreementResolvers<
@@ -332,6 +436,30 @@ export type AgreementResolvers<
   ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = {
+  addThreatFocusAreaSector?: Resolver<
+    ResolversTypes['ThreatFocusArea'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddThreatFocusAreaSectorArgs, 'expectedVersion' | 'id' | 'sectorId'>
+  >;
+  removeThreatFocusAreaSector?: Resolver<
+    ResolversTypes['ThreatFocusArea'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveThreatFocusAreaSectorArgs, 'expectedVersion' | 'id' | 'sectorId'>
+  >;
+  updateThreatFocusArea?: Resolver<
+    ResolversTypes['ThreatFocusArea'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateThreatFocusAreaArgs, 'expectedVersion' | 'id' | 'input'>
+  >;
 };
 
 export type OriginResolvers<
@@ -359,6 +487,12 @@ export type QueryResolvers<
     ParentType,
     ContextType,
     RequireFields<QueryThreatFocusAreaArgs, 'id'>
+  >;
+  threatFocusAreaAuditLog?: Resolver<
+    ResolversTypes['ThreatFocusAreaAuditEntryConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryThreatFocusAreaAuditLogArgs, 'first'>
   >;
   threatFocusAreas?: Resolver<
     ResolversTypes['ThreatFocusAreaConnection'],
@@ -418,6 +552,31 @@ export type ThreatFocusAreaResolvers<
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   origin?: Resolver<ResolversTypes['Origin'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ThreatFocusAreaAuditEntryResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['ThreatFocusAreaAuditEntry'] =
+    ResolversParentTypes['ThreatFocusAreaAuditEntry'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  newValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValues?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  threatFocusAreaId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ThreatFocusAreaAuditEntryConnectionResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['ThreatFocusAreaAuditEntryConnection'] =
+    ResolversParentTypes['ThreatFocusAreaAuditEntryConnection'],
+> = {
+  nodes?: Resolver<Array<ResolversTypes['ThreatFocusAreaAuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ThreatFocusAreaConnectionResolvers<
@@ -441,6 +600,7 @@ export type ThreatFocusAreaEdgeResolvers<
 
 export type Resolvers<ContextType = ThreatFocusAreasContext> = {
   Agreement?: AgreementResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Origin?: OriginResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -448,6 +608,8 @@ export type Resolvers<ContextType = ThreatFocusAreasContext> = {
   Source?: SourceResolvers<ContextType>;
   ThreatAssessment?: ThreatAssessmentResolvers<ContextType>;
   ThreatFocusArea?: ThreatFocusAreaResolvers<ContextType>;
+  ThreatFocusAreaAuditEntry?: ThreatFocusAreaAuditEntryResolvers<ContextType>;
+  ThreatFocusAreaAuditEntryConnection?: ThreatFocusAreaAuditEntryConnectionResolvers<ContextType>;
   ThreatFocusAreaConnection?: ThreatFocusAreaConnectionResolvers<ContextType>;
   ThreatFocusAreaEdge?: ThreatFocusAreaEdgeResolvers<ContextType>;
 };

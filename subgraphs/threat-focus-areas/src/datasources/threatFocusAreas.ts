@@ -18,6 +18,7 @@ export interface ThreatFocusAreaRow {
   category: ThreatCategory;
   origin: { statement: string; namedBy: AgreementRef | null };
   source: Source;
+  version: number;
 }
 
 export interface ThreatAssessmentRow {
@@ -29,7 +30,7 @@ export interface ThreatAssessmentRow {
 const FOCUS_AREA_COLUMNS = `t.id, t.name, t.description, t.category,
   json_build_object('statement', t.origin_statement, 'namedBy',
     CASE WHEN t.origin_agreement_id IS NULL THEN NULL ELSE json_build_object('id', t.origin_agreement_id) END) AS origin,
-  ${sourceColumn('t')}`;
+  ${sourceColumn('t')}, t.version`;
 
 const toFocusArea = (row: Record<string, unknown>) => row as unknown as ThreatFocusAreaRow;
 

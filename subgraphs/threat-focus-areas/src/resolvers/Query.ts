@@ -5,4 +5,6 @@ export const Query: QueryResolvers = {
   threatFocusArea: (_root, { id }, { threatFocusAreas }) => threatFocusAreas.threatFocusAreaById.load(id),
   threatFocusAreas: (_root, { filter, first, after }, { threatFocusAreas }) =>
     threatFocusAreas.listThreatFocusAreas(filter, parsePage({ first, after })),
+  threatFocusAreaAuditLog: (_root, { threatFocusAreaId, first, after }, { threatFocusAreaWrites }) =>
+    threatFocusAreaWrites.auditLog(threatFocusAreaId, parsePage({ first, after })),
 };

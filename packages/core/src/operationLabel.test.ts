@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedOperationLabel } from './metrics.js';
+import { boundedOperationLabel } from './operationLabel.js';
 
 describe('operation labels', () => {
   it('stop growing past the limit: new names count as other', () => {

@@ -1,0 +1,279 @@
+import { ERRORS } from '@apollo/federation-internals';
+import {
+  isEnumType,
+  isScalarType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  type DirectiveNode,
+  type FragmentDefinitionNode,
+  type GraphQLError,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+
+/** JSON as it comes from a subgraph, merged into one tree. */
+export type ResponseObject = Record<string, unknown>;
+type Path = (string | number)[];
+
+interface ShapingContext {
+  readonly schema: GraphQLSchema;
+  readonly fragments: Record<string, FragmentDefinitionNode>;
+  /** Request variables over the operation's defaults. */
+  readonly variables: Record<string, unknown>;
+  readonly errors: GraphQLError[];
+  /**
+   * Set by each `updateOutputValue` call for its caller to read right away (stock returns them in
+   * an object per value; flags here spare that allocation per field of the response).
+   */
+  isInvalid: boolean;
+  hasErrors: boolean;
+}
+
+const integerString = /^[+-]?\d+$/;
+const builtInScalars = new Set<string>(['Boolean', 'Float', 'ID', 'Int', 'String']);
+
+/**
+ * Shapes the merged subgraph data to the operation, with the semantics of @apollo/gateway's
+ * `computeResponse` (same null propagation, same errors and paths), on graphql-js' AST and types
+ * instead of @apollo/federation-internals' operation model, whose getters dominate its profile.
+ * Only for operations `isSupportedOperation` accepts (object types only, no introspection).
+ */
+export function shapeResponse(
+  input: ResponseObject,
+  selectionSet: SelectionSetNode,
+  rootType: GraphQLObjectType,
+  schema: GraphQLSchema,
+  fragments: Record<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+): { data: ResponseObject | null; errors: GraphQLError[] } {
+  const context: ShapingContext = { schema, fragments, variables, errors: [], isInvalid: false, hasErrors: false };
+  const data: ResponseObject = Object.create(null) as ResponseObject;
+  const ok = applySelections(input, selectionSet.selections, data, [], rootType, context);
+  return { data: ok ? data : null, errors: context.errors };
+}
+
+function isSkipped(directives: readonly DirectiveNode[] | undefined, variables: Record<string, unknown>): boolean {
+  if (!directives || directives.length === 0) return false;
+  let skip = false;
+  let include = true;
+  for (const directive of directives) {
+    const name = directive.name.value;
+    if (name !== 'skip' && name !== 'include') continue;
+    const argument = directive.arguments?.find((arg) => arg.name.value === 'if');
+    let value: unknown;
+    if (argument?.value.kind === Kind.BOOLEAN) value = argument.value.value;
+    else if (argument?.value.kind === Kind.VARIABLE) value = variables[argument.value.name.value];
+    if (typeof value !== 'boolean') throw new Error(`Unexpected value ${String(value)} for @${name}(if:)`);
+    if (name === 'skip') skip = value;
+    else include = value;
+  }
+  return skip || !include;
+}
+
+function getOwn(object: ResponseObject, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+}
+
+/** Returns false when a non-null violation bubbles up to this object. */
+function applySelections(
+  input: ResponseObject,
+  selections: readonly SelectionNode[],
+  output: ResponseObject,
+  path: Path,
+  parentType: GraphQLObjectType,
+  context: ShapingContext,
+): boolean {
+  for (const selection of selections) {
+    if (isSkipped(selection.directives, context.variables)) continue;
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.name.value;
+      const responseName = selection.alias?.value ?? name;
+      const outputValue = output[responseName];
+      if (name === '__typename') {
+        if (outputValue === undefined) {
+          let inputValue = getOwn(input, responseName) ?? null;
+          if (inputValue === null && responseName !== '__typename') inputValue = input.__typename ?? null;
+          const type = typeof inputValue === 'string' ? (context.schema.getType(inputValue) ?? parentType) : parentType;
+          if (!isObjectType(type)) return false;
+          output[responseName] = type.name;
+        }
+        continue;
+      }
+      const field = parentType.getFields()[name];
+      if (!field) throw new Error(`Unknown field ${parentType.name}.${name}`);
+      path.push(responseName);
+      const updated = updateOutputValue(
+        outputValue,
+        field.type,
+        getOwn(input, responseName) ?? null,
+        selection.selectionSet,
+        path,
+        parentType,
+        context,
+      );
+      output[responseName] = updated;
+      path.pop();
+      if (context.isInvalid) return false;
+    } else {
+      let typeCondition: string | undefined;
+      let inner: SelectionSetNode;
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        typeCondition = selection.typeCondition?.name.value;
+        inner = selection.selectionSet;
+      } else {
+        const fragment = context.fragments[selection.name.value];
+        if (!fragment) throw new Error(`Unknown fragment ${selection.name.value}`);
+        typeCondition = fragment.typeCondition.name.value;
+        inner = fragment.selectionSet;
+      }
+      const typename = input.__typename;
+      let applies = true;
+      if (typeCondition !== undefined) {
+        // Object types only (isSupportedOperation): a condition applies to exactly its own type.
+        applies =
+          typeof typename === 'string'
+            ? typename === typeCondition && context.schema.getType(typename) !== undefined
+            : typeCondition === parentType.name;
+      }
+      if (applies) {
+        const conditionType = typeCondition === undefined ? parentType : context.schema.getType(typeCondition);
+        if (!isObjectType(conditionType))
+          throw new Error(`Type condition ${String(typeCondition)} is not an object type`);
+        if (!applySelections(input, inner.selections, output, path, conditionType, context)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function describeLastElement(path: Path, currentType: GraphQLOutputType, parentType: GraphQLObjectType): string {
+  const element = path[path.length - 1];
+  return typeof element === 'string'
+    ? `field ${parentType.name}.${element}`
+    : `array element of type ${String(currentType)} at index ${String(element)}`;
+}
+
+/** Stock's `updateOutputValue`; returns the value and leaves isInvalid / hasErrors in the context. */
+function updateOutputValue(
+  outputValue: unknown,
+  type: GraphQLOutputType,
+  inputValue: unknown,
+  selectionSet: SelectionSetNode | undefined,
+  path: Path,
+  parentType: GraphQLObjectType,
+  context: ShapingContext,
+): unknown {
+  context.isInvalid = false;
+  context.hasErrors = false;
+  if (outputValue === null || (outputValue !== undefined && !selectionSet)) return outputValue;
+  if (isNonNullType(type)) {
+    const updated = updateOutputValue(outputValue, type.ofType, inputValue, selectionSet, path, parentType, context);
+    if (updated === null) {
+      if (!context.hasErrors) {
+        context.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(
+            `Cannot return null for non-nullable ${describeLastElement(path, type.ofType, parentType)}.`,
+            { path: Array.from(path) },
+          ),
+        );
+      }
+      context.isInvalid = true;
+      context.hasErrors = true;
+      return null;
+    }
+    context.isInvalid = false;
+    context.hasErrors = false;
+    return updated;
+  }
+  if (inputValue === null) return null;
+  if (isListType(type)) {
+    if (!Array.isArray(inputValue)) {
+      throw new Error(`Invalid non-list value returned by subgraph for list type ${String(type)}`);
+    }
+    const existing: unknown[] | undefined = Array.isArray(outputValue) ? (outputValue as unknown[]) : undefined;
+    if (outputValue !== undefined && existing === undefined) {
+      throw new Error(`Invalid non-list value for list type ${String(type)}`);
+    }
+    if (existing !== undefined && existing.length !== inputValue.length) throw new Error('List lengths differ');
+    let shouldNullify = false;
+    let hasErrors = false;
+    const updated = new Array<unknown>(inputValue.length);
+    for (let index = 0; index < inputValue.length; index++) {
+      path.push(index);
+      updated[index] = updateOutputValue(
+        existing?.[index],
+        type.ofType,
+        inputValue[index] as unknown,
+        selectionSet,
+        path,
+        parentType,
+        context,
+      );
+      path.pop();
+      if (context.isInvalid) shouldNullify = true;
+      if (context.hasErrors) hasErrors = true;
+    }
+    context.isInvalid = false;
+    context.hasErrors = hasErrors;
+    return shouldNullify ? null : updated;
+  }
+  if (isObjectType(type)) {
+    if (!selectionSet) throw new Error(`Invalid empty selection set for composite type ${type.name}`);
+    if (typeof inputValue !== 'object') {
+      throw new Error(`Invalid non-object value returned by subgraph for ${type.name}`);
+    }
+    const input = inputValue as ResponseObject;
+    const inputTypename = input.__typename;
+    let objectType: GraphQLObjectType = type;
+    if (inputTypename) {
+      const named = typeof inputTypename === 'string' ? context.schema.getType(inputTypename) : undefined;
+      if (!isObjectType(named)) {
+        context.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(
+            `Invalid __typename found for object at ${describeLastElement(path, type, parentType)}.`,
+            { path: Array.from(path) },
+          ),
+        );
+        context.hasErrors = true;
+        return null;
+      }
+      objectType = named;
+    }
+    const outputObject =
+      outputValue === undefined ? (Object.create(null) as ResponseObject) : (outputValue as ResponseObject);
+    const ok = applySelections(input, selectionSet.selections, outputObject, path, objectType, context);
+    context.isInvalid = false;
+    context.hasErrors = !ok;
+    return ok ? outputObject : null;
+  }
+  // Leaf: the same validity rules as federation-internals' isValidLeafValue.
+  if (isValidLeafValue(inputValue, type)) return inputValue;
+  context.errors.push(
+    ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describeLastElement(path, type, parentType)}.`, {
+      path: Array.from(path),
+    }),
+  );
+  context.hasErrors = true;
+  return null;
+}
+
+function isValidLeafValue(value: unknown, type: GraphQLOutputType): boolean {
+  // By name: the schema may come from another copy of graphql-js than ours.
+  const name = isScalarType(type) || isEnumType(type) ? type.name : '';
+  if (!builtInScalars.has(name) && !isEnumType(type)) return true;
+  if (typeof value === 'boolean') return name === 'Boolean';
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    if (name === 'Int' || name === 'ID') return integerString.test(String(value));
+    return name === 'Float';
+  }
+  if (typeof value === 'string') {
+    if (isEnumType(type)) return type.getValue(value) !== undefined;
+    return name !== 'Boolean' && name !== 'Int' && name !== 'Float';
+  }
+  return false;
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { codedError } from '@cip/core';
+import type { Queryable } from '../database.js';
+import { qualified } from './sql.js';
+
+export interface IdempotentCreate {
+  schema: string;
+  /** The mutation, e.g. `createPartner`: a key is unique per operation. */
+  operation: string;
+  /** The client's key; null or absent creates without one. */
+  key: string | null | undefined;
+  /** The create's input: the same key with different input is refused. */
+  input: unknown;
+}
+
+export interface CreateOutcome {
+  id: string;
+  /** True when the key had been used already: nothing was created, the first result is returned. */
+  replayed: boolean;
+}
+
+/** JSON with object keys sorted, so the same input always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([name, entry]) => `${JSON.stringify(name)}:${canonicalJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function requestHash(input: unknown): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+/**
+ * Runs `create` at most once per (operation, key), inside the caller's transaction. The key row is
+ * inserted first (`ON CONFLICT DO NOTHING`): a concurrent create with the same key waits on that
+ * row until this transaction ends, then finds it and replays its result, so two retries racing
+ * each other still create one record. The same key with different input is a `CONFLICT`
+ * (the client reused a key for another create; a new key is what it needs).
+ */
+export async function createOnce(
+  tx: Queryable,
+  request: IdempotentCreate,
+  create: () => Promise<string>,
+): Promise<CreateOutcome> {
+  if (request.key === null || request.key === undefined) return { id: await create(), replayed: false };
+  const table = qualified(request.schema, 'idempotency_key');
+  const hash = requestHash(request.input);
+  const claimed = await tx.query(
+    `INSERT INTO ${table} (key, operation, request_hash) VALUES ($1, $2, $3)
+     ON CONFLICT (operation, key) DO NOTHING RETURNING key`,
+    [request.key, request.operation, hash],
+  );
+  if (claimed.length === 0) {
+    const [earlier] = await tx.query<{ requestHash: string; resultId: string }>(
+      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM ${table} WHERE operation = $1 AND key = $2`,
+      [request.operation, request.key],
+    );
+    if (!earlier || earlier.requestHash !== hash) {
+      throw codedError(
+        'CONFLICT',
+        `The idempotency key was already used for a ${request.operation} with different input: use a new key for a different create.`,
+        { extensions: { field: 'idempotencyKey' } },
+      );
+    }
+    return { id: earlier.resultId, replayed: true };
+  }
+  const id = await create();
+  await tx.query(`UPDATE ${table} SET result_id = $3 WHERE operation = $1 AND key = $2`, [
+    request.operation,
+    request.key,
+    id,
+  ]);
+  return { id, replayed: false };
+}

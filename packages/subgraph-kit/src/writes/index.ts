@@ -1,0 +1,14 @@
+export { actorOf } from './actor.js';
+export { readAuditLog, writeAudit, type AuditChange, type AuditEntry, type AuditFilter } from './audit.js';
+export {
+  insertRecord,
+  staleVersion,
+  updateVersioned,
+  type RecordChange,
+  type RecordRow,
+  type VersionedUpdate,
+} from './concurrency.js';
+export { createOnce, requestHash, type CreateOutcome, type IdempotentCreate } from './idempotency.js';
+export { identifier, qualified, writeTablesSql } from './sql.js';
+export { InputChecks, invalidInput, type InputIssue } from './validation.js';
+export { httpPeers, peersOf, type HttpPeersOptions, type Peers } from './peers.js';

@@ -1,0 +1,86 @@
+import {
+  codedError,
+  encodeClaims,
+  signGatewayRequest,
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+} from '@cip/core';
+
+/**
+ * Other offices' subgraphs, asked through their public federation entry point (`_entities`), never
+ * through their tables: a referential check across offices ("a party must be a known partner").
+ */
+export interface Peers {
+  /**
+   * The entities of `typename` with these ids, in order: each the fields of `selection`, or null
+   * when the office knows no such id. Throws `SUBGRAPH_UNREACHABLE` when the office cannot answer.
+   */
+  lookup(
+    subgraph: string,
+    typename: string,
+    ids: readonly string[],
+    selection: string,
+  ): Promise<(Record<string, unknown> | null)[]>;
+}
+
+export interface HttpPeersOptions {
+  /** Subgraph name → its `/graphql` URL; read at each lookup, so it may be filled in after start-up. */
+  urls: Readonly<Record<string, string>>;
+  /** The gateway signing secret, so that the office's signature check lets the lookup in; null sends none. */
+  signingSecret: string | null;
+  /** Who asks, as the claims' subject: `subgraph:<name>`. */
+  self: string;
+  timeoutMs?: number;
+}
+
+function unreachable(subgraph: string, why: string) {
+  return codedError(
+    'SUBGRAPH_UNREACHABLE',
+    `The ${subgraph} subgraph could not be asked to check this write (${why}); nothing was written. Try again later.`,
+    { extensions: { subgraph } },
+  );
+}
+
+/** Peers over HTTP, signed like the gateway's requests (the claims name this subgraph, with no scopes). */
+export function httpPeers(options: HttpPeersOptions): Peers {
+  return {
+    async lookup(subgraph, typename, ids, selection) {
+      if (ids.length === 0) return [];
+      const url = options.urls[subgraph];
+      if (!url) throw unreachable(subgraph, 'its URL is not configured');
+      if (!/^[A-Z][A-Za-z0-9_]*$/.test(typename)) throw new Error(`Invalid type name ${typename}`);
+      const claims = encodeClaims({ authenticated: true, subject: `subgraph:${options.self}`, scopes: [] });
+      const headers: Record<string, string> = { 'content-type': 'application/json', [GATEWAY_CLAIMS_HEADER]: claims };
+      if (options.signingSecret !== null) {
+        headers[GATEWAY_SIGNATURE_HEADER] = signGatewayRequest(options.signingSecret, claims);
+      }
+      let body: { data?: { _entities?: (Record<string, unknown> | null)[] } | null; errors?: unknown[] };
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
+            variables: { representations: ids.map((id) => ({ __typename: typename, id })) },
+          }),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        body = (await response.json()) as typeof body;
+      } catch (error) {
+        throw unreachable(subgraph, error instanceof Error ? error.message : String(error));
+      }
+      const entities = body.data?._entities;
+      if (!Array.isArray(entities) || entities.length !== ids.length) throw unreachable(subgraph, 'an unusable answer');
+      return entities;
+    },
+  };
+}
+
+/**
+ * The peers a resolver may ask, from its context (the subgraph server adds them as `peers`, like
+ * `caller`); without them every lookup answers `SUBGRAPH_UNREACHABLE`.
+ */
+export function peersOf(context: object): Peers {
+  return (context as { peers?: Peers }).peers ?? httpPeers({ urls: {}, signingSecret: null, self: 'unknown' });
+}

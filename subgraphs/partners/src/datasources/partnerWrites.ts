@@ -1,0 +1,128 @@
+import {
+  createOnce,
+  insertRecord,
+  invalidInput,
+  readAuditLog,
+  updateVersioned,
+  writeAudit,
+  type Database,
+  type Page,
+} from '@cip/subgraph-kit';
+import type { PartnerAuditEntry, PartnerKind, SourceBasis } from '../__generated__/resolvers-types.js';
+
+const SCHEMA = 'partners';
+const ENTITY = 'Partner';
+
+/** The stored columns an office may set, already checked (partnerInput.ts). */
+export interface PartnerFields {
+  name?: string;
+  shortName?: string;
+  kind?: PartnerKind;
+  region?: string;
+  sharesLandBorderWithUnitedStates?: boolean;
+  source?: { document: string; section: string; basis: SourceBasis };
+}
+
+export interface NewPartner extends Required<PartnerFields> {
+  id: string;
+}
+
+function toColumns(fields: PartnerFields): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (fields.name !== undefined) columns.name = fields.name;
+  if (fields.shortName !== undefined) columns.short_name = fields.shortName;
+  if (fields.kind !== undefined) columns.kind = fields.kind;
+  if (fields.region !== undefined) columns.region = fields.region;
+  if (fields.sharesLandBorderWithUnitedStates !== undefined) {
+    columns.shares_land_border_with_us = fields.sharesLandBorderWithUnitedStates;
+  }
+  if (fields.source !== undefined) {
+    columns.source_document = fields.source.document;
+    columns.source_section = fields.source.section;
+    columns.source_basis = fields.source.basis;
+  }
+  return columns;
+}
+
+/**
+ * Every write of the partners office: each one transaction holding the change and its audit row,
+ * so the log has exactly the committed changes.
+ */
+export function createPartnerWrites(db: Database) {
+  async function create(actor: string, partner: NewPartner, idempotencyKey: string | null | undefined) {
+    const created = db.transaction((tx) =>
+      createOnce(tx, { schema: SCHEMA, operation: 'createPartner', key: idempotencyKey, input: partner }, async () => {
+        const [taken] = await tx.query('SELECT 1 FROM partners.partner WHERE id = $1', [partner.id]);
+        if (taken) throw invalidInput('input.id', `a partner with the id ${partner.id} exists already`);
+        const row = await insertRecord(tx, SCHEMA, 'partner', { id: partner.id, ...toColumns(partner) });
+        await writeAudit(tx, SCHEMA, {
+          actor,
+          action: 'create',
+          entityType: ENTITY,
+          entityId: partner.id,
+          old: null,
+          new: row,
+        });
+        return partner.id;
+      }),
+    );
+    // Two creates of the same id racing past the check above: the primary key refuses the second.
+    return created.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === '23505') {
+        throw invalidInput('input.id', `a partner with the id ${partner.id} exists already`);
+      }
+      throw error;
+    });
+  }
+
+  async function update(actor: string, id: string, expectedVersion: number, fields: PartnerFields) {
+    await db.transaction(async (tx) => {
+      const change = await updateVersioned(tx, {
+        schema: SCHEMA,
+        table: 'partner',
+        id,
+        expectedVersion,
+        set: toColumns(fields),
+      });
+      await writeAudit(tx, SCHEMA, { actor, action: 'update', entityType: ENTITY, entityId: id, ...change });
+    });
+  }
+
+  async function archive(actor: string, id: string, expectedVersion: number) {
+    await db.transaction(async (tx) => {
+      const change = await updateVersioned(tx, {
+        schema: SCHEMA,
+        table: 'partner',
+        id,
+        expectedVersion,
+        set: { archived_at: new Date().toISOString() },
+      });
+      // Thrown inside the transaction: the update above is rolled back with it.
+      if (change.old.archived_at !== null) throw invalidInput('id', `partner ${id} is archived already`);
+      if (change.old.home_party === true) {
+        throw invalidInput('id', 'the home party is a party to every agreement and cannot be archived');
+      }
+      await writeAudit(tx, SCHEMA, { actor, action: 'archive', entityType: ENTITY, entityId: id, ...change });
+    });
+  }
+
+  async function auditLog(partnerId: string | null | undefined, page: Page) {
+    const connection = await readAuditLog(db, SCHEMA, { entityType: ENTITY, entityId: partnerId ?? null }, page);
+    return {
+      ...connection,
+      nodes: connection.nodes.map((entry): PartnerAuditEntry => ({
+        id: entry.id,
+        at: new Date(entry.at).toISOString(),
+        actor: entry.actor,
+        action: entry.action,
+        partnerId: entry.entityId,
+        oldValues: entry.old === null ? null : JSON.stringify(entry.old),
+        newValues: entry.new === null ? null : JSON.stringify(entry.new),
+      })),
+    };
+  }
+
+  return { create, update, archive, auditLog };
+}
+
+export type PartnerWrites = ReturnType<typeof createPartnerWrites>;

@@ -1,0 +1,23 @@
+import { actorOf } from '@cip/subgraph-kit';
+import type { MutationResolvers } from '../__generated__/resolvers-types.js';
+import type { SectorsContext } from '../context.js';
+import type { SectorRow } from '../datasources/sectors.js';
+
+/** The sector as committed: what the request read before the write (loaders, cascade graph) is forgotten. */
+async function committed({ sectors }: SectorsContext, id: string): Promise<SectorRow> {
+  sectors.forget();
+  const sector = await sectors.sectorById.load(id);
+  if (!sector) throw new Error(`sector ${id} vanished after its write was committed`);
+  return sector;
+}
+
+export const Mutation: MutationResolvers = {
+  addSectorDependency: async (_root, { sectorId, dependsOnId, expectedVersion, input }, context) => {
+    await context.sectorWrites.addDependency(actorOf(context), sectorId, dependsOnId, expectedVersion, input);
+    return committed(context, sectorId);
+  },
+  removeSectorDependency: async (_root, { sectorId, dependsOnId, expectedVersion }, context) => {
+    await context.sectorWrites.removeDependency(actorOf(context), sectorId, dependsOnId, expectedVersion);
+    return committed(context, sectorId);
+  },
+};

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSystem, type RunningSystem } from './support/system.js';
+import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+
+/**
+ * Offices edit their records through the gateway: each mutation needs its office's write scope
+ * (`@requiresScopes` in the office's SDL, enforced by the gateway before any subgraph is asked),
+ * and the audit log names the token's subject.
+ */
+const READ = `query ($id: ID!) { partner(id: $id) { id name version archived } }`;
+const UPDATE = `mutation ($id: ID!, $version: Int!, $name: String!) {
+  updatePartner(id: $id, expectedVersion: $version, input: { name: $name }) { id name version } }`;
+const CREATE = `mutation ($key: String) {
+  createPartner(idempotencyKey: $key, input: {
+    id: "new-zealand", name: "New Zealand", shortName: "New Zealand", kind: COUNTRY, region: "Oceania",
+    source: { document: "Office register", section: "Partners added in review", basis: PUBLIC_KNOWLEDGE }
+  }) { id version archived } }`;
+const AUDIT = `query ($id: ID) { partnerAuditLog(partnerId: $id) { totalCount nodes { actor action partnerId } } }`;
+
+describe('mutations through the gateway (HS256 tokens)', () => {
+  let system: RunningSystem;
+  let writer: string;
+  let reader: string;
+  let auditor: string;
+  beforeAll(async () => {
+    system = await startSystem({ ...TEST_AUTH });
+    writer = await makeToken({ scopes: ['partners:write'], subject: 'editor-1' });
+    reader = await makeToken({ scopes: ['partners:restricted'] });
+    auditor = await makeToken({ scopes: ['partners:audit'] });
+  });
+  afterAll(() => system.stop());
+
+  const read = async (id: string) => (await post(system.gatewayUrl, { query: READ, variables: { id } }, reader)).body;
+
+  it.each([
+    ['an anonymous caller', async () => undefined],
+    ['a token without the write scope', () => makeToken({ scopes: ['partners:restricted', 'analyst'] })],
+    ["another office's write scope", () => makeToken({ scopes: ['agreements:write'] })],
+  ])('refuses the write to %s, and nothing changes', async (_name, token) => {
+    const before = await read('canada');
+    const { status, body } = await post(
+      system.gatewayUrl,
+      { query: UPDATE, variables: { id: 'canada', version: 1, name: 'Not Canada' } },
+      await token(),
+    );
+    expect(status).toBe(200);
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([
+      expect.objectContaining({ path: ['updatePartner'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }),
+    ]);
+    expect(await read('canada')).toEqual(before);
+    const audit = await post(system.gatewayUrl, { query: AUDIT, variables: { id: 'canada' } }, auditor);
+    expect(audit.body.data.partnerAuditLog.totalCount).toBe(0);
+  });
+
+  it('with the write scope changes the record, and a following query sees it', async () => {
+    const { body } = await post(
+      system.gatewayUrl,
+      { query: UPDATE, variables: { id: 'mexico', version: 1, name: 'United Mexican States' } },
+      writer,
+    );
+    expect(body).toEqual({ data: { updatePartner: { id: 'mexico', name: 'United Mexican States', version: 2 } } });
+    expect(await read('mexico')).toEqual({
+      data: { partner: { id: 'mexico', name: 'United Mexican States', version: 2, archived: false } },
+    });
+  });
+
+  it('refuses a stale version with CONFLICT through the gateway', async () => {
+    const { body } = await post(
+      system.gatewayUrl,
+      { query: UPDATE, variables: { id: 'mexico', version: 1, name: 'Lost update' } },
+      writer,
+    );
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', currentVersion: 2 });
+    expect((await read('mexico')).data.partner.name).toBe('United Mexican States');
+  });
+
+  it('creates once for a repeated idempotency key', async () => {
+    const first = await post(system.gatewayUrl, { query: CREATE, variables: { key: 'nz-1' } }, writer);
+    const again = await post(system.gatewayUrl, { query: CREATE, variables: { key: 'nz-1' } }, writer);
+    expect(first.body).toEqual({ data: { createPartner: { id: 'new-zealand', version: 1, archived: false } } });
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('shows the audit log, naming the token subject, only with the audit scope', async () => {
+    const denied = await post(system.gatewayUrl, { query: AUDIT, variables: { id: 'mexico' } }, writer);
+    expect(denied.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHORIZED_FIELD_OR_TYPE' });
+    const { body } = await post(system.gatewayUrl, { query: AUDIT, variables: { id: null } }, auditor);
+    expect(body.data.partnerAuditLog).toEqual({
+      totalCount: 2,
+      nodes: [
+        { actor: 'editor-1', action: 'update', partnerId: 'mexico' },
+        { actor: 'editor-1', action: 'create', partnerId: 'new-zealand' },
+      ],
+    });
+  });
+  describe('agreements: a party must be a partner the partners office knows', () => {
+    const ADD_PARTY = `mutation ($partner: ID!, $version: Int!) {
+      addAgreementParty(agreementId: "g8-counter-terrorism-statement", partnerId: $partner, expectedVersion: $version) {
+        version parties { id name } } }`;
+    const PARTIES = `{ agreement(id: "g8-counter-terrorism-statement") { version parties { id } } }`;
+
+    it('refuses the write without the agreements write scope', async () => {
+      const { body } = await post(
+        system.gatewayUrl,
+        { query: ADD_PARTY, variables: { partner: 'canada', version: 1 } },
+        writer,
+      );
+      expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHORIZED_FIELD_OR_TYPE' });
+      expect((await post(system.gatewayUrl, { query: PARTIES }, reader)).body.data.agreement.version).toBe(1);
+    });
+
+    it('checks the partner with the partners subgraph, then adds it; a following query sees it', async () => {
+      const editor = await makeToken({ scopes: ['agreements:write'], subject: 'editor-2' });
+      const unknown = await post(
+        system.gatewayUrl,
+        { query: ADD_PARTY, variables: { partner: 'atlantis', version: 1 } },
+        editor,
+      );
+      expect(unknown.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'partnerId' });
+      const { body } = await post(
+        system.gatewayUrl,
+        { query: ADD_PARTY, variables: { partner: 'canada', version: 1 } },
+        editor,
+      );
+      expect(body).toEqual({
+        data: {
+          addAgreementParty: {
+            version: 2,
+            parties: [
+              { id: 'canada', name: 'Canada' },
+              { id: 'g8', name: 'Group of Eight (G8)' },
+              { id: 'united-states', name: 'United States' },
+            ],
+          },
+        },
+      });
+      expect((await post(system.gatewayUrl, { query: PARTIES }, reader)).body.data.agreement).toEqual({
+        version: 2,
+        parties: [{ id: 'canada' }, { id: 'g8' }, { id: 'united-states' }],
+      });
+    });
+  });
+  describe('sectors and threat focus areas, each behind its office’s write scope', () => {
+    const ADD_DEPENDENCY = `mutation {
+      addSectorDependency(sectorId: "chemical", dependsOnId: "dams", expectedVersion: 1, input: {
+        source: { document: "Sector review", section: "Dependencies found in review", basis: PUBLIC_KNOWLEDGE } }) {
+        version dependsOn { sector { id name } } } }`;
+    const LINK_SECTOR = `mutation {
+      addThreatFocusAreaSector(id: "rail-and-metro-security", sectorId: "chemical", expectedVersion: 1) {
+        version affectedSectors { id name } } }`;
+
+    it('refuses each without its scope, even with another office’s', async () => {
+      const partnersWriter = writer;
+      for (const query of [ADD_DEPENDENCY, LINK_SECTOR]) {
+        const { body } = await post(system.gatewayUrl, { query }, partnersWriter);
+        expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHORIZED_FIELD_OR_TYPE' });
+      }
+      const { body } = await post(
+        system.gatewayUrl,
+        { query: '{ sector(id: "chemical") { version } threatFocusArea(id: "rail-and-metro-security") { version } }' },
+        reader,
+      );
+      expect(body.data).toEqual({ sector: { version: 1 }, threatFocusArea: { version: 1 } });
+    });
+
+    it('writes each with its scope; the sector link is checked with the sectors office', async () => {
+      const sectorsEditor = await makeToken({ scopes: ['sectors:write'] });
+      const threatsEditor = await makeToken({ scopes: ['threats:write'] });
+      const dependency = await post(system.gatewayUrl, { query: ADD_DEPENDENCY }, sectorsEditor);
+      expect(dependency.body.errors).toBeUndefined();
+      expect(dependency.body.data.addSectorDependency.version).toBe(2);
+      expect(dependency.body.data.addSectorDependency.dependsOn).toContainEqual({
+        sector: { id: 'dams', name: 'Dams' },
+      });
+      const linked = await post(system.gatewayUrl, { query: LINK_SECTOR }, threatsEditor);
+      expect(linked.body.errors).toBeUndefined();
+      expect(linked.body.data.addThreatFocusAreaSector.version).toBe(2);
+      expect(linked.body.data.addThreatFocusAreaSector.affectedSectors).toContainEqual({
+        id: 'chemical',
+        name: 'Chemical',
+      });
+    });
+  });
+});
