@@ -60,3 +60,47 @@ export function readAuditLog(
     (row) => row as unknown as AuditEntry,
   );
 }
+
+/** An audit entry as the offices' `<Entity>AuditEntry` types show it, the entity's id under `idField`. */
+export type PresentedAuditEntry<IdField extends string> = {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  oldValues: string | null;
+  newValues: string | null;
+} & Record<IdField, string>;
+
+/**
+ * One page of an entity type's audit log (one entity's when `entityId` is given), shaped for the
+ * GraphQL audit-entry types: ISO timestamps, old and new values as JSON text.
+ */
+export async function readAuditEntries<IdField extends string>(
+  db: Queryable,
+  schema: string,
+  filter: { entityType: string; entityId: string | null | undefined },
+  page: Page,
+  idField: IdField,
+): Promise<Connection<PresentedAuditEntry<IdField>>> {
+  const connection = await readAuditLog(
+    db,
+    schema,
+    { entityType: filter.entityType, entityId: filter.entityId ?? null },
+    page,
+  );
+  const present = (entry: AuditEntry) =>
+    ({
+      id: entry.id,
+      at: new Date(entry.at).toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      [idField]: entry.entityId,
+      oldValues: entry.old === null ? null : JSON.stringify(entry.old),
+      newValues: entry.new === null ? null : JSON.stringify(entry.new),
+    }) as PresentedAuditEntry<IdField>;
+  return {
+    ...connection,
+    edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: present(node) })),
+    nodes: connection.nodes.map(present),
+  };
+}

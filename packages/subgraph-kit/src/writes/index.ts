@@ -1,5 +1,13 @@
 export { actorOf } from './actor.js';
-export { readAuditLog, writeAudit, type AuditChange, type AuditEntry, type AuditFilter } from './audit.js';
+export {
+  readAuditEntries,
+  readAuditLog,
+  writeAudit,
+  type AuditChange,
+  type AuditEntry,
+  type AuditFilter,
+  type PresentedAuditEntry,
+} from './audit.js';
 export {
   insertRecord,
   staleVersion,

@@ -1,7 +1,7 @@
 import {
   InputChecks,
   invalidInput,
-  readAuditLog,
+  readAuditEntries,
   updateVersioned,
   writeAudit,
   type Database,
@@ -9,7 +9,7 @@ import {
   type Peers,
   type Queryable,
 } from '@cip/subgraph-kit';
-import type { AgreementAuditEntry, UpdateAgreementInput } from '../__generated__/resolvers-types.js';
+import type { UpdateAgreementInput } from '../__generated__/resolvers-types.js';
 
 const SCHEMA = 'agreements';
 const ENTITY = 'Agreement';
@@ -191,20 +191,8 @@ export function createAgreementWrites(db: Database) {
     });
   }
 
-  async function auditLog(agreementId: string | null | undefined, page: Page) {
-    const connection = await readAuditLog(db, SCHEMA, { entityType: ENTITY, entityId: agreementId ?? null }, page);
-    return {
-      ...connection,
-      nodes: connection.nodes.map((entry): AgreementAuditEntry => ({
-        id: entry.id,
-        at: new Date(entry.at).toISOString(),
-        actor: entry.actor,
-        action: entry.action,
-        agreementId: entry.entityId,
-        oldValues: entry.old === null ? null : JSON.stringify(entry.old),
-        newValues: entry.new === null ? null : JSON.stringify(entry.new),
-      })),
-    };
+  function auditLog(agreementId: string | null | undefined, page: Page) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: agreementId }, page, 'agreementId');
   }
 
   return { update, add, remove, auditLog };

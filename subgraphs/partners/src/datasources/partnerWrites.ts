@@ -2,13 +2,13 @@ import {
   createOnce,
   insertRecord,
   invalidInput,
-  readAuditLog,
+  readAuditEntries,
   updateVersioned,
   writeAudit,
   type Database,
   type Page,
 } from '@cip/subgraph-kit';
-import type { PartnerAuditEntry, PartnerKind, SourceBasis } from '../__generated__/resolvers-types.js';
+import type { PartnerKind, SourceBasis } from '../__generated__/resolvers-types.js';
 
 const SCHEMA = 'partners';
 const ENTITY = 'Partner';
@@ -106,20 +106,8 @@ export function createPartnerWrites(db: Database) {
     });
   }
 
-  async function auditLog(partnerId: string | null | undefined, page: Page) {
-    const connection = await readAuditLog(db, SCHEMA, { entityType: ENTITY, entityId: partnerId ?? null }, page);
-    return {
-      ...connection,
-      nodes: connection.nodes.map((entry): PartnerAuditEntry => ({
-        id: entry.id,
-        at: new Date(entry.at).toISOString(),
-        actor: entry.actor,
-        action: entry.action,
-        partnerId: entry.entityId,
-        oldValues: entry.old === null ? null : JSON.stringify(entry.old),
-        newValues: entry.new === null ? null : JSON.stringify(entry.new),
-      })),
-    };
+  function auditLog(partnerId: string | null | undefined, page: Page) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: partnerId }, page, 'partnerId');
   }
 
   return { create, update, archive, auditLog };

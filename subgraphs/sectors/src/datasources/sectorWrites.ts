@@ -1,14 +1,14 @@
 import {
   InputChecks,
   invalidInput,
-  readAuditLog,
+  readAuditEntries,
   updateVersioned,
   writeAudit,
   type Database,
   type Page,
   type Queryable,
 } from '@cip/subgraph-kit';
-import type { SectorAuditEntry, SectorDependencyInput } from '../__generated__/resolvers-types.js';
+import type { SectorDependencyInput } from '../__generated__/resolvers-types.js';
 
 const SCHEMA = 'sectors';
 const ENTITY = 'Sector';
@@ -102,20 +102,8 @@ export function createSectorWrites(db: Database) {
     });
   }
 
-  async function auditLog(sectorId: string | null | undefined, page: Page) {
-    const connection = await readAuditLog(db, SCHEMA, { entityType: ENTITY, entityId: sectorId ?? null }, page);
-    return {
-      ...connection,
-      nodes: connection.nodes.map((entry): SectorAuditEntry => ({
-        id: entry.id,
-        at: new Date(entry.at).toISOString(),
-        actor: entry.actor,
-        action: entry.action,
-        sectorId: entry.entityId,
-        oldValues: entry.old === null ? null : JSON.stringify(entry.old),
-        newValues: entry.new === null ? null : JSON.stringify(entry.new),
-      })),
-    };
+  function auditLog(sectorId: string | null | undefined, page: Page) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: sectorId }, page, 'sectorId');
   }
 
   return { addDependency, removeDependency, auditLog };

@@ -1,7 +1,7 @@
 import {
   InputChecks,
   invalidInput,
-  readAuditLog,
+  readAuditEntries,
   updateVersioned,
   writeAudit,
   type Database,
@@ -9,7 +9,7 @@ import {
   type Peers,
   type Queryable,
 } from '@cip/subgraph-kit';
-import type { ThreatFocusAreaAuditEntry, UpdateThreatFocusAreaInput } from '../__generated__/resolvers-types.js';
+import type { UpdateThreatFocusAreaInput } from '../__generated__/resolvers-types.js';
 
 const SCHEMA = 'threat_focus_areas';
 const TABLE = 'threat_focus_area';
@@ -94,20 +94,8 @@ export function createThreatFocusAreaWrites(db: Database) {
     });
   }
 
-  async function auditLog(focusAreaId: string | null | undefined, page: Page) {
-    const connection = await readAuditLog(db, SCHEMA, { entityType: ENTITY, entityId: focusAreaId ?? null }, page);
-    return {
-      ...connection,
-      nodes: connection.nodes.map((entry): ThreatFocusAreaAuditEntry => ({
-        id: entry.id,
-        at: new Date(entry.at).toISOString(),
-        actor: entry.actor,
-        action: entry.action,
-        threatFocusAreaId: entry.entityId,
-        oldValues: entry.old === null ? null : JSON.stringify(entry.old),
-        newValues: entry.new === null ? null : JSON.stringify(entry.new),
-      })),
-    };
+  function auditLog(focusAreaId: string | null | undefined, page: Page) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: focusAreaId }, page, 'threatFocusAreaId');
   }
 
   return { update, changeSectors, auditLog };
