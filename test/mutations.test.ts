@@ -182,4 +182,161 @@ describe('mutations through the gateway (HS256 tokens)', () => {
       });
     });
   });
+  describe('creating and archiving agreements, sectors and focus areas, each behind its office’s write scope', () => {
+    const SOURCE = 'source: { document: "Office register", section: "Added in review", basis: PUBLIC_KNOWLEDGE }';
+    const CREATE_AGREEMENT = `mutation {
+      createAgreement(idempotencyKey: "mx-cyber-1", input: {
+        id: "mexico-cyber-declaration", title: "Mexico Cyber Declaration", kind: DECLARATION, scope: BILATERAL,
+        signed: { year: 2006 }, purpose: "Cooperation on cyber security.", partyIds: ["united-states", "mexico"],
+        threatFocusAreaIds: ["cyber-security"], sectorIds: ["energy"], ${SOURCE} }) {
+        id version archived parties { id name } sectors { name } threatFocusAreas { name } } }`;
+    const ARCHIVE_AGREEMENT = `mutation {
+      archiveAgreement(id: "mexico-cyber-declaration", expectedVersion: 1) { id version archived } }`;
+    const CREATE_SECTOR = `mutation {
+      createSector(input: { id: "critical-manufacturing", name: "Critical Manufacturing",
+        agencies: [{ abbreviation: "DHS" }], ${SOURCE} }) { id version archived agencies { name } } }`;
+    const CREATE_FOCUS_AREA = `mutation {
+      createThreatFocusArea(input: { id: "supply-chain-security", name: "Supply chain security",
+        description: "Threats to the supply chains of manufacturing.", category: CROSS_SECTOR,
+        origin: { statement: "Office review" }, affectedSectorIds: ["critical-manufacturing"], ${SOURCE} }) {
+        id version affectedSectors { id name } } }`;
+    const LISTS = `{
+      agreements(first: 100) { nodes { id } }
+      agreement(id: "mexico-cyber-declaration") { archived }
+      partner(id: "mexico") { agreements { nodes { id } } }
+      sectors(first: 100) { nodes { id } }
+      threatFocusAreas(first: 100) { nodes { id } } }`;
+    const ids = (connection: { nodes: { id: string }[] }) => connection.nodes.map((node) => node.id);
+
+    it('refuses each create without its office’s write scope, and nothing is created', async () => {
+      const threatsEditor = await makeToken({ scopes: ['threats:write'] });
+      for (const [query, token] of [
+        [CREATE_AGREEMENT, writer],
+        [CREATE_SECTOR, threatsEditor],
+        [CREATE_FOCUS_AREA, await makeToken({ scopes: ['sectors:write'] })],
+        [CREATE_AGREEMENT, undefined],
+      ] as const) {
+        const { body } = await post(system.gatewayUrl, { query }, token);
+        expect(body.data).toBeNull();
+        expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+      }
+      const { body } = await post(
+        system.gatewayUrl,
+        {
+          query: `{ agreement(id: "mexico-cyber-declaration") { id } sector(id: "critical-manufacturing") { id }
+            threatFocusArea(id: "supply-chain-security") { id } }`,
+        },
+        reader,
+      );
+      expect(body).toEqual({ data: { agreement: null, sector: null, threatFocusArea: null } });
+    });
+
+    it('creates an agreement checked with the other offices, then archives it out of every list', async () => {
+      const editor = await makeToken({ scopes: ['agreements:write'], subject: 'editor-3' });
+      const unknownParty = await post(
+        system.gatewayUrl,
+        { query: CREATE_AGREEMENT.replace('"mexico"]', '"atlantis"]') },
+        editor,
+      );
+      expect(unknownParty.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.partyIds.1',
+      });
+      const created = await post(system.gatewayUrl, { query: CREATE_AGREEMENT }, editor);
+      expect(created.body).toEqual({
+        data: {
+          createAgreement: {
+            id: 'mexico-cyber-declaration',
+            version: 1,
+            archived: false,
+            parties: [
+              { id: 'mexico', name: 'United Mexican States' },
+              { id: 'united-states', name: 'United States' },
+            ],
+            sectors: [{ name: 'Energy' }],
+            threatFocusAreas: [{ name: 'Cyber security' }],
+          },
+        },
+      });
+      expect((await post(system.gatewayUrl, { query: CREATE_AGREEMENT }, editor)).body).toEqual(created.body);
+      const before = (await post(system.gatewayUrl, { query: LISTS }, reader)).body.data;
+      expect(ids(before.agreements)).toContain('mexico-cyber-declaration');
+      expect(ids(before.partner.agreements)).toContain('mexico-cyber-declaration');
+
+      const archived = await post(system.gatewayUrl, { query: ARCHIVE_AGREEMENT }, editor);
+      expect(archived.body).toEqual({
+        data: { archiveAgreement: { id: 'mexico-cyber-declaration', version: 2, archived: true } },
+      });
+      const after = (await post(system.gatewayUrl, { query: LISTS }, reader)).body.data;
+      expect(after.agreement).toEqual({ archived: true });
+      expect(ids(after.agreements)).not.toContain('mexico-cyber-declaration');
+      expect(ids(after.partner.agreements)).not.toContain('mexico-cyber-declaration');
+      const stale = await post(system.gatewayUrl, { query: ARCHIVE_AGREEMENT }, editor);
+      expect(stale.body.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', currentVersion: 2 });
+
+      const auditor = await makeToken({ scopes: ['agreements:audit'] });
+      const audit = await post(
+        system.gatewayUrl,
+        {
+          query:
+            '{ agreementAuditLog(agreementId: "mexico-cyber-declaration") { nodes { actor action agreementId } } }',
+        },
+        auditor,
+      );
+      expect(audit.body.data.agreementAuditLog.nodes).toEqual([
+        { actor: 'editor-3', action: 'create', agreementId: 'mexico-cyber-declaration' },
+        { actor: 'editor-3', action: 'archive', agreementId: 'mexico-cyber-declaration' },
+      ]);
+    });
+
+    it('creates a sector, a focus area touching it (checked with the sectors office), and archives both', async () => {
+      const sectorsEditor = await makeToken({ scopes: ['sectors:write'] });
+      const threatsEditor = await makeToken({ scopes: ['threats:write'] });
+      const sector = await post(system.gatewayUrl, { query: CREATE_SECTOR }, sectorsEditor);
+      expect(sector.body).toEqual({
+        data: {
+          createSector: {
+            id: 'critical-manufacturing',
+            version: 1,
+            archived: false,
+            agencies: [{ name: 'Department of Homeland Security' }],
+          },
+        },
+      });
+      const focusArea = await post(system.gatewayUrl, { query: CREATE_FOCUS_AREA }, threatsEditor);
+      expect(focusArea.body).toEqual({
+        data: {
+          createThreatFocusArea: {
+            id: 'supply-chain-security',
+            version: 1,
+            affectedSectors: [{ id: 'critical-manufacturing', name: 'Critical Manufacturing' }],
+          },
+        },
+      });
+      const archiveFocusArea = await post(
+        system.gatewayUrl,
+        { query: 'mutation { archiveThreatFocusArea(id: "supply-chain-security", expectedVersion: 1) { archived } }' },
+        threatsEditor,
+      );
+      expect(archiveFocusArea.body).toEqual({ data: { archiveThreatFocusArea: { archived: true } } });
+      const archiveSector = await post(
+        system.gatewayUrl,
+        { query: 'mutation { archiveSector(id: "critical-manufacturing", expectedVersion: 1) { archived } }' },
+        sectorsEditor,
+      );
+      expect(archiveSector.body).toEqual({ data: { archiveSector: { archived: true } } });
+      const lists = (await post(system.gatewayUrl, { query: LISTS }, reader)).body.data;
+      expect(ids(lists.sectors)).not.toContain('critical-manufacturing');
+      expect(ids(lists.threatFocusAreas)).not.toContain('supply-chain-security');
+      const linkArchived = await post(
+        system.gatewayUrl,
+        {
+          query:
+            'mutation { addThreatFocusAreaSector(id: "cyber-security", sectorId: "critical-manufacturing", expectedVersion: 1) { version } }',
+        },
+        threatsEditor,
+      );
+      expect(linkArchived.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sectorId' });
+    });
+  });
 });

@@ -80,6 +80,33 @@ describe('supergraph hot reload under load', () => {
   });
 });
 
+describe('supergraph hot reload that drops a subgraph', () => {
+  let lab: FaultLab;
+  beforeAll(async () => {
+    lab = await startFaultLab({ SUPERGRAPH_WATCH: 'true', SUPERGRAPH_POLL_MS: '50' });
+  });
+  afterAll(() => lab.stop());
+
+  it('stops probing the dropped subgraph, so /ready reads ready again', async () => {
+    const ready = async () => {
+      const response = await fetch(`${lab.baseUrl}/ready`);
+      const body = (await response.json()) as { subgraphs: Record<string, unknown> };
+      return { httpStatus: response.status, subgraphs: body.subgraphs };
+    };
+    await lab.query('{ stable flaky }');
+    expect(Object.keys((await ready()).subgraphs).sort()).toEqual(['flaky', 'stable']);
+    // The office retires its subgraph: first it goes down, then a supergraph without it is published.
+    await lab.flaky.kill();
+    expect((await ready()).httpStatus).toBe(503);
+    await replaceFile(lab.supergraphPath, lab.composeSupergraph(undefined, { withoutFlaky: true }));
+    await vi.waitFor(async () => expect(await ready()).toMatchObject({ httpStatus: 200, subgraphs: { stable: {} } }), {
+      timeout: 10_000,
+    });
+    expect(Object.keys((await ready()).subgraphs)).toEqual(['stable']);
+    expect((await lab.query('{ stable }')).data).toEqual({ stable: 'ok' });
+  });
+});
+
 describe('supergraph hot reload from a URL', () => {
   let lab: FaultLab;
   let published: string;

@@ -1,9 +1,15 @@
-import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, signGatewayRequest } from '@cip/core';
+import {
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  encodeClaims,
+  processSigningSecret,
+  signGatewayRequest,
+} from '@cip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from './support/system.js';
 import { TEST_AUTH, makeToken, post } from './support/tokens.js';
 
-const SECRET = 'a-signing-secret-shared-by-gateway-and-offices';
+const SECRET = 'a-signing-secret-shared-by-gateway-and-offices-0123456789';
 
 describe('defence in depth: subgraphs answer only the gateway', () => {
   let system: RunningSystem;
@@ -56,12 +62,19 @@ describe('signing with a configured secret', () => {
   });
   afterAll(() => system.stop());
 
-  it('the gateway signs with GATEWAY_SIGNING_SECRET; the embedded subgraphs do not know it and refuse', async () => {
-    // The stack's subgraphs verify with the process's own secret: a gateway configured with
-    // another one is refused, which shows the gateway really uses the configured secret.
+  it('gateway and embedded subgraphs share GATEWAY_SIGNING_SECRET, and nothing else signs for them', async () => {
     const { body } = await post(system.gatewayUrl, { query: '{ partner(id: "canada") { name } }' });
-    expect(body.data.partner).toBeNull();
-    expect(body.errors[0].extensions.code).toBe('SUBGRAPH_BAD_RESPONSE');
+    expect(body).toEqual({ data: { partner: { name: 'Canada' } } });
+    const claims = encodeClaims({ authenticated: false, subject: null, scopes: [] });
+    const url = system.subgraphUrls.partners!;
+    const query = { query: '{ _service { sdl } }' };
+    const signedWith = (secret: string) => ({
+      [GATEWAY_CLAIMS_HEADER]: claims,
+      [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(secret, claims),
+    });
+    expect((await post(url, query, undefined, signedWith(SECRET))).status).toBe(200);
+    // The process's own secret is what the stack uses only when none is configured.
+    expect((await post(url, query, undefined, signedWith(processSigningSecret()))).status).toBe(401);
   });
 });
 

@@ -32,8 +32,11 @@ const gatewayConfigShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `file` serves the committed supergraph; `introspect` composes from the running subgraphs (development). */
   SUPERGRAPH_SOURCE: z.enum(['file', 'introspect']).default('file'),
-  /** `stock` runs query plans with @apollo/gateway's executor; `fast` with ours (execution/), which hands what it does not cover to stock. */
-  PLAN_EXECUTOR: z.enum(['stock', 'fast']).default('stock'),
+  /**
+   * `fast` runs query plans with our executor (execution/), which hands what it does not cover to
+   * stock; `stock` with @apollo/gateway's own, the way back if ours ever answers differently.
+   */
+  PLAN_EXECUTOR: z.enum(['stock', 'fast']).default('fast'),
   SUPERGRAPH_PATH: z.string().min(1).default(SUPERGRAPH_FILE),
   SUBGRAPH_URLS: subgraphUrls,
   /** Keep-alive connections the gateway may hold open to each subgraph. */

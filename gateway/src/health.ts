@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '@cip/core';
+import { Kind, parse, type ConstValueNode } from 'graphql';
 import type { BreakerState } from './resilience/circuitBreaker.js';
 
 export interface ReadinessSources {
@@ -16,6 +17,24 @@ export interface SubgraphReadiness {
   breaker: BreakerState;
   /** Why it is down: the HTTP status or the failure. */
   detail?: string;
+}
+
+/**
+ * The subgraph names a supergraph joins (`enum join__Graph { X @join__graph(name: "x", …) }`). The
+ * gateway builds a data source only for subgraphs it meets, so after a reload this says which of
+ * the routes it remembers are still served.
+ */
+export function joinedSubgraphNames(supergraphSdl: string): Set<string> {
+  const names = new Set<string>();
+  for (const definition of parse(supergraphSdl, { noLocation: true }).definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    for (const value of definition.values ?? []) {
+      const joinGraph = value.directives?.find((directive) => directive.name.value === 'join__graph');
+      const name: ConstValueNode | undefined = joinGraph?.arguments?.find((arg) => arg.name.value === 'name')?.value;
+      if (name?.kind === Kind.STRING) names.add(name.value);
+    }
+  }
+  return names;
 }
 
 /** A subgraph's `/ready` sits beside its GraphQL endpoint (`…/graphql` → `…/ready`). */

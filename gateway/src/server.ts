@@ -18,7 +18,7 @@ import { formatGatewayError } from './errorFormatting.js';
 import { SubgraphDataSource, type SubgraphRequestHook } from './subgraphDataSource.js';
 import { supergraphFromFile, supergraphFromRunningSubgraphs, type SupergraphTransform } from './supergraphSource.js';
 import { disableApolloTelemetry } from './telemetry.js';
-import { healthRoute, readyRoute } from './health.js';
+import { healthRoute, joinedSubgraphNames, readyRoute } from './health.js';
 import { createGatewayMetrics, metricsPlugin, metricsRoute, observePlanCache } from './metrics.js';
 import { propagateRequestId, requestIdContext, withRequestLogging } from './requestLogging.js';
 import { SubgraphGuards } from './resilience/subgraphGuards.js';
@@ -156,7 +156,15 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   });
   // PLAN_EXECUTOR=fast: our executor runs the plans it covers (execution/); it must be in place
   // before start, which takes the executor from the gateway.
-  const planExecutor = config.PLAN_EXECUTOR === 'fast' ? installFastExecutor(gateway) : undefined;
+  const planExecutor =
+    config.PLAN_EXECUTOR === 'fast'
+      ? installFastExecutor(gateway, { onStoredPlanRun: () => metrics.planCache.inc({ result: 'hit' }) })
+      : undefined;
+  // A reload that drops a subgraph must drop it from /ready too, or the gateway never reads ready again.
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    const joined = joinedSubgraphNames(coreSupergraphSdl);
+    for (const name of servedSubgraphs.keys()) if (!joined.has(name)) servedSubgraphs.delete(name);
+  });
   await apollo.start();
   observePlanCache(gateway, metrics);
 

@@ -173,8 +173,8 @@ export interface FaultLab {
   gatewayUrl: string;
   baseUrl: string;
   supergraphPath: string;
-  /** Composes the lab's supergraph, with `stable`'s SDL replaced (hot reload tests). */
-  composeSupergraph(stableSdl?: string): string;
+  /** Composes the lab's supergraph, with `stable`'s SDL replaced or `flaky` left out (hot reload tests). */
+  composeSupergraph(stableSdl?: string, options?: { withoutFlaky?: boolean }): string;
   query<Data = Record<string, any>>(
     query: string,
     headers?: Record<string, string>,
@@ -200,10 +200,10 @@ export async function startFaultLab(env: Record<string, string> = {}): Promise<F
     Mutation: { touch: () => ++touches },
     Item: { __resolveReference: (ref: { id: string }) => ref, detail: (item: { id: string }) => `detail-${item.id}` },
   });
-  const composeSupergraph = (stableSdl = STABLE_SDL) => {
+  const composeSupergraph = (stableSdl = STABLE_SDL, { withoutFlaky = false } = {}) => {
     const outcome = compose([
       { name: 'stable', routingUrl: stable.url, schemaPath: 'stable.graphql', sdl: stableSdl },
-      { name: 'flaky', routingUrl: flaky.url, schemaPath: 'flaky.graphql', sdl: FLAKY_SDL },
+      ...(withoutFlaky ? [] : [{ name: 'flaky', routingUrl: flaky.url, schemaPath: 'flaky.graphql', sdl: FLAKY_SDL }]),
     ]);
     if (!outcome.ok) throw new Error(outcome.errors.map((error) => error.message).join('\n'));
     return outcome.supergraphSdl;

@@ -1,32 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  buildSchema,
-  getNamedType,
-  Kind,
-  parse,
-  print,
-  TypeInfo,
-  validate,
-  visit,
-  visitWithTypeInfo,
-  type DirectiveNode,
-  type DocumentNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type VariableDefinitionNode,
-} from 'graphql';
+import { buildSchema, parse, print } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSystem, type RunningSystem } from '../../../test/support/system.js';
 import { parseGatewayConfig } from '../config.js';
 import { buildGateway, type GatewayApp } from '../server.js';
+import { canonicalResponse } from './testing/canonicalResponse.js';
+import { generateVariants as generateOperationVariants, type Variant } from './testing/operationVariants.js';
 
 /**
  * Differential proof of the fast plan executor: the same operations against two gateways over the
- * same running subgraphs, stock (the system's own) and PLAN_EXECUTOR=fast, and the responses (data
+ * same running subgraphs, PLAN_EXECUTOR=stock and PLAN_EXECUTOR=fast (the default), and the responses (data
  * and errors, with paths and codes) must be equal. Several hundred variants are generated from the
  * example operations in test/operations/.
  */
@@ -38,12 +24,6 @@ const examples = readdirSync(operationsDir)
   .filter((file) => file.endsWith('.graphql'))
   .sort()
   .map((file) => ({ name: file, document: parse(readFileSync(join(operationsDir, file), 'utf8')) }));
-
-interface Variant {
-  label: string;
-  query: string;
-  variables?: Record<string, unknown>;
-}
 
 // Both gateways: no retries and a breaker that never opens, so a stopped subgraph fails the same
 // way for each however many requests each has sent. Aliases on every field need more than 30. No
@@ -60,7 +40,7 @@ let fast: GatewayApp;
 let fastUrl: string;
 
 beforeAll(async () => {
-  system = await startSystem(sharedEnv);
+  system = await startSystem({ ...sharedEnv, PLAN_EXECUTOR: 'stock' });
   const subgraphUrls = Object.entries(system.subgraphUrls)
     .map(([name, url]) => `${name}=${url}`)
     .join(',');
@@ -82,13 +62,14 @@ afterAll(async () => {
   await system?.stop();
 }, 60_000);
 
-async function post(url: string, variant: Variant): Promise<{ status: number; body: unknown }> {
+async function post(url: string, variant: Variant): Promise<{ status: number; body: string }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: variant.query, variables: variant.variables }),
   });
-  return { status: response.status, body: await response.json() };
+  // Serialized (canonicalResponse) so that the order of keys counts too.
+  return { status: response.status, body: canonicalResponse(await response.json()) };
 }
 
 /**
@@ -105,176 +86,6 @@ async function compare(variant: Variant): Promise<boolean> {
   return (fast.planExecutor?.fast ?? 0) === before + 1;
 }
 
-const field = (name: string, alias?: string): FieldNode => ({
-  kind: Kind.FIELD,
-  name: { kind: Kind.NAME, value: name },
-  ...(alias ? { alias: { kind: Kind.NAME, value: alias } } : {}),
-});
-
-const conditionDirective = (name: 'skip' | 'include', variable: string): DirectiveNode => ({
-  kind: Kind.DIRECTIVE,
-  name: { kind: Kind.NAME, value: name },
-  arguments: [
-    {
-      kind: Kind.ARGUMENT,
-      name: { kind: Kind.NAME, value: 'if' },
-      value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: variable } },
-    },
-  ],
-});
-
-const booleanVariable = (name: string, defaultValue?: boolean): VariableDefinitionNode => ({
-  kind: Kind.VARIABLE_DEFINITION,
-  variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
-  type:
-    defaultValue === undefined
-      ? { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'Boolean' } } }
-      : { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'Boolean' } },
-  ...(defaultValue === undefined ? {} : { defaultValue: { kind: Kind.BOOLEAN, value: defaultValue } }),
-});
-
-/** Every field of the document in order, numbered; `leaf` says whether it has no selections. */
-function countFields(document: DocumentNode): { leaves: number; composites: number } {
-  let leaves = 0;
-  let composites = 0;
-  visit(document, {
-    Field(node) {
-      if (node.selectionSet) composites++;
-      else leaves++;
-    },
-  });
-  return { leaves, composites };
-}
-
-/** Applies `change` to the n-th field (of the kind asked) in document order. */
-function mapNthField(
-  document: DocumentNode,
-  composite: boolean,
-  n: number,
-  change: (node: FieldNode) => FieldNode | null,
-): DocumentNode {
-  let index = -1;
-  return visit(document, {
-    Field(node) {
-      if (Boolean(node.selectionSet) !== composite) return undefined;
-      index++;
-      return index === n ? change(node) : undefined;
-    },
-  });
-}
-
-function withVariables(document: DocumentNode, definitions: VariableDefinitionNode[]): DocumentNode {
-  return visit(document, {
-    OperationDefinition(node) {
-      return { ...node, variableDefinitions: [...(node.variableDefinitions ?? []), ...definitions] };
-    },
-  });
-}
-
-/** Wraps every selection set of object type in an inline fragment on that type (`typed`) or without one. */
-function inlineFragments(document: DocumentNode, typed: boolean): DocumentNode {
-  const typeInfo = new TypeInfo(apiSchema);
-  return visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      SelectionSet: {
-        leave(node: SelectionSetNode): SelectionSetNode {
-          const type = getNamedType(typeInfo.getType() ?? typeInfo.getParentType());
-          const typeName = type?.name ?? 'Query';
-          return {
-            kind: Kind.SELECTION_SET,
-            selections: [
-              {
-                kind: Kind.INLINE_FRAGMENT,
-                ...(typed
-                  ? { typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } } }
-                  : {}),
-                selectionSet: node,
-              },
-            ],
-          };
-        },
-      },
-    }),
-  );
-}
-
-/** Moves each composite field's selections into a named fragment on its type. */
-function namedFragments(document: DocumentNode): DocumentNode {
-  const typeInfo = new TypeInfo(apiSchema);
-  const fragments: FragmentDefinitionNode[] = [];
-  const rewritten = visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field: {
-        leave(node: FieldNode): FieldNode {
-          if (!node.selectionSet) return node;
-          const type = getNamedType(typeInfo.getType());
-          if (!type) return node;
-          const name = `F${fragments.length}`;
-          fragments.push({
-            kind: Kind.FRAGMENT_DEFINITION,
-            name: { kind: Kind.NAME, value: name },
-            typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: type.name } },
-            selectionSet: node.selectionSet,
-          });
-          return {
-            ...node,
-            selectionSet: {
-              kind: Kind.SELECTION_SET,
-              selections: [{ kind: Kind.FRAGMENT_SPREAD, name: { kind: Kind.NAME, value: name } }],
-            },
-          };
-        },
-      },
-    }),
-  );
-  return { ...rewritten, definitions: [...rewritten.definitions, ...fragments] };
-}
-
-function aliasFields(document: DocumentNode, every: number): DocumentNode {
-  let index = 0;
-  return visit(document, {
-    Field(node) {
-      index++;
-      return index % every === 0 && !node.alias
-        ? { ...node, alias: { kind: Kind.NAME, value: `a${index}` } }
-        : undefined;
-    },
-  });
-}
-
-function addTypenames(document: DocumentNode, alias?: string): DocumentNode {
-  return visit(document, {
-    SelectionSet(node) {
-      return { ...node, selections: [field('__typename', alias), ...node.selections] };
-    },
-  });
-}
-
-/** Each composite field twice: once as written, once aliased with only its first selection. */
-function duplicateComposites(document: DocumentNode): DocumentNode {
-  let index = 0;
-  return visit(document, {
-    SelectionSet(node) {
-      const extra = node.selections.flatMap((selection) => {
-        if (selection.kind !== Kind.FIELD || !selection.selectionSet) return [];
-        const first = selection.selectionSet.selections[0];
-        if (!first) return [];
-        index++;
-        return [
-          {
-            ...selection,
-            alias: { kind: Kind.NAME, value: `dup${index}` },
-            selectionSet: { kind: Kind.SELECTION_SET, selections: [first] },
-          } satisfies FieldNode,
-        ];
-      });
-      return { ...node, selections: [...node.selections, ...extra] };
-    },
-  });
-}
-
 /** Ids to run each example with besides its defaults (one known, one unknown). */
 const alternateVariables: Record<string, Record<string, unknown>[]> = {
   'agreementsForThreatFocusArea.graphql': [{ id: 'cyber-intrusion' }, { id: 'no-such-area' }],
@@ -285,49 +96,14 @@ const alternateVariables: Record<string, Record<string, unknown>[]> = {
 };
 
 function generateVariants(): Variant[] {
-  const variants: Variant[] = [];
-  for (const { name, document } of examples) {
-    const add = (label: string, doc: DocumentNode, variables?: Record<string, unknown>) =>
-      variants.push({ label: `${name} ${label}`, query: print(doc), ...(variables ? { variables } : {}) });
-    add('as written', document);
-    for (const variables of alternateVariables[name] ?? [])
-      add(`variables ${JSON.stringify(variables)}`, document, variables);
-    add('aliases on every field', aliasFields(document, 1));
-    add('aliases on every third field', aliasFields(document, 3));
-    add('__typename everywhere', addTypenames(document));
-    add('aliased __typename everywhere', addTypenames(document, 'kind_of'));
-    add('typed inline fragments', inlineFragments(document, true));
-    add('untyped inline fragments', inlineFragments(document, false));
-    add('named fragments', namedFragments(document));
-    add('duplicated composite fields', duplicateComposites(document));
-    const { leaves, composites } = countFields(document);
-    for (let leaf = 0; leaf < leaves; leaf++) {
-      const removed = mapNthField(document, false, leaf, () => null);
-      // Removing a field's only selection leaves invalid GraphQL; the validation answers are
-      // equal too but prove nothing about the executor, so such variants are left out.
-      if (validate(apiSchema, removed).length === 0) add(`without leaf ${leaf}`, removed);
-    }
-    for (let composite = 0; composite < composites; composite++) {
-      const included = withVariables(
-        mapNthField(document, true, composite, (node) => ({
-          ...node,
-          directives: [...(node.directives ?? []), conditionDirective('include', 'on')],
-        })),
-        [booleanVariable('on')],
-      );
-      add(`@include(if: true) on composite ${composite}`, included, { on: true });
-      add(`@include(if: false) on composite ${composite}`, included, { on: false });
-      const skipped = withVariables(
-        mapNthField(document, true, composite, (node) => ({
-          ...node,
-          directives: [...(node.directives ?? []), conditionDirective('skip', 'off')],
-        })),
-        [booleanVariable('off', true)],
-      );
-      add(`@skip(if: $off = true) on composite ${composite}`, skipped);
-      add(`@skip(if: false) on composite ${composite}`, skipped, { off: false });
-    }
-  }
+  const variants = generateOperationVariants(
+    apiSchema,
+    examples.map(({ name, document }) => ({
+      name,
+      document,
+      ...(alternateVariables[name] ? { alternateVariables: alternateVariables[name] } : {}),
+    })),
+  );
   // Errors from subgraphs, at the root and inside entity fetches, and nulls.
   const extra: [string, string, Record<string, unknown>?][] = [
     ['bad cursor at the root', '{ agreements(first: 5, after: "not-a-cursor") { totalCount nodes { title } } }'],
@@ -354,8 +130,8 @@ function generateVariants(): Variant[] {
 describe('PLAN_EXECUTOR=fast answers exactly as the stock executor', () => {
   const variants = generateVariants();
 
-  test('the switch is off by default: the system gateway runs the stock executor untouched', () => {
-    expect(parseGatewayConfig({}).PLAN_EXECUTOR).toBe('stock');
+  test('ours is the default, and PLAN_EXECUTOR=stock runs the stock executor untouched', () => {
+    expect(parseGatewayConfig({}).PLAN_EXECUTOR).toBe('fast');
     expect(system.gateway.planExecutor).toBeUndefined();
     expect(fast.planExecutor).toBeDefined();
   });

@@ -8,8 +8,9 @@ import type {
   SubscriptionNode,
 } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { GraphQLError, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
-import type { ResponseObject } from './resultShaping.js';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { applyRewrites, isObjectOfType } from './dataRewrites.js';
+import { newResponseObject, type ResponseObject } from './resultShaping.js';
 
 export type ServiceMap = Record<string, GraphQLDataSource>;
 type ResponsePath = (string | number)[];
@@ -24,6 +25,8 @@ export interface ExecutionState {
   readonly serviceMap: ServiceMap;
   readonly requestContext: GatewayGraphQLRequestContext;
   readonly operation: OperationDefinitionNode;
+  /** The supergraph (not the API schema): type conditions in `requires` and rewrites are read on it. */
+  readonly supergraphSchema: GraphQLSchema;
   /** Request variables over the operation's defaults (for Condition nodes). */
   readonly variables: Record<string, unknown>;
   readonly errors: GraphQLError[];
@@ -87,7 +90,7 @@ async function executeFetch(state: ExecutionState, fetch: FetchNode, cursor: Cur
     : [cursor.data as ResponseObject];
   if (entities.length < 1) return;
 
-  const variables: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const variables = newResponseObject();
   const provided = state.requestContext.request.variables;
   for (const name of fetch.variableUsages ?? []) {
     if (provided && Object.prototype.hasOwnProperty.call(provided, name) && provided[name] !== undefined) {
@@ -97,6 +100,7 @@ async function executeFetch(state: ExecutionState, fetch: FetchNode, cursor: Cur
 
   if (!fetch.requires) {
     const received = await sendOperation(state, service, fetch, cursor, variables);
+    if (received) applyRewrites(state.supergraphSchema, fetch.outputRewrites, received);
     for (const entity of entities) deepMerge(entity, received);
     return;
   }
@@ -104,8 +108,9 @@ async function executeFetch(state: ExecutionState, fetch: FetchNode, cursor: Cur
   const representations: ResponseObject[] = [];
   const representationToEntity: number[] = [];
   entities.forEach((entity, index) => {
-    const representation = selectRepresentation(entity, fetch.requires ?? []);
+    const representation = selectRepresentation(state.supergraphSchema, entity, fetch.requires ?? []);
     if (representation && representation.__typename) {
+      applyRewrites(state.supergraphSchema, fetch.inputRewrites, representation);
       representations.push(representation);
       representationToEntity.push(index);
     }
@@ -124,6 +129,7 @@ async function executeFetch(state: ExecutionState, fetch: FetchNode, cursor: Cur
     const existing = entities[representationToEntity[index] ?? -1];
     if (!existing) continue;
     if (receivedEntity && !receivedEntity.__typename) receivedEntity.__typename = existing.__typename;
+    applyRewrites(state.supergraphSchema, fetch.outputRewrites, receivedEntity);
     deepMerge(existing, receivedEntity);
   }
 }
@@ -225,11 +231,12 @@ function downstreamServiceError(
 
 /** The entity's representation for `_entities`: its `requires` selection, or null when incomplete. */
 function selectRepresentation(
+  schema: GraphQLSchema,
   source: ResponseObject | null,
   selections: readonly QueryPlanSelectionNode[],
 ): ResponseObject | null {
   if (source === null) return null;
-  const result: ResponseObject = Object.create(null) as ResponseObject;
+  const result = newResponseObject();
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       const responseName = selection.alias ?? selection.name;
@@ -238,18 +245,17 @@ function selectRepresentation(
       const inner = selection.selections;
       if (Array.isArray(value)) {
         result[responseName] = value.map((element: unknown) =>
-          inner ? selectRepresentation(element as ResponseObject | null, inner) : element,
+          inner ? selectRepresentation(schema, element as ResponseObject | null, inner) : element,
         );
       } else if (inner) {
-        result[responseName] = selectRepresentation(value as ResponseObject | null, inner);
+        result[responseName] = selectRepresentation(schema, value as ResponseObject | null, inner);
       } else {
         result[responseName] = value;
       }
     } else {
-      // Object type conditions only (isSupportedPlan): equal typenames or nothing.
       if (!selection.typeCondition) continue;
-      if (source.__typename === selection.typeCondition) {
-        deepMerge(result, selectRepresentation(source, selection.selections));
+      if (isObjectOfType(schema, source, selection.typeCondition)) {
+        deepMerge(result, selectRepresentation(schema, source, selection.selections));
       }
     }
   }

@@ -1,44 +1,48 @@
-import type { PlanNode, QueryPlan, QueryPlanSelectionNode, SubscriptionNode } from '@apollo/query-planner';
+import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import {
   getNamedType,
-  isObjectType,
+  isCompositeType,
+  isUnionType,
   Kind,
   OperationTypeNode,
+  print,
   type FragmentDefinitionNode,
-  type GraphQLObjectType,
+  type GraphQLCompositeType,
+  type DirectiveNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 
 /**
- * Whether the fast executor runs this plan: only Sequence, Parallel, Flatten, Fetch (without data
- * rewrites, which @interfaceObject and @context need) and Condition nodes, and only entity
- * representations whose type conditions are object types. Anything else goes to the stock executor.
+ * Whether the fast executor runs this plan: Sequence, Parallel, Flatten, Fetch (with the data
+ * rewrites @interfaceObject needs, but not the context rewrites of @context) and Condition nodes.
+ * Defer and Subscription nodes go to the stock executor.
  */
-export function isSupportedPlan(plan: QueryPlan, schema: GraphQLSchema): boolean {
-  return plan.node !== undefined && isSupportedNode(plan.node, schema);
+export function isSupportedPlan(plan: QueryPlan): boolean {
+  return plan.node !== undefined && isSupportedNode(plan.node);
 }
 
-function isSupportedNode(node: PlanNode | SubscriptionNode, schema: GraphQLSchema): boolean {
+function isSupportedNode(node: PlanNode | SubscriptionNode): boolean {
   switch (node.kind) {
     case 'Sequence':
     case 'Parallel':
-      return node.nodes.every((child) => isSupportedNode(child, schema));
+      return node.nodes.every((child) => isSupportedNode(child));
     case 'Flatten':
-      return isSupportedNode(node.node, schema);
+      return isSupportedNode(node.node);
     case 'Condition':
       return (
-        (node.ifClause === undefined || isSupportedNode(node.ifClause, schema)) &&
-        (node.elseClause === undefined || isSupportedNode(node.elseClause, schema))
+        (node.ifClause === undefined || isSupportedNode(node.ifClause)) &&
+        (node.elseClause === undefined || isSupportedNode(node.elseClause))
       );
     case 'Fetch':
       return (
         !node.hasDefers &&
-        (node.inputRewrites?.length ?? 0) === 0 &&
-        (node.outputRewrites?.length ?? 0) === 0 &&
         (node.contextRewrites?.length ?? 0) === 0 &&
-        (node.requires === undefined || node.requires.every((selection) => isConcreteRequire(selection, schema)))
+        [...(node.inputRewrites ?? []), ...(node.outputRewrites ?? [])].every(
+          (rewrite) => rewrite.kind === 'ValueSetter' || rewrite.kind === 'KeyRenamer',
+        )
       );
     case 'Defer':
     case 'Subscription':
@@ -46,17 +50,13 @@ function isSupportedNode(node: PlanNode | SubscriptionNode, schema: GraphQLSchem
   }
 }
 
-function isConcreteRequire(selection: QueryPlanSelectionNode, schema: GraphQLSchema): boolean {
-  if (selection.kind === 'InlineFragment') {
-    const condition = selection.typeCondition ? schema.getType(selection.typeCondition) : undefined;
-    return isObjectType(condition) && selection.selections.every((inner) => isConcreteRequire(inner, schema));
-  }
-  return true;
-}
-
 /**
- * Whether the operation's selections stay on object types (no interfaces or unions, no
- * introspection other than `__typename`), which is what the fast result shaping handles.
+ * Whether the fast result shaping handles the operation: queries and mutations without
+ * introspection other than `__typename`, and without two inline fragments of the same condition
+ * and directives in one selection set. Stock merges selections of the same key (a field's response
+ * name and directives, a fragment's condition and directives) into the first one, which for
+ * fragments changes the order of the response's keys; ours walks the document as written.
+ * Repeated fields are merged here the same way before their selections are checked.
  */
 export function isSupportedOperation(
   operation: OperationDefinitionNode,
@@ -67,27 +67,36 @@ export function isSupportedOperation(
     return false;
   const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : schema.getMutationType();
   if (!root) return false;
-  return selectionSetSupported(operation.selectionSet, root, fragments, schema, new Set());
+  return selectionsSupported(operation.selectionSet.selections, root, fragments, schema, new Set());
 }
 
-function selectionSetSupported(
-  selectionSet: SelectionSetNode,
-  parentType: GraphQLObjectType,
+const directivesKey = (directives: readonly DirectiveNode[] | undefined): string =>
+  (directives ?? []).map((directive) => print(directive)).join(' ');
+
+function selectionsSupported(
+  selections: readonly SelectionNode[],
+  parentType: GraphQLCompositeType,
   fragments: Record<string, FragmentDefinitionNode>,
   schema: GraphQLSchema,
   visiting: Set<string>,
 ): boolean {
-  for (const selection of selectionSet.selections) {
+  const inlineFragmentKeys = new Set<string>();
+  // Each composite field's selections, over all its occurrences (by key, in first-seen order).
+  const compositeFields = new Map<string, { type: GraphQLCompositeType; selections: SelectionNode[] }>();
+  for (const selection of selections) {
     if (selection.kind === Kind.FIELD) {
       const name = selection.name.value;
       if (name === '__typename') continue;
-      if (name.startsWith('__')) return false;
+      if (name.startsWith('__') || isUnionType(parentType)) return false;
       const field = parentType.getFields()[name];
       if (!field) return false;
       const named = getNamedType(field.type);
       if (selection.selectionSet) {
-        if (!isObjectType(named)) return false;
-        if (!selectionSetSupported(selection.selectionSet, named, fragments, schema, visiting)) return false;
+        if (!isCompositeType(named)) return false;
+        const key = `${selection.alias?.value ?? name}${directivesKey(selection.directives)}`;
+        const merged = compositeFields.get(key);
+        if (merged) merged.selections.push(...selection.selectionSet.selections);
+        else compositeFields.set(key, { type: named, selections: [...selection.selectionSet.selections] });
       }
     } else {
       let typeCondition: string | undefined;
@@ -95,6 +104,9 @@ function selectionSetSupported(
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         typeCondition = selection.typeCondition?.name.value;
         inner = selection.selectionSet;
+        const key = `${typeCondition ?? ''}${directivesKey(selection.directives)}`;
+        if (inlineFragmentKeys.has(key)) return false;
+        inlineFragmentKeys.add(key);
       } else {
         const fragment = fragments[selection.name.value];
         if (!fragment || visiting.has(fragment.name.value)) return false;
@@ -102,15 +114,16 @@ function selectionSetSupported(
         inner = fragment.selectionSet;
       }
       const conditionType = typeCondition === undefined ? parentType : schema.getType(typeCondition);
-      // A fragment on another object type than its parent can never apply on concrete types; the
-      // stock shaping handles that (it is valid GraphQL only for abstract parents anyway).
-      if (!isObjectType(conditionType) || conditionType !== parentType) return false;
+      if (!isCompositeType(conditionType)) return false;
       const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined;
       if (name) visiting.add(name);
-      const supported = selectionSetSupported(inner, conditionType, fragments, schema, visiting);
+      const supported = selectionsSupported(inner.selections, conditionType, fragments, schema, visiting);
       if (name) visiting.delete(name);
       if (!supported) return false;
     }
+  }
+  for (const { type, selections: merged } of compositeFields.values()) {
+    if (!selectionsSupported(merged, type, fragments, schema, visiting)) return false;
   }
   return true;
 }

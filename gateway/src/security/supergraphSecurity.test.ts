@@ -64,6 +64,16 @@ describe('the supergraph and its security rules', () => {
         authenticated: false,
         anyOfScopeSets: [[['threats:restricted'], ['analyst']]],
       },
+      'Query.exportPartners': { authenticated: false, anyOfScopeSets: [[['partners:write'], ['partners:audit']]] },
+      'Query.exportAgreements': {
+        authenticated: false,
+        anyOfScopeSets: [[['agreements:write'], ['agreements:audit']]],
+      },
+      'Query.exportSectors': { authenticated: false, anyOfScopeSets: [[['sectors:write'], ['sectors:audit']]] },
+      'Query.exportThreatFocusAreas': {
+        authenticated: false,
+        anyOfScopeSets: [[['threats:write'], ['threats:audit']]],
+      },
     });
     expect(policy.types.size).toBe(0);
   });

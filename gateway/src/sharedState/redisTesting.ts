@@ -1,5 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** The machine's Redis that tests use (no persistence); REDIS_TEST_URL overrides it. */
@@ -116,6 +121,93 @@ export async function startTcpProxy(target = TEST_REDIS_URL): Promise<TcpProxy> 
     async close() {
       if (server) await shut(server);
       server = undefined;
+    },
+  };
+}
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>`, the same across restarts. */
+  readonly url: string;
+  /** Redis goes down: `shutdown` is `SHUTDOWN NOSAVE` (a clean stop), `kill` is SIGKILL (a crash). Its data is gone. */
+  stop(how: 'shutdown' | 'kill'): Promise<void>;
+  /** Redis comes back, empty, on the same port. */
+  start(): Promise<void>;
+  /** Stops it if running and removes its directory. */
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || !address) throw new Error('no free port');
+  return address.port;
+}
+
+/**
+ * A `redis-server` of the test's own on a free port, without persistence, in a temporary directory:
+ * a real Redis the test may stop and start again, without touching the machine's Redis (which other
+ * tests are using). REDIS_SERVER_BIN overrides the binary.
+ */
+export async function startRedisServer(
+  binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server',
+): Promise<RedisServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'cip-redis-'));
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+
+  const start = async () => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const started = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    exited = once(started, 'exit');
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) resolve();
+      };
+      started.stdout.on('data', onData);
+      started.stderr.on('data', onData);
+      started.once('error', reject);
+      void exited.then(() => reject(new Error(`redis-server on port ${port} exited at start:\n${output}`)));
+    });
+    // Drain its log from here on, so a full pipe never blocks it.
+    started.stdout.resume();
+    started.stderr.resume();
+  };
+
+  const stop = async (how: 'shutdown' | 'kill') => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (how === 'kill') child.kill('SIGKILL');
+    else {
+      const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // Redis closes the connection instead of answering SHUTDOWN.
+      await client.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+      client.disconnect();
+    }
+    await exited;
+    child = undefined;
+  };
+
+  // Not left running if the test process ends without closing it.
+  const killOnExit = () => child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  await start();
+  return {
+    url,
+    stop,
+    start,
+    async close() {
+      await stop('kill');
+      process.off('exit', killOnExit);
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

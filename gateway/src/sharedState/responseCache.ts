@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { GatewayContext } from '../context.js';
 import type { Caller } from '../security/jwt.js';
 import { entityTagsOf } from './entityTags.js';
-import type { ResponseCacheStore } from './responseCacheStore.js';
+import { EVERY_ANSWER_TAG, type ResponseCacheStore } from './responseCacheStore.js';
 
 /**
  * Answers to callers who may see the same things are the same answer: the key holds the caller's
@@ -39,19 +39,24 @@ export interface ResponseCacheOptions {
  * `id` (entityTags.ts), tagged `Type` and `Type:id`, so a write can drop the answers that show what
  * it changed. Mutations, answers with errors and requests for a query plan are never cached.
  * A mutation through the gateway invalidates, before its answer is sent, every entity its answer
- * shows and their types (a create can belong in any list of its type). The `x-response-cache`
- * header says `hit`, `miss` or `bypass`.
+ * shows and their types (a create can belong in any list of its type), or every cached answer when
+ * its answer shows no entity (a bulk import's report). An answer whose computation
+ * began before an invalidation of something it shows is not stored: it may be from before the write
+ * (ResponseCacheStore.mark). The `x-response-cache` header says `hit`, `miss` or `bypass`.
  */
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
   const { store, ttlSeconds, lookups } = options;
   return {
     async requestDidStart() {
       let key: string | undefined;
+      let since = 0;
       let hit = false;
       return {
         async responseForOperation({ operation, source, request, contextValue }) {
           if (operation.operation !== OperationTypeNode.QUERY || request.http?.headers.get('query-plan')) return null;
           key = responseCacheKey(source, request.operationName, request.variables, contextValue.caller);
+          // Before the answer is computed: a write invalidated from now on may not be in it.
+          since = store.mark();
           const cached = await store.get(key);
           lookups.inc({ result: cached === undefined ? 'miss' : 'hit' });
           if (cached === undefined) return null;
@@ -68,7 +73,8 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
             if (!data) return;
             // Before the answer leaves: the writer's next read, on any replica, sees the write.
             const { tags } = entityTagsOf(schema, document, operation, request.variables ?? {}, data);
-            if (tags.size > 0) await store.invalidate([...tags]);
+            // A write that names no entity (a bulk import's report, say) may have changed anything.
+            await store.invalidate(tags.size > 0 ? [...tags] : [EVERY_ANSWER_TAG]);
             return;
           }
           if (hit || key === undefined || !document || !operation || response.body.kind !== 'single') return;
@@ -76,7 +82,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           if ((errors?.length ?? 0) > 0 || !data) return;
           const { tags, complete } = entityTagsOf(schema, document, operation, request.variables ?? {}, data);
           if (!complete || tags.size === 0) return;
-          await store.set(key, JSON.stringify(data), [...tags], ttlSeconds);
+          await store.set(key, JSON.stringify(data), [...tags, EVERY_ANSWER_TAG], ttlSeconds, since);
         },
       };
     },

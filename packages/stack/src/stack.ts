@@ -115,6 +115,8 @@ export async function startStack(env: Env, logger: Logger): Promise<Stack> {
         logger,
         mode: config.NODE_ENV,
         maxBodyBytes: config.MAX_BODY_BYTES,
+        // The gateway's secret when one is set; otherwise both sides share this process's own.
+        ...(gatewayConfig.GATEWAY_SIGNING_SECRET ? { signingSecret: gatewayConfig.GATEWAY_SIGNING_SECRET } : {}),
         // Filled in as each subgraph listens: offices check references through each other's entity lookups.
         peers: subgraphUrls,
       });

@@ -27,3 +27,4 @@ export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
 export { callerOf, requireGatewaySignature } from './gatewaySignature.js';
 export * from './writes/index.js';
+export * from './bulk/index.js';

@@ -41,6 +41,19 @@ function unreachable(subgraph: string, why: string) {
   );
 }
 
+/**
+ * What undici's `fetch failed` carries as its cause when the connection broke under the request: the
+ * peer closed a kept-alive socket just as the request went out on it (`UND_ERR_SOCKET`, "other side
+ * closed"), or reset it. Not a refused connection, an HTTP error or a timeout: those are answers.
+ */
+const BROKEN_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function isBrokenConnection(error: unknown): boolean {
+  if (!(error instanceof TypeError)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && BROKEN_CONNECTION_CODES.has(code);
+}
+
 /** Peers over HTTP, signed like the gateway's requests (the claims name this subgraph, with no scopes). */
 export function httpPeers(options: HttpPeersOptions): Peers {
   return {
@@ -55,16 +68,26 @@ export function httpPeers(options: HttpPeersOptions): Peers {
         headers[GATEWAY_SIGNATURE_HEADER] = signGatewayRequest(options.signingSecret, claims);
       }
       let body: { data?: { _entities?: (Record<string, unknown> | null)[] } | null; errors?: unknown[] };
+      const request = {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
+          variables: { representations: ids.map((id) => ({ __typename: typename, id })) },
+        }),
+        // One deadline for both attempts.
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      };
       try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({
-            query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
-            variables: { representations: ids.map((id) => ({ __typename: typename, id })) },
-          }),
-          signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
-        });
+        let response: Response;
+        try {
+          response = await fetch(url, request);
+        } catch (error) {
+          // A lookup is a read: sent again once, on a new connection, when the kept-alive one it
+          // went out on was closed by the peer at that moment (seen under load and with PGlite).
+          if (!isBrokenConnection(error)) throw error;
+          response = await fetch(url, request);
+        }
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         body = (await response.json()) as typeof body;
       } catch (error) {

@@ -23,6 +23,8 @@ export type Scalars = {
  */
 export type Agreement = {
   __typename?: 'Agreement';
+  /** Whether the office archived this agreement: it still resolves by id, but is not listed by default. */
+  archived: Scalars['Boolean']['output'];
   /** Stable, readable identifier, e.g. `security-and-prosperity-partnership`. */
   id: Scalars['ID']['output'];
   /**
@@ -59,7 +61,7 @@ export type Agreement = {
 /** One change in the agreements office's audit log. */
 export type AgreementAuditEntry = {
   __typename?: 'AgreementAuditEntry';
-  /** What was done: `update`, `addParty`, `removeParty`, `addThreatFocusArea`, `removeThreatFocusArea`, `addSector` or `removeSector`. */
+  /** What was done: `create`, `update`, `archive`, `addParty`, `removeParty`, `addThreatFocusArea`, `removeThreatFocusArea`, `addSector` or `removeSector`. */
   action: Scalars['String']['output'];
   /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
   actor: Scalars['String']['output'];
@@ -69,9 +71,9 @@ export type AgreementAuditEntry = {
   at: Scalars['String']['output'];
   /** The entry's id, in the order changes were committed. */
   id: Scalars['ID']['output'];
-  /** What the change wrote, as JSON (the stored record, or for a link change the version and the links of that kind). */
+  /** What the change wrote, as JSON (the stored record, with its links for a create, or for a link change the version and the links of that kind). */
   newValues: Maybe<Scalars['String']['output']>;
-  /** What the change replaced, as JSON (the stored record, or for a link change the version and the links of that kind). */
+  /** What the change replaced, as JSON (the stored record, or for a link change the version and the links of that kind); null for a create. */
   oldValues: Maybe<Scalars['String']['output']>;
 };
 
@@ -110,6 +112,8 @@ export type AgreementEdge = {
 
 /** Filters on the agreement list; every filter given must match. */
 export type AgreementFilter = {
+  /** Also list archived agreements (default: only agreements in use). */
+  includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
   /** Only agreements of this kind. */
   kind?: InputMaybe<AgreementKind>;
   /** Only agreements this partner is a party to. */
@@ -148,6 +152,85 @@ export type AgreementScope =
   /** Three parties. */
   | 'TRILATERAL';
 
+/** Where an office's entry comes from; `basis` is `STATED_IN_TEXT` or `PUBLIC_KNOWLEDGE`. */
+export type AgreementSourceInput = {
+  /** How the fact is grounded (a placeholder is not accepted). */
+  basis: SourceBasis;
+  /** The source document. */
+  document: Scalars['String']['input'];
+  /** The section or passage of the document. */
+  section: Scalars['String']['input'];
+};
+
+/** The file formats of bulk import and export. */
+export type BulkFormat =
+  /** RFC 4180 CSV: a header row naming the fields, then one record per row; list values joined with `;`. */
+  | 'CSV'
+  /** A JSON array of records; a dotted field such as `source.document` is a nested object. */
+  | 'JSON';
+
+/** What a bulk import did, or, when refused or on a dry run, what it would do. */
+export type BulkImportReport = {
+  __typename?: 'BulkImportReport';
+  /** True when every row was written, in one transaction; false when any row was refused (nothing was written) or on a dry run. */
+  applied: Scalars['Boolean']['output'];
+  /** Records created (or that the rows without errors would create). */
+  created: Scalars['Int']['output'];
+  /** Whether this was a dry run: checked, nothing written. */
+  dryRun: Scalars['Boolean']['output'];
+  /** Every problem found, by row; empty when the file is good. */
+  errors: Array<BulkRowError>;
+  /** How many records the file holds. */
+  rows: Scalars['Int']['output'];
+  /** Rows equal to the stored record: not written, no new version, no audit row. */
+  unchanged: Scalars['Int']['output'];
+  /** Records changed, each to its version + 1 (or that the rows without errors would change). */
+  updated: Scalars['Int']['output'];
+};
+
+/** A problem with one row of an import file (or, with `row` 0, the file or its header). */
+export type BulkRowError = {
+  __typename?: 'BulkRowError';
+  /**
+   * What is wrong: `PARSE_ERROR`, `EMPTY`, `TOO_MANY_ROWS`, `UNKNOWN_FIELD`, `MISSING_COLUMN`,
+   * `FIELD_COUNT`, `REQUIRED`, `INVALID_TYPE`, `INVALID_VALUE`, `TOO_LONG`, `DUPLICATE_ID`,
+   * `UNKNOWN_REFERENCE` or `CONFLICT` (the row names a version the record is no longer at).
+   */
+  code: Scalars['String']['output'];
+  /** The field, as the file names it (`source.basis`); null when the problem is the row or file as a whole. */
+  field: Maybe<Scalars['String']['output']>;
+  /** What to fix, for a person. */
+  message: Scalars['String']['output'];
+  /** The record's position in the file, the first record being 1 (in CSV, the header is not counted); 0 for the file as a whole. */
+  row: Scalars['Int']['output'];
+};
+
+/** A new agreement. */
+export type CreateAgreementInput = {
+  /** Stable, readable identifier: lower-case words joined by hyphens, e.g. `canada-cyber-declaration`. */
+  id: Scalars['ID']['input'];
+  /** What kind of arrangement this is. */
+  kind: AgreementKind;
+  /** The parties, by their partners-office ids: the home party (`united-states`) and at least one other. */
+  partyIds: Array<Scalars['ID']['input']>;
+  /** What the agreement is for. */
+  purpose: Scalars['String']['input'];
+  /** How many parties it binds: a bilateral agreement two, a trilateral one three, a multilateral one two or more. */
+  scope: AgreementScope;
+  /** The critical-infrastructure sectors it covers, by their office's ids. */
+  sectorIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The short title the source uses, if any. */
+  shortTitle?: InputMaybe<Scalars['String']['input']>;
+  /** When it was signed, issued or formed, as precisely as the source gives it; left out when the source gives no date. */
+  signed?: InputMaybe<PartialDateInput>;
+  /** Where the facts on this record come from. */
+  source: AgreementSourceInput;
+  /** The threat focus areas it addresses, by their office's ids. */
+  threatFocusAreaIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Full title. */
+  title: Scalars['String']['input'];
+};
+
 /** How precisely a date is known. */
 export type DatePrecision =
   /** Year and month are known. */
@@ -173,6 +256,31 @@ export type Mutation = {
   addAgreementSector: Agreement;
   /** Links a threat focus area the threat-focus-areas office knows (asked through its entity lookup) to an agreement. */
   addAgreementThreatFocusArea: Agreement;
+  /**
+   * Archives an agreement: it still resolves by id (focus areas name it as their origin) but is left out
+   * of `agreements` unless `filter.includeArchived` is true, and out of each partner's, sector's and
+   * focus area's `agreements`.
+   */
+  archiveAgreement: Agreement;
+  /**
+   * Adds an agreement at version 1. Its parties must be partners the partners office knows and has not
+   * archived, the home party (the United States) among them, as many as its scope allows; its threat
+   * focus areas and sectors must be ones their offices know and have not archived (each office is asked
+   * through its entity lookup). With an `idempotencyKey`, retrying the same create returns the
+   * agreement it made instead of making another; the same key with different input is a `CONFLICT`.
+   */
+  createAgreement: Agreement;
+  /**
+   * Creates and updates agreements from a JSON or CSV file, all or nothing: every row is checked and
+   * every problem named in `errors`; with any problem nothing is written. Otherwise every row is
+   * applied in one transaction, upserted by id (a new id at version 1, a changed agreement at its
+   * version + 1; a row that names a `version` applies only if the agreement is still at it), each
+   * change with its audit row. The rules are `createAgreement`'s: each office is asked once
+   * about every party, focus area and sector the file names; a row lists its links whole (they
+   * replace the stored ones).
+   * Columns: `id`, `title`, `shortTitle`, `kind`, `scope`, `signed.year`, `signed.month`, `purpose`, `partyIds`, `threatFocusAreaIds`, `sectorIds`, `source.document`, `source.section`, `source.basis`, `version` (see docs/bulk.md).
+   */
+  importAgreements: BulkImportReport;
   /**
    * Removes a party from an agreement. The home party (the United States) stays a party to every
    * agreement, and an agreement keeps at least two parties.
@@ -214,6 +322,34 @@ export type MutationAddAgreementThreatFocusAreaArgs = {
   agreementId: Scalars['ID']['input'];
   expectedVersion: Scalars['Int']['input'];
   threatFocusAreaId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationArchiveAgreementArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationCreateAgreementArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateAgreementInput;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationImportAgreementsArgs = {
+  content: Scalars['String']['input'];
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  format: BulkFormat;
 };
 
 /**
@@ -287,9 +423,17 @@ export type PartialDate = {
   year: Maybe<Scalars['Int']['output']>;
 };
 
+/** A date known only as precisely as the source gives it: a year, or a year and a month. */
+export type PartialDateInput = {
+  /** The month (1-12), when known. */
+  month?: InputMaybe<Scalars['Int']['input']>;
+  /** The year, 1900 to 2100. */
+  year: Scalars['Int']['input'];
+};
+
 export type Partner = {
   __typename?: 'Partner';
-  /** The agreements this partner is a party to, ordered by id. */
+  /** The agreements this partner is a party to, ordered by id; archived agreements are left out. */
   agreements: AgreementConnection;
   id: Scalars['ID']['output'];
 };
@@ -311,6 +455,12 @@ export type Query = {
   agreementAuditLog: AgreementAuditEntryConnection;
   /** Agreements, ordered by id, filtered and paged. */
   agreements: AgreementConnection;
+  /**
+   * Every agreement (archived ones too), ordered by id, as one file in the format `importAgreements`
+   * reads: importing it again changes nothing. Needs `agreements:write` (to edit and re-import it) or
+   * `agreements:audit` (to read whole records).
+   */
+  exportAgreements: Scalars['String']['output'];
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -332,9 +482,14 @@ export type QueryAgreementsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryExportAgreementsArgs = {
+  format: BulkFormat;
+};
+
 export type Sector = {
   __typename?: 'Sector';
-  /** The agreements that cover this sector, ordered by id. */
+  /** The agreements that cover this sector, ordered by id; archived agreements are left out. */
   agreements: AgreementConnection;
   id: Scalars['ID']['output'];
 };
@@ -366,7 +521,7 @@ export type SourceBasis =
 
 export type ThreatFocusArea = {
   __typename?: 'ThreatFocusArea';
-  /** The agreements that address this focus area, ordered by id. */
+  /** The agreements that address this focus area, ordered by id; archived agreements are left out. */
   agreements: AgreementConnection;
   id: Scalars['ID']['output'];
 };
@@ -378,10 +533,16 @@ export type ThreatFocusAreaAgreementsArgs = {
 
 /** Changes to an agreement: only the fields given change. */
 export type UpdateAgreementInput = {
+  /** What kind of arrangement this is. */
+  kind?: InputMaybe<AgreementKind>;
   /** What the agreement is for. */
   purpose?: InputMaybe<Scalars['String']['input']>;
+  /** How many parties it binds: the agreement's parties must fit the new scope (two for bilateral, three at most for trilateral). */
+  scope?: InputMaybe<AgreementScope>;
   /** The short title, if any; null removes it. */
   shortTitle?: InputMaybe<Scalars['String']['input']>;
+  /** When it was signed, issued or formed; null when the source gives no date. */
+  signed?: InputMaybe<PartialDateInput>;
   /** Full title. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
@@ -503,6 +664,7 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Agreement: ResolverTypeWrapper<AgreementRow>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -518,12 +680,17 @@ export type ResolversTypes = {
   AgreementFilter: AgreementFilter;
   AgreementKind: AgreementKind;
   AgreementScope: AgreementScope;
+  AgreementSourceInput: AgreementSourceInput;
+  BulkFormat: BulkFormat;
+  BulkImportReport: ResolverTypeWrapper<BulkImportReport>;
+  BulkRowError: ResolverTypeWrapper<BulkRowError>;
+  CreateAgreementInput: CreateAgreementInput;
   DatePrecision: DatePrecision;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NegotiationStatus: NegotiationStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PartialDate: ResolverTypeWrapper<PartialDate>;
+  PartialDateInput: PartialDateInput;
   Partner: ResolverTypeWrapper<PartnerRef>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Sector: ResolverTypeWrapper<SectorRef>;
@@ -536,6 +703,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Agreement: AgreementRow;
+  Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
@@ -547,10 +715,14 @@ export type ResolversParentTypes = {
   };
   AgreementEdge: Omit<AgreementEdge, 'node'> & { node: ResolversParentTypes['Agreement'] };
   AgreementFilter: AgreementFilter;
+  AgreementSourceInput: AgreementSourceInput;
+  BulkImportReport: BulkImportReport;
+  BulkRowError: BulkRowError;
+  CreateAgreementInput: CreateAgreementInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   PartialDate: PartialDate;
+  PartialDateInput: PartialDateInput;
   Partner: PartnerRef;
   Query: Record<PropertyKey, never>;
   Sector: SectorRef;
@@ -569,6 +741,7 @@ export type AgreementResolvers<
     FederationReferenceType,
     ContextType
   >;
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   internalNotes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['AgreementKind'], ParentType, ContextType>;
@@ -626,6 +799,29 @@ export type AgreementEdgeResolvers<
   node?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
 };
 
+export type BulkImportReportResolvers<
+  ContextType = AgreementsContext,
+  ParentType extends ResolversParentTypes['BulkImportReport'] = ResolversParentTypes['BulkImportReport'],
+> = {
+  applied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['BulkRowError']>, ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BulkRowErrorResolvers<
+  ContextType = AgreementsContext,
+  ParentType extends ResolversParentTypes['BulkRowError'] = ResolversParentTypes['BulkRowError'],
+> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<
   ContextType = AgreementsContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
@@ -647,6 +843,24 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationAddAgreementThreatFocusAreaArgs, 'agreementId' | 'expectedVersion' | 'threatFocusAreaId'>
+  >;
+  archiveAgreement?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationArchiveAgreementArgs, 'expectedVersion' | 'id'>
+  >;
+  createAgreement?: Resolver<
+    ResolversTypes['Agreement'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateAgreementArgs, 'input'>
+  >;
+  importAgreements?: Resolver<
+    ResolversTypes['BulkImportReport'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationImportAgreementsArgs, 'content' | 'dryRun' | 'format'>
   >;
   removeAgreementParty?: Resolver<
     ResolversTypes['Agreement'],
@@ -733,6 +947,12 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryAgreementsArgs, 'first'>
   >;
+  exportAgreements?: Resolver<
+    ResolversTypes['String'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryExportAgreementsArgs, 'format'>
+  >;
 };
 
 export type SectorResolvers<
@@ -789,6 +1009,8 @@ export type Resolvers<ContextType = AgreementsContext> = {
   AgreementAuditEntryConnection?: AgreementAuditEntryConnectionResolvers<ContextType>;
   AgreementConnection?: AgreementConnectionResolvers<ContextType>;
   AgreementEdge?: AgreementEdgeResolvers<ContextType>;
+  BulkImportReport?: BulkImportReportResolvers<ContextType>;
+  BulkRowError?: BulkRowErrorResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartialDate?: PartialDateResolvers<ContextType>;

@@ -1,7 +1,10 @@
 import {
+  createOnce,
   InputChecks,
+  insertRecord,
   invalidInput,
   readAuditEntries,
+  requestHash,
   updateVersioned,
   writeAudit,
   type Database,
@@ -10,13 +13,10 @@ import {
   type Queryable,
 } from '@cip/subgraph-kit';
 import type { UpdateAgreementInput } from '../__generated__/resolvers-types.js';
+import { checkSigned, MAX_PARTIES, MIN_PARTIES, type NewAgreement } from './agreementInput.js';
 
 const SCHEMA = 'agreements';
 const ENTITY = 'Agreement';
-
-/** How many parties an agreement of each scope may bind; a multilateral one, any number. */
-const MAX_PARTIES: Record<string, number> = { BILATERAL: 2, TRILATERAL: 3 };
-const MIN_PARTIES = 2;
 
 /**
  * The records of other offices an agreement links to: where the links are stored, which office
@@ -38,7 +38,7 @@ const LINKS = {
     column: 'threat_focus_area_id',
     subgraph: 'threat-focus-areas',
     typename: 'ThreatFocusArea',
-    selection: 'id',
+    selection: 'id archived',
     argument: 'threatFocusAreaId',
     noun: 'threat focus area',
     audited: 'threatFocusAreas',
@@ -48,7 +48,7 @@ const LINKS = {
     column: 'sector_id',
     subgraph: 'sectors',
     typename: 'Sector',
-    selection: 'id',
+    selection: 'id archived',
     argument: 'sectorId',
     noun: 'sector',
     audited: 'sectors',
@@ -174,7 +174,7 @@ export function createAgreementWrites(db: Database) {
     const checks = new InputChecks();
     checks.version('expectedVersion', expectedVersion);
     const set: Record<string, unknown> = {};
-    for (const name of ['title', 'purpose'] as const) {
+    for (const name of ['title', 'purpose', 'kind', 'scope'] as const) {
       if (input[name] === null) checks.add(`input.${name}`, 'cannot be null: leave the field out to keep its value');
     }
     if (input.title != null) set.title = checks.text('input.title', input.title, { max: 300 });
@@ -183,11 +183,153 @@ export function createAgreementWrites(db: Database) {
       set.short_title =
         input.shortTitle === null ? null : checks.text('input.shortTitle', input.shortTitle, { max: 60 });
     }
+    if (input.kind != null) set.kind = input.kind;
+    if (input.scope != null) set.scope = input.scope;
+    if (input.signed !== undefined) {
+      const signed = input.signed === null ? null : checkSigned(checks, 'input.signed', input.signed);
+      set.signed_year = signed?.year ?? null;
+      set.signed_month = signed?.month ?? null;
+    }
     if (Object.keys(input).length === 0) checks.add('input', 'name at least one field to change');
     checks.throwIfInvalid();
     await db.transaction(async (tx) => {
       const change = await updateVersioned(tx, { schema: SCHEMA, table: 'agreement', id, expectedVersion, set });
+      // Checked under the agreement's row lock: a party added meanwhile waits for this transaction.
+      const maxParties = input.scope != null ? MAX_PARTIES[input.scope] : undefined;
+      const parties = maxParties === undefined ? [] : await linksOf(tx, 'party', id);
+      if (maxParties !== undefined && parties.length > maxParties) {
+        throw invalidInput(
+          'input.scope',
+          `a ${input.scope!.toLowerCase()} agreement binds at most ${maxParties} parties, and this one has ${parties.length}: remove parties first`,
+        );
+      }
       await writeAudit(tx, SCHEMA, { actor, action: 'update', entityType: ENTITY, entityId: id, ...change });
+    });
+  }
+
+  /**
+   * The agreement a retried create made, when its first attempt committed with the same input:
+   * found before any other office is asked, so a retry replays even if a party was archived since
+   * or an office is down. Anything else goes the whole way (`createOnce` decides under its lock).
+   */
+  async function replayed(agreement: NewAgreement, idempotencyKey: string | null | undefined) {
+    if (idempotencyKey === null || idempotencyKey === undefined) return null;
+    const [earlier] = await db.query<{ requestHash: string; resultId: string | null }>(
+      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM agreements.idempotency_key
+       WHERE operation = 'createAgreement' AND key = $1`,
+      [idempotencyKey],
+    );
+    return earlier?.resultId && earlier.requestHash === requestHash(agreement) ? earlier.resultId : null;
+  }
+
+  /**
+   * Asks each office about the records a new agreement links, the three offices at once, and lists
+   * every unknown or archived one (`input.partyIds.2`), and a party list without the home party.
+   */
+  async function checkReferences(peers: Peers, agreement: NewAgreement): Promise<void> {
+    const references = [
+      { kind: 'party', path: 'input.partyIds', ids: agreement.partyIds },
+      { kind: 'threatFocusArea', path: 'input.threatFocusAreaIds', ids: agreement.threatFocusAreaIds },
+      { kind: 'sector', path: 'input.sectorIds', ids: agreement.sectorIds },
+    ] as const;
+    const found = await Promise.all(
+      references.map(({ kind, ids }) => {
+        const link = LINKS[kind];
+        return peers.lookup(link.subgraph, link.typename, ids, link.selection);
+      }),
+    );
+    const checks = new InputChecks();
+    references.forEach(({ kind, path, ids }, position) => {
+      const link = LINKS[kind];
+      ids.forEach((id, index) => {
+        const record = found[position]![index] as Referenced | null | undefined;
+        if (!record)
+          checks.add(`${path}.${index}`, `the ${link.subgraph} office knows no ${link.noun} with the id ${id}`);
+        else if (record.archived) checks.add(`${path}.${index}`, `${link.noun} ${id} is archived: it cannot be linked`);
+      });
+    });
+    const parties = found[0]! as (Referenced | null)[];
+    if (!parties.some((party) => party?.homeParty)) {
+      checks.add('input.partyIds', 'the home party (the United States) is a party to every agreement');
+    }
+    checks.throwIfInvalid();
+  }
+
+  /**
+   * Creates an agreement with its links, once per idempotency key. The other offices are asked
+   * before the transaction opens; the agreement, its links, the key and the audit row commit together.
+   */
+  async function create(who: Writer, agreement: NewAgreement, idempotencyKey: string | null | undefined) {
+    const earlier = await replayed(agreement, idempotencyKey);
+    if (earlier !== null) return { id: earlier, replayed: true };
+    await checkReferences(who.peers, agreement);
+    const created = db.transaction((tx) =>
+      createOnce(
+        tx,
+        { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: agreement },
+        async () => {
+          const [taken] = await tx.query('SELECT 1 FROM agreements.agreement WHERE id = $1', [agreement.id]);
+          if (taken) throw invalidInput('input.id', `an agreement with the id ${agreement.id} exists already`);
+          const row = await insertRecord(tx, SCHEMA, 'agreement', {
+            id: agreement.id,
+            title: agreement.title,
+            short_title: agreement.shortTitle,
+            kind: agreement.kind,
+            scope: agreement.scope,
+            signed_year: agreement.signedYear,
+            signed_month: agreement.signedMonth,
+            purpose: agreement.purpose,
+            source_document: agreement.source.document,
+            source_section: agreement.source.section,
+            source_basis: agreement.source.basis,
+          });
+          const linked: Record<string, string[]> = {};
+          for (const [kind, ids] of [
+            ['party', agreement.partyIds],
+            ['threatFocusArea', agreement.threatFocusAreaIds],
+            ['sector', agreement.sectorIds],
+          ] as const) {
+            const { table, column, audited } = LINKS[kind];
+            await tx.query(`INSERT INTO agreements.${table} (agreement_id, ${column}) SELECT $1, unnest($2::text[])`, [
+              agreement.id,
+              ids,
+            ]);
+            linked[audited] = await linksOf(tx, kind, agreement.id);
+          }
+          await writeAudit(tx, SCHEMA, {
+            actor: who.actor,
+            action: 'create',
+            entityType: ENTITY,
+            entityId: agreement.id,
+            old: null,
+            new: { ...row, ...linked },
+          });
+          return agreement.id;
+        },
+      ),
+    );
+    // Two creates of the same id racing past the check above: the primary key refuses the second.
+    return created.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === '23505') {
+        throw invalidInput('input.id', `an agreement with the id ${agreement.id} exists already`);
+      }
+      throw error;
+    });
+  }
+
+  /** Archives an agreement: kept (other offices refer to it), left out of lists. */
+  async function archive(actor: string, id: string, expectedVersion: number) {
+    await db.transaction(async (tx) => {
+      const change = await updateVersioned(tx, {
+        schema: SCHEMA,
+        table: 'agreement',
+        id,
+        expectedVersion,
+        set: { archived_at: new Date().toISOString() },
+      });
+      // Thrown inside the transaction: the update above is rolled back with it.
+      if (change.old.archived_at !== null) throw invalidInput('id', `agreement ${id} is archived already`);
+      await writeAudit(tx, SCHEMA, { actor, action: 'archive', entityType: ENTITY, entityId: id, ...change });
     });
   }
 
@@ -195,7 +337,7 @@ export function createAgreementWrites(db: Database) {
     return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: agreementId }, page, 'agreementId');
   }
 
-  return { update, add, remove, auditLog };
+  return { create, update, archive, add, remove, auditLog };
 }
 
 export type AgreementWrites = ReturnType<typeof createAgreementWrites>;

@@ -20,6 +20,7 @@ const REFERENCE_SQL = `SELECT a.id FROM agreements.agreement a
     AND ($5::text IS NULL OR a.kind = $5)
     AND ($6::text IS NULL OR a.scope = $6)
     AND ($7::int IS NULL OR a.signed_year >= $7)
+    AND ($8::boolean IS TRUE OR a.archived_at IS NULL)
   ORDER BY a.id COLLATE "C"`;
 
 function referenceParams(filter: AgreementFilter): unknown[] {
@@ -31,11 +32,12 @@ function referenceParams(filter: AgreementFilter): unknown[] {
     filter.kind ?? null,
     filter.scope ?? null,
     filter.signedOnOrAfterYear ?? null,
+    filter.includeArchived ?? null,
   ];
 }
 
 // 300 generated agreements beside the seed, every choice a function of the row number: some
-// undated, one to three parties, one or two focus areas, no sector or one.
+// undated, one to three parties, one or two focus areas, no sector or one, every ninth archived.
 const GENERATED_AGREEMENTS = `
   INSERT INTO agreements.agreement (id, title, kind, scope, signed_year, signed_month, purpose,
                                     source_document, source_section, source_basis)
@@ -53,7 +55,8 @@ const GENERATED_AGREEMENTS = `
   SELECT 't-' || lpad(i::text, 3, '0'), 'f-' || i % 4 FROM generate_series(1, 300) AS i
   UNION SELECT 't-' || lpad(i::text, 3, '0'), 'f-' || (10 + i % 5) FROM generate_series(3, 300, 3) AS i;
   INSERT INTO agreements.agreement_sector (agreement_id, sector_id)
-  SELECT 't-' || lpad(i::text, 3, '0'), 'sec-' || i % 6 FROM generate_series(1, 300) AS i WHERE i % 4 <> 0;`;
+  SELECT 't-' || lpad(i::text, 3, '0'), 'sec-' || i % 6 FROM generate_series(1, 300) AS i WHERE i % 4 <> 0;
+  UPDATE agreements.agreement SET archived_at = now() WHERE id LIKE 't-%' AND substr(id, 3)::int % 9 = 0;`;
 
 // Values tried for each filter: ones matching many agreements, few, seeded ones, and none.
 const FILTER_VALUES: { [Name in keyof AgreementFilter]-?: NonNullable<AgreementFilter[Name]>[] } = {
@@ -64,6 +67,7 @@ const FILTER_VALUES: { [Name in keyof AgreementFilter]-?: NonNullable<AgreementF
   kind: ['DECLARATION', 'COMMITTEE', 'STATEMENT'],
   scope: ['BILATERAL', 'MULTILATERAL', 'TRILATERAL'],
   signedOnOrAfterYear: [2005, 1900, 2019, 2100],
+  includeArchived: [true, false],
 };
 const FILTER_NAMES = Object.keys(FILTER_VALUES) as (keyof AgreementFilter)[];
 
@@ -83,10 +87,12 @@ function filtersToTry(): AgreementFilter[] {
 }
 
 describe('agreementFilterSql', () => {
-  it('adds no condition when no filter is given', () => {
-    expect(agreementFilterSql(undefined)).toEqual({ where: '', params: [] });
-    expect(agreementFilterSql(null)).toEqual({ where: '', params: [] });
-    expect(agreementFilterSql({ partyId: null, kind: null })).toEqual({ where: '', params: [] });
+  it('leaves only archived agreements out when no filter is given, and nothing with includeArchived', () => {
+    const inUse = { where: ' WHERE a.archived_at IS NULL', params: [] };
+    expect(agreementFilterSql(undefined)).toEqual(inUse);
+    expect(agreementFilterSql(null)).toEqual(inUse);
+    expect(agreementFilterSql({ partyId: null, kind: null, includeArchived: false })).toEqual(inUse);
+    expect(agreementFilterSql({ includeArchived: true })).toEqual({ where: '', params: [] });
   });
 
   it('numbers the placeholders of the filters given from $3, in order, and passes their values', () => {
@@ -132,7 +138,7 @@ describe.each(testStores())('listAgreements on $kind', (store) => {
       if (expected.length > 0) nonEmpty++;
     }
     // The comparison means something only if many filters match something.
-    expect(filters.length).toBe(1 + 25 + 127);
+    expect(filters.length).toBe(1 + 27 + 255);
     expect(nonEmpty).toBeGreaterThan(50);
   });
 

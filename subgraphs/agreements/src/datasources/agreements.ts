@@ -29,6 +29,7 @@ export interface AgreementRow {
   internalNotes: string | null;
   negotiationStatus: NegotiationStatus | null;
   version: number;
+  archived: boolean;
 }
 
 /** Partners, sectors and focus areas are other offices' records: this office knows only their ids. */
@@ -67,13 +68,13 @@ const SIGNED_COLUMN = `json_build_object(
 
 const AGREEMENT_COLUMNS = `a.id, a.title, a.short_title AS "shortTitle", a.kind, a.scope, ${SIGNED_COLUMN}, a.purpose,
   ${sourceColumn('a')}, a.internal_notes AS "internalNotes", a.negotiation_status AS "negotiationStatus",
-  a.version`;
+  a.version, a.archived_at IS NOT NULL AS archived`;
 
 const toAgreement = (row: Record<string, unknown>) => row as unknown as AgreementRow;
 
 /** The filters of the agreement list, each as the condition it puts on `a`, given its value's placeholder. */
 const FILTER_CONDITIONS: {
-  [Name in keyof AgreementFilter]-?: (placeholder: string) => string;
+  [Name in Exclude<keyof AgreementFilter, 'includeArchived'>]-?: (placeholder: string) => string;
 } = {
   partyId: (value) => `a.id IN (SELECT agreement_id FROM agreements.agreement_party WHERE partner_id = ${value}::text)`,
   partyIdsAny: (values) =>
@@ -96,9 +97,10 @@ const FILTER_CONDITIONS: {
  * Values are only ever parameters; the SQL text depends on which filters are given, not their values.
  */
 export function agreementFilterSql(filter: AgreementFilter | null | undefined): { where: string; params: unknown[] } {
-  const conditions: string[] = [];
+  // Archived agreements are out of the list unless asked for: a condition on the row, no parameter.
+  const conditions: string[] = filter?.includeArchived === true ? [] : ['a.archived_at IS NULL'];
   const params: unknown[] = [];
-  for (const name of Object.keys(FILTER_CONDITIONS) as (keyof AgreementFilter)[]) {
+  for (const name of Object.keys(FILTER_CONDITIONS) as (keyof typeof FILTER_CONDITIONS)[]) {
     const value = filter?.[name];
     if (value === null || value === undefined) continue;
     params.push(value);
@@ -132,13 +134,13 @@ export function createAgreementsStore(db: Queryable) {
   const focusAreasOf = linksOf('agreement_threat_focus_area', 'threat_focus_area_id');
   const sectorsOf = linksOf('agreement_sector', 'sector_id');
 
-  /** One page of agreements per linked record (a partner, a focus area, a sector). */
+  /** One page of agreements in use per linked record (a partner, a focus area, a sector): archived ones are left out. */
   const agreementsLinkedBy = (table: string, column: string) =>
     childPageLoader(
       db,
       `SELECT l.${column} AS parent_id, a.id AS sort_key, ${AGREEMENT_COLUMNS}
        FROM agreements.${table} l JOIN agreements.agreement a ON a.id = l.agreement_id
-       WHERE l.${column} = ANY($1)`,
+       WHERE l.${column} = ANY($1) AND a.archived_at IS NULL`,
       toAgreement,
     );
 

@@ -1,6 +1,7 @@
 import { actorOf, peersOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { AgreementsContext } from '../context.js';
+import { checkArchiveAgreement, checkCreateAgreement } from '../datasources/agreementInput.js';
 import type { AgreementRow } from '../datasources/agreements.js';
 
 /**
@@ -20,6 +21,16 @@ async function committed({ agreements }: AgreementsContext, id: string): Promise
 const writer = (context: AgreementsContext) => ({ actor: actorOf(context), peers: peersOf(context) });
 
 export const Mutation: MutationResolvers = {
+  createAgreement: async (_root, { input, idempotencyKey }, context) => {
+    const agreement = checkCreateAgreement(input, idempotencyKey);
+    const { id } = await context.agreementWrites.create(writer(context), agreement, idempotencyKey);
+    return committed(context, id);
+  },
+  archiveAgreement: async (_root, { id, expectedVersion }, context) => {
+    checkArchiveAgreement(expectedVersion);
+    await context.agreementWrites.archive(actorOf(context), id, expectedVersion);
+    return committed(context, id);
+  },
   updateAgreement: async (_root, { id, expectedVersion, input }, context) => {
     await context.agreementWrites.update(actorOf(context), id, expectedVersion, input);
     return committed(context, id);
@@ -60,4 +71,6 @@ export const Mutation: MutationResolvers = {
     await context.agreementWrites.remove(writer(context), 'sector', agreementId, sectorId, expectedVersion);
     return committed(context, agreementId);
   },
+  importAgreements: (_root, { format, content, dryRun }, context) =>
+    context.agreementBulk.import({ format, content, dryRun, actor: actorOf(context), context }),
 };

@@ -7,4 +7,5 @@ export const Query: QueryResolvers = {
     agreements.listAgreements(filter, parsePage({ first, after })),
   agreementAuditLog: (_root, { agreementId, first, after }, { agreementWrites }) =>
     agreementWrites.auditLog(agreementId, parsePage({ first, after })),
+  exportAgreements: (_root, { format }, { agreementBulk }) => agreementBulk.export(format),
 };

@@ -31,6 +31,49 @@ export type Body = {
   source: Source;
 };
 
+/** The file formats of bulk import and export. */
+export type BulkFormat =
+  /** RFC 4180 CSV: a header row naming the fields, then one record per row; list values joined with `;`. */
+  | 'CSV'
+  /** A JSON array of records; a dotted field such as `source.document` is a nested object. */
+  | 'JSON';
+
+/** What a bulk import did, or, when refused or on a dry run, what it would do. */
+export type BulkImportReport = {
+  __typename?: 'BulkImportReport';
+  /** True when every row was written, in one transaction; false when any row was refused (nothing was written) or on a dry run. */
+  applied: Scalars['Boolean']['output'];
+  /** Records created (or that the rows without errors would create). */
+  created: Scalars['Int']['output'];
+  /** Whether this was a dry run: checked, nothing written. */
+  dryRun: Scalars['Boolean']['output'];
+  /** Every problem found, by row; empty when the file is good. */
+  errors: Array<BulkRowError>;
+  /** How many records the file holds. */
+  rows: Scalars['Int']['output'];
+  /** Rows equal to the stored record: not written, no new version, no audit row. */
+  unchanged: Scalars['Int']['output'];
+  /** Records changed, each to its version + 1 (or that the rows without errors would change). */
+  updated: Scalars['Int']['output'];
+};
+
+/** A problem with one row of an import file (or, with `row` 0, the file or its header). */
+export type BulkRowError = {
+  __typename?: 'BulkRowError';
+  /**
+   * What is wrong: `PARSE_ERROR`, `EMPTY`, `TOO_MANY_ROWS`, `UNKNOWN_FIELD`, `MISSING_COLUMN`,
+   * `FIELD_COUNT`, `REQUIRED`, `INVALID_TYPE`, `INVALID_VALUE`, `TOO_LONG`, `DUPLICATE_ID`,
+   * `UNKNOWN_REFERENCE` or `CONFLICT` (the row names a version the record is no longer at).
+   */
+  code: Scalars['String']['output'];
+  /** The field, as the file names it (`source.basis`); null when the problem is the row or file as a whole. */
+  field: Maybe<Scalars['String']['output']>;
+  /** What to fix, for a person. */
+  message: Scalars['String']['output'];
+  /** The record's position in the file, the first record being 1 (in CSV, the header is not counted); 0 for the file as a whole. */
+  row: Scalars['Int']['output'];
+};
+
 /** A new partner. */
 export type CreatePartnerInput = {
   /** Stable, readable identifier: lower-case words joined by hyphens, e.g. `new-zealand`. */
@@ -76,6 +119,16 @@ export type Mutation = {
    * partner it made instead of making another; the same key with different input is a `CONFLICT`.
    */
   createPartner: Partner;
+  /**
+   * Creates and updates partners from a JSON or CSV file, all or nothing: every row is checked and
+   * every problem named in `errors`; with any problem nothing is written. Otherwise every row is
+   * applied in one transaction, upserted by id (a new id at version 1, a changed partner at its
+   * version + 1; a row that names a `version` applies only if the partner is still at it), each
+   * change with its audit row. Columns: `id`, `name`, `shortName`, `kind`, `region`,
+   * `sharesLandBorderWithUnitedStates`, `source.document`, `source.section`, `source.basis`,
+   * `version` (see docs/bulk.md).
+   */
+  importPartners: BulkImportReport;
   /** Changes the fields given, if the partner is still at `expectedVersion`; the version goes up by one. */
   updatePartner: Partner;
 };
@@ -96,6 +149,16 @@ export type MutationArchivePartnerArgs = {
 export type MutationCreatePartnerArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CreatePartnerInput;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationImportPartnersArgs = {
+  content: Scalars['String']['input'];
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  format: BulkFormat;
 };
 
 /**
@@ -271,6 +334,12 @@ export type PointOfContact = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Every partner (archived ones too), ordered by id, as one file in the format `importPartners`
+   * reads: importing it again changes nothing. Needs `partners:write` (to edit and re-import it) or
+   * `partners:audit` (to read whole records).
+   */
+  exportPartners: Scalars['String']['output'];
   /** One partner by id (for example `canada`, `nato`); null when no partner has that id. */
   partner: Maybe<Partner>;
   /**
@@ -280,6 +349,11 @@ export type Query = {
   partnerAuditLog: PartnerAuditEntryConnection;
   /** Partners, ordered by id, filtered and paged. */
   partners: PartnerConnection;
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryExportPartnersArgs = {
+  format: BulkFormat;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -447,10 +521,13 @@ export type ResolversTypes = {
   Body: ResolverTypeWrapper<BodyRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  CreatePartnerInput: CreatePartnerInput;
+  BulkFormat: BulkFormat;
+  BulkImportReport: ResolverTypeWrapper<BulkImportReport>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Membership: ResolverTypeWrapper<MembershipRow>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  BulkRowError: ResolverTypeWrapper<BulkRowError>;
+  CreatePartnerInput: CreatePartnerInput;
+  Membership: ResolverTypeWrapper<MembershipRow>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Partner: ResolverTypeWrapper<PartnerRow>;
@@ -478,10 +555,12 @@ export type ResolversParentTypes = {
   Body: BodyRow;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
-  CreatePartnerInput: CreatePartnerInput;
+  BulkImportReport: BulkImportReport;
   Boolean: Scalars['Boolean']['output'];
-  Membership: MembershipRow;
   Int: Scalars['Int']['output'];
+  BulkRowError: BulkRowError;
+  CreatePartnerInput: CreatePartnerInput;
+  Membership: MembershipRow;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Partner: PartnerRow;
@@ -511,6 +590,29 @@ export type BodyResolvers<
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
 };
 
+export type BulkImportReportResolvers<
+  ContextType = PartnersContext,
+  ParentType extends ResolversParentTypes['BulkImportReport'] = ResolversParentTypes['BulkImportReport'],
+> = {
+  applied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['BulkRowError']>, ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BulkRowErrorResolvers<
+  ContextType = PartnersContext,
+  ParentType extends ResolversParentTypes['BulkRowError'] = ResolversParentTypes['BulkRowError'],
+> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MembershipResolvers<
   ContextType = PartnersContext,
   ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership'],
@@ -535,6 +637,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationCreatePartnerArgs, 'input'>
+  >;
+  importPartners?: Resolver<
+    ResolversTypes['BulkImportReport'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationImportPartnersArgs, 'content' | 'dryRun' | 'format'>
   >;
   updatePartner?: Resolver<
     ResolversTypes['Partner'],
@@ -638,6 +746,12 @@ export type QueryResolvers<
   ContextType = PartnersContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
+  exportPartners?: Resolver<
+    ResolversTypes['String'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryExportPartnersArgs, 'format'>
+  >;
   partner?: Resolver<Maybe<ResolversTypes['Partner']>, ParentType, ContextType, RequireFields<QueryPartnerArgs, 'id'>>;
   partnerAuditLog?: Resolver<
     ResolversTypes['PartnerAuditEntryConnection'],
@@ -664,6 +778,8 @@ export type SourceResolvers<
 
 export type Resolvers<ContextType = PartnersContext> = {
   Body?: BodyResolvers<ContextType>;
+  BulkImportReport?: BulkImportReportResolvers<ContextType>;
+  BulkRowError?: BulkRowErrorResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -30,4 +30,6 @@ export const Mutation: MutationResolvers = {
     await context.partnerWrites.archive(actorOf(context), id, expectedVersion);
     return committed(context, id);
   },
+  importPartners: (_root, { format, content, dryRun }, context) =>
+    context.partnerBulk.import({ format, content, dryRun, actor: actorOf(context), context }),
 };

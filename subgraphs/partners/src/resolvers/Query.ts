@@ -7,4 +7,5 @@ export const Query: QueryResolvers = {
     partners.listPartners(filter, parsePage({ first, after })),
   partnerAuditLog: (_root, { partnerId, first, after }, { partnerWrites }) =>
     partnerWrites.auditLog(partnerId, parsePage({ first, after })),
+  exportPartners: (_root, { format }, { partnerBulk }) => partnerBulk.export(format),
 };

@@ -16,6 +16,49 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown };
 };
 
+/** The file formats of bulk import and export. */
+export type BulkFormat =
+  /** RFC 4180 CSV: a header row naming the fields, then one record per row; list values joined with `;`. */
+  | 'CSV'
+  /** A JSON array of records; a dotted field such as `source.document` is a nested object. */
+  | 'JSON';
+
+/** What a bulk import did, or, when refused or on a dry run, what it would do. */
+export type BulkImportReport = {
+  __typename?: 'BulkImportReport';
+  /** True when every row was written, in one transaction; false when any row was refused (nothing was written) or on a dry run. */
+  applied: Scalars['Boolean']['output'];
+  /** Records created (or that the rows without errors would create). */
+  created: Scalars['Int']['output'];
+  /** Whether this was a dry run: checked, nothing written. */
+  dryRun: Scalars['Boolean']['output'];
+  /** Every problem found, by row; empty when the file is good. */
+  errors: Array<BulkRowError>;
+  /** How many records the file holds. */
+  rows: Scalars['Int']['output'];
+  /** Rows equal to the stored record: not written, no new version, no audit row. */
+  unchanged: Scalars['Int']['output'];
+  /** Records changed, each to its version + 1 (or that the rows without errors would change). */
+  updated: Scalars['Int']['output'];
+};
+
+/** A problem with one row of an import file (or, with `row` 0, the file or its header). */
+export type BulkRowError = {
+  __typename?: 'BulkRowError';
+  /**
+   * What is wrong: `PARSE_ERROR`, `EMPTY`, `TOO_MANY_ROWS`, `UNKNOWN_FIELD`, `MISSING_COLUMN`,
+   * `FIELD_COUNT`, `REQUIRED`, `INVALID_TYPE`, `INVALID_VALUE`, `TOO_LONG`, `DUPLICATE_ID`,
+   * `UNKNOWN_REFERENCE` or `CONFLICT` (the row names a version the record is no longer at).
+   */
+  code: Scalars['String']['output'];
+  /** The field, as the file names it (`source.basis`); null when the problem is the row or file as a whole. */
+  field: Maybe<Scalars['String']['output']>;
+  /** What to fix, for a person. */
+  message: Scalars['String']['output'];
+  /** The record's position in the file, the first record being 1 (in CSV, the header is not counted); 0 for the file as a whole. */
+  row: Scalars['Int']['output'];
+};
+
 /** A sector a disruption can reach, and how. */
 export type CascadeStep = {
   __typename?: 'CascadeStep';
@@ -25,6 +68,18 @@ export type CascadeStep = {
   path: Array<Sector>;
   /** The sector reached. */
   sector: Sector;
+};
+
+/** A new sector. */
+export type CreateSectorInput = {
+  /** Its sector-specific agencies, in the order the source lists them: at least one. */
+  agencies: Array<SectorAgencyInput>;
+  /** Stable, readable identifier: lower-case words joined by hyphens, e.g. `critical-manufacturing`. */
+  id: Scalars['ID']['input'];
+  /** The sector's name. */
+  name: Scalars['String']['input'];
+  /** Where the facts on this record come from. */
+  source: SectorSourceInput;
 };
 
 /** How strongly one sector depends on another. */
@@ -42,10 +97,35 @@ export type DependencyDegree =
  */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Records that `sectorId` depends on `dependsOnId` (a disruption there can reach it). */
+  /** Records that `sectorId` depends on `dependsOnId` (a disruption there can reach it); neither may be archived. */
   addSectorDependency: Sector;
+  /**
+   * Archives a sector: it still resolves by id (agreements and focus areas refer to it) but is left out
+   * of `sectors` unless `filter.includeArchived` is true, and can no longer be linked. A sector that
+   * depends on another or that another depends on is refused: remove its dependencies first.
+   */
+  archiveSector: Sector;
+  /**
+   * Adds a sector at version 1, with its sector-specific agencies (agencies this office knows). With an
+   * `idempotencyKey`, retrying the same create returns the sector it made instead of making another;
+   * the same key with different input is a `CONFLICT`.
+   */
+  createSector: Sector;
+  /**
+   * Creates and updates sectors from a JSON or CSV file, all or nothing: every row is checked and
+   * every problem named in `errors`; with any problem nothing is written. Otherwise every row is
+   * applied in one transaction, upserted by id (a new id at version 1, a changed sector at its
+   * version + 1; a row that names a `version` applies only if the sector is still at it), each
+   * change with its audit row. The rules are `createSector`'s; `agencies` lists the
+   * agencies in order (`USCG (maritime)` for an agency that leads only part of the sector) and
+   * replaces the stored list. Dependencies are not in the file: `addSectorDependency` adds them.
+   * Columns: `id`, `name`, `agencies`, `source.document`, `source.section`, `source.basis`, `version` (see docs/bulk.md).
+   */
+  importSectors: BulkImportReport;
   /** Removes the dependency of `sectorId` on `dependsOnId`. */
   removeSectorDependency: Sector;
+  /** Changes the sector's own fields given, if it is still at `expectedVersion`; the version goes up by one. */
+  updateSector: Sector;
 };
 
 /**
@@ -63,10 +143,48 @@ export type MutationAddSectorDependencyArgs = {
  * Changes to the graph: each office edits its own records behind its write scope, each change audited
  * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
  */
+export type MutationArchiveSectorArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationCreateSectorArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateSectorInput;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationImportSectorsArgs = {
+  content: Scalars['String']['input'];
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  format: BulkFormat;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
 export type MutationRemoveSectorDependencyArgs = {
   dependsOnId: Scalars['ID']['input'];
   expectedVersion: Scalars['Int']['input'];
   sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationUpdateSectorArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdateSectorInput;
 };
 
 /** Where a page of a list ends, for cursor pagination. */
@@ -81,6 +199,12 @@ export type PageInfo = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Every sector (archived ones too), ordered by id, as one file in the format `importSectors`
+   * reads: importing it again changes nothing. Needs `sectors:write` (to edit and re-import it) or
+   * `sectors:audit` (to read whole records).
+   */
+  exportSectors: Scalars['String']['output'];
   /** One sector by id (for example `energy`); null when no sector has that id. */
   sector: Maybe<Sector>;
   /**
@@ -90,6 +214,11 @@ export type Query = {
   sectorAuditLog: SectorAuditEntryConnection;
   /** The critical-infrastructure sectors, ordered by id, filtered and paged. */
   sectors: SectorConnection;
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryExportSectorsArgs = {
+  format: BulkFormat;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -119,6 +248,8 @@ export type Sector = {
   __typename?: 'Sector';
   /** The sector-specific agencies that lead its protection. */
   agencies: Array<SectorAgency>;
+  /** Whether the office archived this sector: it still resolves by id, but is not listed by default. */
+  archived: Scalars['Boolean']['output'];
   /**
    * Every sector a disruption in this one can reach by following dependencies, up to `maxHops` hops
    * (1 to 10), each with the fewest hops that reach it and one shortest path. Cycles are followed once.
@@ -157,10 +288,18 @@ export type SectorAgency = {
   scope: Maybe<Scalars['String']['output']>;
 };
 
+/** A sector-specific agency of a sector. */
+export type SectorAgencyInput = {
+  /** The abbreviation of an agency this office knows, e.g. `DHS`. */
+  abbreviation: Scalars['String']['input'];
+  /** The part of the sector the agency leads, when it leads only part (e.g. `maritime`). */
+  scope?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** One change in the sectors office's audit log. */
 export type SectorAuditEntry = {
   __typename?: 'SectorAuditEntry';
-  /** What was done: `addDependency` or `removeDependency`. */
+  /** What was done: `create`, `update`, `archive`, `addDependency` or `removeDependency`. */
   action: Scalars['String']['output'];
   /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
   actor: Scalars['String']['output'];
@@ -168,9 +307,9 @@ export type SectorAuditEntry = {
   at: Scalars['String']['output'];
   /** The entry's id, in the order changes were committed. */
   id: Scalars['ID']['output'];
-  /** What the change wrote, as JSON (the version and the sectors it depends on). */
+  /** What the change wrote, as JSON (the stored record with its agencies, or for a dependency change the version and the sectors it depends on). */
   newValues: Maybe<Scalars['String']['output']>;
-  /** What the change replaced, as JSON (the version and the sectors it depends on). */
+  /** What the change replaced, as JSON (the stored record with its agencies, or for a dependency change the version and the sectors it depends on); null for a create. */
   oldValues: Maybe<Scalars['String']['output']>;
   /** The sector changed. */
   sectorId: Scalars['ID']['output'];
@@ -234,6 +373,8 @@ export type SectorFilter = {
   agency?: InputMaybe<Scalars['String']['input']>;
   /** Only sectors that depend on this sector. */
   dependsOn?: InputMaybe<Scalars['ID']['input']>;
+  /** Also list archived sectors (default: only sectors in use). */
+  includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Where an office's entry comes from; `basis` is `STATED_IN_TEXT` or `PUBLIC_KNOWLEDGE`. */
@@ -265,6 +406,16 @@ export type SourceBasis =
   | 'PUBLIC_KNOWLEDGE'
   /** Stated in the source document. */
   | 'STATED_IN_TEXT';
+
+/** Changes to a sector's own fields: only the fields given change. */
+export type UpdateSectorInput = {
+  /** Its sector-specific agencies, in order: the whole list, replacing the one stored. */
+  agencies?: InputMaybe<Array<SectorAgencyInput>>;
+  /** The sector's name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Where the facts on this record come from. */
+  source?: InputMaybe<SectorSourceInput>;
+};
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
@@ -373,17 +524,22 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  CascadeStep: ResolverTypeWrapper<CascadeStepRow>;
+  BulkFormat: BulkFormat;
+  BulkImportReport: ResolverTypeWrapper<BulkImportReport>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  BulkRowError: ResolverTypeWrapper<BulkRowError>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CascadeStep: ResolverTypeWrapper<CascadeStepRow>;
+  CreateSectorInput: CreateSectorInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DependencyDegree: DependencyDegree;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Sector: ResolverTypeWrapper<SectorRow>;
   SectorAgency: ResolverTypeWrapper<SectorAgency>;
+  SectorAgencyInput: SectorAgencyInput;
   SectorAuditEntry: ResolverTypeWrapper<SectorAuditEntry>;
   SectorAuditEntryConnection: ResolverTypeWrapper<SectorAuditEntryConnection>;
   SectorConnection: ResolverTypeWrapper<
@@ -399,20 +555,25 @@ export type ResolversTypes = {
   SectorSourceInput: SectorSourceInput;
   Source: ResolverTypeWrapper<Source>;
   SourceBasis: SourceBasis;
+  UpdateSectorInput: UpdateSectorInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  CascadeStep: CascadeStepRow;
-  Int: Scalars['Int']['output'];
-  Mutation: Record<PropertyKey, never>;
-  ID: Scalars['ID']['output'];
-  PageInfo: PageInfo;
-  String: Scalars['String']['output'];
+  BulkImportReport: BulkImportReport;
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
+  BulkRowError: BulkRowError;
+  String: Scalars['String']['output'];
+  CascadeStep: CascadeStepRow;
+  CreateSectorInput: CreateSectorInput;
+  ID: Scalars['ID']['output'];
+  Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Sector: SectorRow;
   SectorAgency: SectorAgency;
+  SectorAgencyInput: SectorAgencyInput;
   SectorAuditEntry: SectorAuditEntry;
   SectorAuditEntryConnection: SectorAuditEntryConnection;
   SectorConnection: Omit<SectorConnection, 'edges' | 'nodes'> & {
@@ -425,6 +586,30 @@ export type ResolversParentTypes = {
   SectorFilter: SectorFilter;
   SectorSourceInput: SectorSourceInput;
   Source: Source;
+  UpdateSectorInput: UpdateSectorInput;
+};
+
+export type BulkImportReportResolvers<
+  ContextType = SectorsContext,
+  ParentType extends ResolversParentTypes['BulkImportReport'] = ResolversParentTypes['BulkImportReport'],
+> = {
+  applied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['BulkRowError']>, ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BulkRowErrorResolvers<
+  ContextType = SectorsContext,
+  ParentType extends ResolversParentTypes['BulkRowError'] = ResolversParentTypes['BulkRowError'],
+> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CascadeStepResolvers<
@@ -446,11 +631,35 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationAddSectorDependencyArgs, 'dependsOnId' | 'expectedVersion' | 'input' | 'sectorId'>
   >;
+  archiveSector?: Resolver<
+    ResolversTypes['Sector'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationArchiveSectorArgs, 'expectedVersion' | 'id'>
+  >;
+  createSector?: Resolver<
+    ResolversTypes['Sector'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateSectorArgs, 'input'>
+  >;
+  importSectors?: Resolver<
+    ResolversTypes['BulkImportReport'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationImportSectorsArgs, 'content' | 'dryRun' | 'format'>
+  >;
   removeSectorDependency?: Resolver<
     ResolversTypes['Sector'],
     ParentType,
     ContextType,
     RequireFields<MutationRemoveSectorDependencyArgs, 'dependsOnId' | 'expectedVersion' | 'sectorId'>
+  >;
+  updateSector?: Resolver<
+    ResolversTypes['Sector'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateSectorArgs, 'expectedVersion' | 'id' | 'input'>
   >;
 };
 
@@ -466,6 +675,12 @@ export type QueryResolvers<
   ContextType = SectorsContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
+  exportSectors?: Resolver<
+    ResolversTypes['String'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryExportSectorsArgs, 'format'>
+  >;
   sector?: Resolver<Maybe<ResolversTypes['Sector']>, ParentType, ContextType, RequireFields<QuerySectorArgs, 'id'>>;
   sectorAuditLog?: Resolver<
     ResolversTypes['SectorAuditEntryConnection'],
@@ -492,6 +707,7 @@ export type SectorResolvers<
     ContextType
   >;
   agencies?: Resolver<Array<ResolversTypes['SectorAgency']>, ParentType, ContextType>;
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   cascade?: Resolver<
     Array<ResolversTypes['CascadeStep']>,
     ParentType,
@@ -575,6 +791,8 @@ export type SourceResolvers<
 };
 
 export type Resolvers<ContextType = SectorsContext> = {
+  BulkImportReport?: BulkImportReportResolvers<ContextType>;
+  BulkRowError?: BulkRowErrorResolvers<ContextType>;
   CascadeStep?: CascadeStepResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

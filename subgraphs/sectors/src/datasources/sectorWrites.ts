@@ -1,5 +1,7 @@
 import {
+  createOnce,
   InputChecks,
+  insertRecord,
   invalidInput,
   readAuditEntries,
   updateVersioned,
@@ -7,14 +9,55 @@ import {
   type Database,
   type Page,
   type Queryable,
+  type RecordRow,
 } from '@cip/subgraph-kit';
 import type { SectorDependencyInput } from '../__generated__/resolvers-types.js';
+import { ENTERED_BASES, type AgencyAssignment, type NewSector, type SectorFields } from './sectorInput.js';
 
 const SCHEMA = 'sectors';
 const ENTITY = 'Sector';
 
-/** A sector's own facts must be facts: placeholders are seeded data, never entered. */
-const ENTERED_BASES = new Set(['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE']);
+function toColumns(fields: SectorFields): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (fields.name !== undefined) columns.name = fields.name;
+  if (fields.source !== undefined) {
+    columns.source_document = fields.source.document;
+    columns.source_section = fields.source.section;
+    columns.source_basis = fields.source.basis;
+  }
+  return columns;
+}
+
+function agenciesOf(tx: Queryable, sectorId: string): Promise<AgencyAssignment[]> {
+  return tx.query<AgencyAssignment>(
+    'SELECT abbreviation, scope FROM sectors.sector_agency WHERE sector_id = $1 ORDER BY position',
+    [sectorId],
+  );
+}
+
+/** Replaces a sector's agencies, in order; each must be an agency this office knows (`input.agencies.<index>`). */
+async function assignAgencies(tx: Queryable, sectorId: string, agencies: readonly AgencyAssignment[]): Promise<void> {
+  const abbreviations = agencies.map((agency) => agency.abbreviation);
+  const known = await tx.query<{ abbreviation: string }>(
+    'SELECT abbreviation FROM sectors.agency WHERE abbreviation = ANY($1::text[])',
+    [abbreviations],
+  );
+  const knownAbbreviations = new Set(known.map((row) => row.abbreviation));
+  const checks = new InputChecks();
+  abbreviations.forEach((abbreviation, index) => {
+    if (!knownAbbreviations.has(abbreviation)) {
+      checks.add(`input.agencies.${index}.abbreviation`, `no agency has the abbreviation ${abbreviation}`);
+    }
+  });
+  checks.throwIfInvalid();
+  await tx.query('DELETE FROM sectors.sector_agency WHERE sector_id = $1', [sectorId]);
+  await tx.query(
+    `INSERT INTO sectors.sector_agency (sector_id, abbreviation, scope, position)
+     SELECT $1, t.abbreviation, t.scope, t.position::int
+     FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(abbreviation, scope, position)`,
+    [sectorId, abbreviations, agencies.map((agency) => agency.scope)],
+  );
+}
 
 async function dependenciesOf(tx: Queryable, sectorId: string): Promise<string[]> {
   const rows = await tx.query<{ id: string }>(
@@ -34,9 +77,20 @@ export function createSectorWrites(db: Database) {
     action: 'addDependency' | 'removeDependency',
     sectorId: string,
     expectedVersion: number,
-    change: (tx: Queryable, dependsOn: string[]) => Promise<void>,
+    change: (tx: Queryable, dependsOn: string[], sector: RecordRow) => Promise<void>,
+    /**
+     * The other sector of the change, locked with this one in id order before anything else: an
+     * archive of it waits for this change (and then sees the dependency) or the reverse, and two
+     * changes that each lock both sectors cannot deadlock.
+     */
+    otherSectorId?: string,
   ): Promise<void> {
     await db.transaction(async (tx) => {
+      if (otherSectorId !== undefined) {
+        await tx.query('SELECT id FROM sectors.sector WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
+          [sectorId, otherSectorId],
+        ]);
+      }
       const bumped = await updateVersioned(tx, {
         schema: SCHEMA,
         table: 'sector',
@@ -46,7 +100,7 @@ export function createSectorWrites(db: Database) {
         idField: 'sectorId',
       });
       const before = await dependenciesOf(tx, sectorId);
-      await change(tx, before);
+      await change(tx, before, bumped.old);
       await writeAudit(tx, SCHEMA, {
         actor,
         action,
@@ -74,17 +128,29 @@ export function createSectorWrites(db: Database) {
       checks.add('input.source.basis', 'must be STATED_IN_TEXT or PUBLIC_KNOWLEDGE');
     }
     checks.throwIfInvalid();
-    await changeDependencies(actor, 'addDependency', sectorId, expectedVersion, async (tx, dependsOn) => {
-      if (dependsOn.includes(dependsOnId))
-        throw invalidInput('dependsOnId', `${sectorId} depends on ${dependsOnId} already`);
-      const [known] = await tx.query('SELECT 1 FROM sectors.sector WHERE id = $1', [dependsOnId]);
-      if (!known) throw invalidInput('dependsOnId', `no sector has the id ${dependsOnId}`);
-      await tx.query(
-        `INSERT INTO sectors.dependency (dependent_id, dependency_id, degree, source_document, source_section, source_basis)
+    await changeDependencies(
+      actor,
+      'addDependency',
+      sectorId,
+      expectedVersion,
+      async (tx, dependsOn, sector) => {
+        if (sector.archived_at !== null) throw invalidInput('sectorId', `sector ${sectorId} is archived`);
+        if (dependsOn.includes(dependsOnId))
+          throw invalidInput('dependsOnId', `${sectorId} depends on ${dependsOnId} already`);
+        const [known] = await tx.query<{ archived: boolean }>(
+          'SELECT archived_at IS NOT NULL AS archived FROM sectors.sector WHERE id = $1',
+          [dependsOnId],
+        );
+        if (!known) throw invalidInput('dependsOnId', `no sector has the id ${dependsOnId}`);
+        if (known.archived) throw invalidInput('dependsOnId', `sector ${dependsOnId} is archived`);
+        await tx.query(
+          `INSERT INTO sectors.dependency (dependent_id, dependency_id, degree, source_document, source_section, source_basis)
          VALUES ($1, $2, $3, $4, $5, $6)`,
-        [sectorId, dependsOnId, input.degree ?? null, document, section, input.source.basis],
-      );
-    });
+          [sectorId, dependsOnId, input.degree ?? null, document, section, input.source.basis],
+        );
+      },
+      dependsOnId,
+    );
   }
 
   async function removeDependency(actor: string, sectorId: string, dependsOnId: string, expectedVersion: number) {
@@ -102,11 +168,89 @@ export function createSectorWrites(db: Database) {
     });
   }
 
+  async function create(actor: string, sector: NewSector, idempotencyKey: string | null | undefined) {
+    const created = db.transaction((tx) =>
+      createOnce(tx, { schema: SCHEMA, operation: 'createSector', key: idempotencyKey, input: sector }, async () => {
+        const [taken] = await tx.query('SELECT 1 FROM sectors.sector WHERE id = $1', [sector.id]);
+        if (taken) throw invalidInput('input.id', `a sector with the id ${sector.id} exists already`);
+        const row = await insertRecord(tx, SCHEMA, 'sector', { id: sector.id, ...toColumns(sector) });
+        await assignAgencies(tx, sector.id, sector.agencies);
+        await writeAudit(tx, SCHEMA, {
+          actor,
+          action: 'create',
+          entityType: ENTITY,
+          entityId: sector.id,
+          old: null,
+          new: { ...row, agencies: await agenciesOf(tx, sector.id) },
+        });
+        return sector.id;
+      }),
+    );
+    // Two creates of the same id racing past the check above: the primary key refuses the second.
+    return created.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === '23505') {
+        throw invalidInput('input.id', `a sector with the id ${sector.id} exists already`);
+      }
+      throw error;
+    });
+  }
+
+  /** Changes a sector's own fields; its agencies, when given, are replaced as a whole. */
+  async function update(actor: string, id: string, expectedVersion: number, fields: SectorFields) {
+    await db.transaction(async (tx) => {
+      const change = await updateVersioned(tx, {
+        schema: SCHEMA,
+        table: 'sector',
+        id,
+        expectedVersion,
+        set: toColumns(fields),
+      });
+      const before = await agenciesOf(tx, id);
+      if (fields.agencies !== undefined) await assignAgencies(tx, id, fields.agencies);
+      await writeAudit(tx, SCHEMA, {
+        actor,
+        action: 'update',
+        entityType: ENTITY,
+        entityId: id,
+        old: { ...change.old, agencies: before },
+        new: { ...change.new, agencies: await agenciesOf(tx, id) },
+      });
+    });
+  }
+
+  /**
+   * Archives a sector with no dependencies either way, so the dependency graph (and every cascade)
+   * holds only sectors in use.
+   */
+  async function archive(actor: string, id: string, expectedVersion: number) {
+    await db.transaction(async (tx) => {
+      const change = await updateVersioned(tx, {
+        schema: SCHEMA,
+        table: 'sector',
+        id,
+        expectedVersion,
+        set: { archived_at: new Date().toISOString() },
+      });
+      // Thrown inside the transaction: the update above is rolled back with it.
+      if (change.old.archived_at !== null) throw invalidInput('id', `sector ${id} is archived already`);
+      const linked = await tx.query<{ id: string }>(
+        `SELECT dependency_id AS id FROM sectors.dependency WHERE dependent_id = $1
+         UNION SELECT dependent_id FROM sectors.dependency WHERE dependency_id = $1 ORDER BY id`,
+        [id],
+      );
+      if (linked.length > 0) {
+        const ids = linked.map((row) => row.id).join(', ');
+        throw invalidInput('id', `sector ${id} has dependencies with ${ids}: remove them first`);
+      }
+      await writeAudit(tx, SCHEMA, { actor, action: 'archive', entityType: ENTITY, entityId: id, ...change });
+    });
+  }
+
   function auditLog(sectorId: string | null | undefined, page: Page) {
     return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: sectorId }, page, 'sectorId');
   }
 
-  return { addDependency, removeDependency, auditLog };
+  return { create, update, archive, addDependency, removeDependency, auditLog };
 }
 
 export type SectorWrites = ReturnType<typeof createSectorWrites>;

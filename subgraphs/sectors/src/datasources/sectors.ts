@@ -8,6 +8,7 @@ export interface SectorRow {
   agencies: SectorAgency[];
   source: Source;
   version: number;
+  archived: boolean;
 }
 
 /** One end of a dependency, seen from the sector at the other end. */
@@ -41,7 +42,7 @@ const SECTOR_COLUMNS = `s.id, s.name,
     FROM sectors.sector_agency sa JOIN sectors.agency a ON a.abbreviation = sa.abbreviation
     WHERE sa.sector_id = s.id
   ), '[]'::json) AS agencies,
-  ${sourceColumn('s')}, s.version`;
+  ${sourceColumn('s')}, s.version, s.archived_at IS NOT NULL AS archived`;
 
 const DEPENDENCY_COLUMNS = `d.degree, ${sourceColumn('d')}`;
 
@@ -158,8 +159,9 @@ export function createSectorsStore(db: Queryable) {
        WHERE ($3::text IS NULL OR EXISTS (
            SELECT 1 FROM sectors.sector_agency sa WHERE sa.sector_id = s.id AND sa.abbreviation = $3))
          AND ($4::text IS NULL OR EXISTS (
-           SELECT 1 FROM sectors.dependency d WHERE d.dependent_id = s.id AND d.dependency_id = $4))`,
-      [filter?.agency ?? null, filter?.dependsOn ?? null],
+           SELECT 1 FROM sectors.dependency d WHERE d.dependent_id = s.id AND d.dependency_id = $4))
+         AND ($5::boolean IS TRUE OR s.archived_at IS NULL)`,
+      [filter?.agency ?? null, filter?.dependsOn ?? null, filter?.includeArchived ?? null],
       page,
       toSector,
     );

@@ -1,6 +1,7 @@
 import { actorOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { SectorsContext } from '../context.js';
+import { checkArchiveSector, checkCreateSector, checkUpdateSector } from '../datasources/sectorInput.js';
 import type { SectorRow } from '../datasources/sectors.js';
 
 /** The sector as committed: what the request read before the write (loaders, cascade graph) is forgotten. */
@@ -12,6 +13,21 @@ async function committed({ sectors }: SectorsContext, id: string): Promise<Secto
 }
 
 export const Mutation: MutationResolvers = {
+  createSector: async (_root, { input, idempotencyKey }, context) => {
+    const sector = checkCreateSector(input, idempotencyKey);
+    const { id } = await context.sectorWrites.create(actorOf(context), sector, idempotencyKey);
+    return committed(context, id);
+  },
+  updateSector: async (_root, { id, expectedVersion, input }, context) => {
+    const fields = checkUpdateSector(expectedVersion, input);
+    await context.sectorWrites.update(actorOf(context), id, expectedVersion, fields);
+    return committed(context, id);
+  },
+  archiveSector: async (_root, { id, expectedVersion }, context) => {
+    checkArchiveSector(expectedVersion);
+    await context.sectorWrites.archive(actorOf(context), id, expectedVersion);
+    return committed(context, id);
+  },
   addSectorDependency: async (_root, { sectorId, dependsOnId, expectedVersion, input }, context) => {
     await context.sectorWrites.addDependency(actorOf(context), sectorId, dependsOnId, expectedVersion, input);
     return committed(context, sectorId);
@@ -20,4 +36,6 @@ export const Mutation: MutationResolvers = {
     await context.sectorWrites.removeDependency(actorOf(context), sectorId, dependsOnId, expectedVersion);
     return committed(context, sectorId);
   },
+  importSectors: (_root, { format, content, dryRun }, context) =>
+    context.sectorBulk.import({ format, content, dryRun, actor: actorOf(context), context }),
 };

@@ -6,4 +6,5 @@ export const Query: QueryResolvers = {
   sectors: (_root, { filter, first, after }, { sectors }) => sectors.listSectors(filter, parsePage({ first, after })),
   sectorAuditLog: (_root, { sectorId, first, after }, { sectorWrites }) =>
     sectorWrites.auditLog(sectorId, parsePage({ first, after })),
+  exportSectors: (_root, { format }, { sectorBulk }) => sectorBulk.export(format),
 };

@@ -26,14 +26,100 @@ export type Agreement = {
   id: Scalars['ID']['output'];
 };
 
+/** The file formats of bulk import and export. */
+export type BulkFormat =
+  /** RFC 4180 CSV: a header row naming the fields, then one record per row; list values joined with `;`. */
+  | 'CSV'
+  /** A JSON array of records; a dotted field such as `source.document` is a nested object. */
+  | 'JSON';
+
+/** What a bulk import did, or, when refused or on a dry run, what it would do. */
+export type BulkImportReport = {
+  __typename?: 'BulkImportReport';
+  /** True when every row was written, in one transaction; false when any row was refused (nothing was written) or on a dry run. */
+  applied: Scalars['Boolean']['output'];
+  /** Records created (or that the rows without errors would create). */
+  created: Scalars['Int']['output'];
+  /** Whether this was a dry run: checked, nothing written. */
+  dryRun: Scalars['Boolean']['output'];
+  /** Every problem found, by row; empty when the file is good. */
+  errors: Array<BulkRowError>;
+  /** How many records the file holds. */
+  rows: Scalars['Int']['output'];
+  /** Rows equal to the stored record: not written, no new version, no audit row. */
+  unchanged: Scalars['Int']['output'];
+  /** Records changed, each to its version + 1 (or that the rows without errors would change). */
+  updated: Scalars['Int']['output'];
+};
+
+/** A problem with one row of an import file (or, with `row` 0, the file or its header). */
+export type BulkRowError = {
+  __typename?: 'BulkRowError';
+  /**
+   * What is wrong: `PARSE_ERROR`, `EMPTY`, `TOO_MANY_ROWS`, `UNKNOWN_FIELD`, `MISSING_COLUMN`,
+   * `FIELD_COUNT`, `REQUIRED`, `INVALID_TYPE`, `INVALID_VALUE`, `TOO_LONG`, `DUPLICATE_ID`,
+   * `UNKNOWN_REFERENCE` or `CONFLICT` (the row names a version the record is no longer at).
+   */
+  code: Scalars['String']['output'];
+  /** The field, as the file names it (`source.basis`); null when the problem is the row or file as a whole. */
+  field: Maybe<Scalars['String']['output']>;
+  /** What to fix, for a person. */
+  message: Scalars['String']['output'];
+  /** The record's position in the file, the first record being 1 (in CSV, the header is not counted); 0 for the file as a whole. */
+  row: Scalars['Int']['output'];
+};
+
+/** A new threat focus area. */
+export type CreateThreatFocusAreaInput = {
+  /** The critical-infrastructure sectors it touches, by the sectors office's ids. */
+  affectedSectorIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The family of issues the focus area belongs to. */
+  category: ThreatCategory;
+  /** What the focus area is about. */
+  description: Scalars['String']['input'];
+  /** Stable, readable identifier: lower-case words joined by hyphens, e.g. `maritime-security`. */
+  id: Scalars['ID']['input'];
+  /** The focus area's name. */
+  name: Scalars['String']['input'];
+  /** Which statement or strategy names this focus area. */
+  origin: ThreatFocusAreaOriginInput;
+  /** Where the facts on this record come from. */
+  source: ThreatFocusAreaSourceInput;
+};
+
 /**
  * Changes to the graph: each office edits its own records behind its write scope, each change audited
  * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
  */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Records that a focus area touches a sector the sectors office knows (asked through its entity lookup). */
+  /** Records that a focus area touches a sector the sectors office knows and has not archived (asked through its entity lookup). */
   addThreatFocusAreaSector: ThreatFocusArea;
+  /**
+   * Archives a focus area: it still resolves by id (agreements refer to it) but is left out of
+   * `threatFocusAreas` unless `filter.includeArchived` is true, and out of each sector's
+   * `threatFocusAreas`; it can no longer be linked to an agreement.
+   */
+  archiveThreatFocusArea: ThreatFocusArea;
+  /**
+   * Adds a focus area at version 1. The sectors it touches must be ones the sectors office knows and
+   * has not archived, and the agreement that names it one the agreements office knows and has not
+   * archived (each asked through its entity lookup). With an `idempotencyKey`, retrying the same create
+   * returns the focus area it made instead of making another; the same key with different input is a
+   * `CONFLICT`.
+   */
+  createThreatFocusArea: ThreatFocusArea;
+  /**
+   * Creates and updates threat focus areas from a JSON or CSV file, all or nothing: every row is checked and
+   * every problem named in `errors`; with any problem nothing is written. Otherwise every row is
+   * applied in one transaction, upserted by id (a new id at version 1, a changed threat focus area at its
+   * version + 1; a row that names a `version` applies only if the threat focus area is still at it), each
+   * change with its audit row. The rules are `createThreatFocusArea`'s: the sectors office is
+   * asked once about every sector the file names, the agreements office about every naming
+   * agreement.
+   * Columns: `id`, `name`, `description`, `category`, `origin.statement`, `origin.namedById`, `affectedSectorIds`, `source.document`, `source.section`, `source.basis`, `version` (see docs/bulk.md).
+   */
+  importThreatFocusAreas: BulkImportReport;
   /** Records that a focus area no longer touches a sector. */
   removeThreatFocusAreaSector: ThreatFocusArea;
   /** Changes the fields given, if the focus area is still at `expectedVersion`; the version goes up by one. */
@@ -48,6 +134,34 @@ export type MutationAddThreatFocusAreaSectorArgs = {
   expectedVersion: Scalars['Int']['input'];
   id: Scalars['ID']['input'];
   sectorId: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationArchiveThreatFocusAreaArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationCreateThreatFocusAreaArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateThreatFocusAreaInput;
+};
+
+/**
+ * Changes to the graph: each office edits its own records behind its write scope, each change audited
+ * in the same transaction, a stale `expectedVersion` refused with `CONFLICT`.
+ */
+export type MutationImportThreatFocusAreasArgs = {
+  content: Scalars['String']['input'];
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  format: BulkFormat;
 };
 
 /**
@@ -91,6 +205,12 @@ export type PageInfo = {
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Every threat focus area (archived ones too), ordered by id, as one file in the format `importThreatFocusAreas`
+   * reads: importing it again changes nothing. Needs `threats:write` (to edit and re-import it) or
+   * `threats:audit` (to read whole records).
+   */
+  exportThreatFocusAreas: Scalars['String']['output'];
   /** One threat focus area by id (for example `rail-and-metro-security`); null when none has that id. */
   threatFocusArea: Maybe<ThreatFocusArea>;
   /**
@@ -100,6 +220,11 @@ export type Query = {
   threatFocusAreaAuditLog: ThreatFocusAreaAuditEntryConnection;
   /** Threat focus areas, ordered by id, filtered and paged. */
   threatFocusAreas: ThreatFocusAreaConnection;
+};
+
+/** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
+export type QueryExportThreatFocusAreasArgs = {
+  format: BulkFormat;
 };
 
 /** The ways into the graph: look a record up by id, or list records with filters, a page at a time. */
@@ -124,7 +249,7 @@ export type QueryThreatFocusAreasArgs = {
 export type Sector = {
   __typename?: 'Sector';
   id: Scalars['ID']['output'];
-  /** The threat focus areas that touch this sector, ordered by id. */
+  /** The threat focus areas that touch this sector, ordered by id; archived ones are left out. */
   threatFocusAreas: Array<ThreatFocusArea>;
 };
 
@@ -174,6 +299,8 @@ export type ThreatFocusArea = {
   __typename?: 'ThreatFocusArea';
   /** The critical-infrastructure sectors this focus area touches. */
   affectedSectors: Array<Sector>;
+  /** Whether the office archived this focus area: it still resolves by id, but is not listed by default. */
+  archived: Scalars['Boolean']['output'];
   /**
    * The office's assessment of the focus area: only with the threat office's `threats:restricted` scope
    * or the `analyst` scope. The seeded assessments are fictional placeholders.
@@ -198,7 +325,7 @@ export type ThreatFocusArea = {
 /** One change in the threat-focus-areas office's audit log. */
 export type ThreatFocusAreaAuditEntry = {
   __typename?: 'ThreatFocusAreaAuditEntry';
-  /** What was done: `update`, `addSector` or `removeSector`. */
+  /** What was done: `create`, `update`, `archive`, `addSector` or `removeSector`. */
   action: Scalars['String']['output'];
   /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
   actor: Scalars['String']['output'];
@@ -208,7 +335,7 @@ export type ThreatFocusAreaAuditEntry = {
   id: Scalars['ID']['output'];
   /** What the change wrote, as JSON. */
   newValues: Maybe<Scalars['String']['output']>;
-  /** What the change replaced, as JSON. */
+  /** What the change replaced, as JSON; null for a create. */
   oldValues: Maybe<Scalars['String']['output']>;
   /** The focus area changed. */
   threatFocusAreaId: Scalars['ID']['output'];
@@ -253,6 +380,26 @@ export type ThreatFocusAreaFilter = {
   affectsSector?: InputMaybe<Scalars['ID']['input']>;
   /** Only focus areas of this category. */
   category?: InputMaybe<ThreatCategory>;
+  /** Also list archived focus areas (default: only focus areas in use). */
+  includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Which statement or strategy names a new focus area. */
+export type ThreatFocusAreaOriginInput = {
+  /** The agreement that names the focus area, by the agreements office's id, when it is one. */
+  namedById?: InputMaybe<Scalars['ID']['input']>;
+  /** The statement or strategy, as a person would cite it. */
+  statement: Scalars['String']['input'];
+};
+
+/** Where an office's entry comes from; `basis` is `STATED_IN_TEXT` or `PUBLIC_KNOWLEDGE`. */
+export type ThreatFocusAreaSourceInput = {
+  /** How the fact is grounded (a placeholder is not accepted). */
+  basis: SourceBasis;
+  /** The source document. */
+  document: Scalars['String']['input'];
+  /** The section or passage of the document. */
+  section: Scalars['String']['input'];
 };
 
 /** Changes to a threat focus area: only the fields given change. */
@@ -377,12 +524,16 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   Agreement: ResolverTypeWrapper<AgreementRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Origin: ResolverTypeWrapper<Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversTypes['Agreement']> }>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  PageInfo: ResolverTypeWrapper<PageInfo>;
+  BulkFormat: BulkFormat;
+  BulkImportReport: ResolverTypeWrapper<BulkImportReport>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  BulkRowError: ResolverTypeWrapper<BulkRowError>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CreateThreatFocusAreaInput: CreateThreatFocusAreaInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Origin: ResolverTypeWrapper<Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversTypes['Agreement']> }>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Sector: ResolverTypeWrapper<SectorRef>;
   Source: ResolverTypeWrapper<Source>;
@@ -402,6 +553,8 @@ export type ResolversTypes = {
     Omit<ThreatFocusAreaEdge, 'node'> & { node: ResolversTypes['ThreatFocusArea'] }
   >;
   ThreatFocusAreaFilter: ThreatFocusAreaFilter;
+  ThreatFocusAreaOriginInput: ThreatFocusAreaOriginInput;
+  ThreatFocusAreaSourceInput: ThreatFocusAreaSourceInput;
   UpdateThreatFocusAreaInput: UpdateThreatFocusAreaInput;
 };
 
@@ -409,12 +562,15 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Agreement: AgreementRef;
   ID: Scalars['ID']['output'];
-  Mutation: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
-  Origin: Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversParentTypes['Agreement']> };
-  String: Scalars['String']['output'];
-  PageInfo: PageInfo;
+  BulkImportReport: BulkImportReport;
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
+  BulkRowError: BulkRowError;
+  String: Scalars['String']['output'];
+  CreateThreatFocusAreaInput: CreateThreatFocusAreaInput;
+  Mutation: Record<PropertyKey, never>;
+  Origin: Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversParentTypes['Agreement']> };
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Sector: SectorRef;
   Source: Source;
@@ -428,6 +584,8 @@ export type ResolversParentTypes = {
   };
   ThreatFocusAreaEdge: Omit<ThreatFocusAreaEdge, 'node'> & { node: ResolversParentTypes['ThreatFocusArea'] };
   ThreatFocusAreaFilter: ThreatFocusAreaFilter;
+  ThreatFocusAreaOriginInput: ThreatFocusAreaOriginInput;
+  ThreatFocusAreaSourceInput: ThreatFocusAreaSourceInput;
   UpdateThreatFocusAreaInput: UpdateThreatFocusAreaInput;
 };
 
@@ -436,6 +594,29 @@ export type AgreementResolvers<
   ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type BulkImportReportResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['BulkImportReport'] = ResolversParentTypes['BulkImportReport'],
+> = {
+  applied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['BulkRowError']>, ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BulkRowErrorResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['BulkRowError'] = ResolversParentTypes['BulkRowError'],
+> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<
@@ -447,6 +628,24 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationAddThreatFocusAreaSectorArgs, 'expectedVersion' | 'id' | 'sectorId'>
+  >;
+  archiveThreatFocusArea?: Resolver<
+    ResolversTypes['ThreatFocusArea'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationArchiveThreatFocusAreaArgs, 'expectedVersion' | 'id'>
+  >;
+  createThreatFocusArea?: Resolver<
+    ResolversTypes['ThreatFocusArea'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateThreatFocusAreaArgs, 'input'>
+  >;
+  importThreatFocusAreas?: Resolver<
+    ResolversTypes['BulkImportReport'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationImportThreatFocusAreasArgs, 'content' | 'dryRun' | 'format'>
   >;
   removeThreatFocusAreaSector?: Resolver<
     ResolversTypes['ThreatFocusArea'],
@@ -482,6 +681,12 @@ export type QueryResolvers<
   ContextType = ThreatFocusAreasContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
+  exportThreatFocusAreas?: Resolver<
+    ResolversTypes['String'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryExportThreatFocusAreasArgs, 'format'>
+  >;
   threatFocusArea?: Resolver<
     Maybe<ResolversTypes['ThreatFocusArea']>,
     ParentType,
@@ -545,6 +750,7 @@ export type ThreatFocusAreaResolvers<
     ContextType
   >;
   affectedSectors?: Resolver<Array<ResolversTypes['Sector']>, ParentType, ContextType>;
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   assessment?: Resolver<Maybe<ResolversTypes['ThreatAssessment']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['ThreatCategory'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -600,6 +806,8 @@ export type ThreatFocusAreaEdgeResolvers<
 
 export type Resolvers<ContextType = ThreatFocusAreasContext> = {
   Agreement?: AgreementResolvers<ContextType>;
+  BulkImportReport?: BulkImportReportResolvers<ContextType>;
+  BulkRowError?: BulkRowErrorResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Origin?: OriginResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -1,7 +1,10 @@
 import {
+  createOnce,
   InputChecks,
+  insertRecord,
   invalidInput,
   readAuditEntries,
+  requestHash,
   updateVersioned,
   writeAudit,
   type Database,
@@ -10,10 +13,14 @@ import {
   type Queryable,
 } from '@cip/subgraph-kit';
 import type { UpdateThreatFocusAreaInput } from '../__generated__/resolvers-types.js';
+import type { NewThreatFocusArea } from './threatFocusAreaInput.js';
 
 const SCHEMA = 'threat_focus_areas';
 const TABLE = 'threat_focus_area';
 const ENTITY = 'ThreatFocusArea';
+
+/** What another office says of a record this office names: unknown (null), or known and maybe archived. */
+type Referenced = { id: string; archived?: boolean } | null | undefined;
 
 /** Who writes (for the audit log) and the other offices their write is checked with. */
 export interface Writer {
@@ -64,8 +71,9 @@ export function createThreatFocusAreaWrites(db: Database) {
     checks.slug('sectorId', sectorId);
     checks.throwIfInvalid();
     if (action === 'addSector') {
-      const [known] = await who.peers.lookup('sectors', 'Sector', [sectorId], 'id');
+      const [known] = (await who.peers.lookup('sectors', 'Sector', [sectorId], 'id archived')) as Referenced[];
       if (!known) throw invalidInput('sectorId', `the sectors office knows no sector with the id ${sectorId}`);
+      if (known.archived) throw invalidInput('sectorId', `sector ${sectorId} is archived: it cannot be linked`);
     }
     await db.transaction(async (tx) => {
       const bumped = await updateVersioned(tx, { schema: SCHEMA, table: TABLE, id, expectedVersion, set: {} });
@@ -94,11 +102,124 @@ export function createThreatFocusAreaWrites(db: Database) {
     });
   }
 
+  /**
+   * The focus area a retried create made, when its first attempt committed with the same input:
+   * found before any other office is asked, so a retry replays even if a sector was archived since
+   * or an office is down. Anything else goes the whole way (`createOnce` decides under its lock).
+   */
+  async function replayed(focusArea: NewThreatFocusArea, idempotencyKey: string | null | undefined) {
+    if (idempotencyKey === null || idempotencyKey === undefined) return null;
+    const [earlier] = await db.query<{ requestHash: string; resultId: string | null }>(
+      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM threat_focus_areas.idempotency_key
+       WHERE operation = 'createThreatFocusArea' AND key = $1`,
+      [idempotencyKey],
+    );
+    return earlier?.resultId && earlier.requestHash === requestHash(focusArea) ? earlier.resultId : null;
+  }
+
+  /** Asks the sectors and agreements offices (at once) about the records a new focus area names; lists every bad one. */
+  async function checkReferences(peers: Peers, focusArea: NewThreatFocusArea): Promise<void> {
+    const namedBy = focusArea.origin.namedById;
+    const [sectors, agreements] = await Promise.all([
+      peers.lookup('sectors', 'Sector', focusArea.affectedSectorIds, 'id archived') as Promise<Referenced[]>,
+      peers.lookup('agreements', 'Agreement', namedBy === null ? [] : [namedBy], 'id archived') as Promise<
+        Referenced[]
+      >,
+    ]);
+    const checks = new InputChecks();
+    focusArea.affectedSectorIds.forEach((sectorId, index) => {
+      const sector = sectors[index];
+      const path = `input.affectedSectorIds.${index}`;
+      if (!sector) checks.add(path, `the sectors office knows no sector with the id ${sectorId}`);
+      else if (sector.archived) checks.add(path, `sector ${sectorId} is archived: it cannot be linked`);
+    });
+    if (namedBy !== null) {
+      const [agreement] = agreements;
+      if (!agreement)
+        checks.add('input.origin.namedById', `the agreements office knows no agreement with the id ${namedBy}`);
+      else if (agreement.archived) checks.add('input.origin.namedById', `agreement ${namedBy} is archived`);
+    }
+    checks.throwIfInvalid();
+  }
+
+  /**
+   * Creates a focus area with its sectors, once per idempotency key. The other offices are asked
+   * before the transaction opens; the focus area, its sectors, the key and the audit row commit together.
+   */
+  async function create(who: Writer, focusArea: NewThreatFocusArea, idempotencyKey: string | null | undefined) {
+    const earlier = await replayed(focusArea, idempotencyKey);
+    if (earlier !== null) return { id: earlier, replayed: true };
+    await checkReferences(who.peers, focusArea);
+    const operation = { schema: SCHEMA, operation: 'createThreatFocusArea', key: idempotencyKey, input: focusArea };
+    const created = db.transaction((tx) =>
+      createOnce(tx, operation, async () => {
+        const [taken] = await tx.query('SELECT 1 FROM threat_focus_areas.threat_focus_area WHERE id = $1', [
+          focusArea.id,
+        ]);
+        if (taken) throw invalidInput('input.id', `a threat focus area with the id ${focusArea.id} exists already`);
+        const row = await insertRecord(tx, SCHEMA, TABLE, {
+          id: focusArea.id,
+          name: focusArea.name,
+          description: focusArea.description,
+          category: focusArea.category,
+          origin_statement: focusArea.origin.statement,
+          origin_agreement_id: focusArea.origin.namedById,
+          source_document: focusArea.source.document,
+          source_section: focusArea.source.section,
+          source_basis: focusArea.source.basis,
+        });
+        await tx.query(
+          `INSERT INTO threat_focus_areas.affected_sector (threat_focus_area_id, sector_id)
+           SELECT $1, unnest($2::text[])`,
+          [focusArea.id, focusArea.affectedSectorIds],
+        );
+        await writeAudit(tx, SCHEMA, {
+          actor: who.actor,
+          action: 'create',
+          entityType: ENTITY,
+          entityId: focusArea.id,
+          old: null,
+          new: { ...row, affectedSectors: await sectorsOf(tx, focusArea.id) },
+        });
+        return focusArea.id;
+      }),
+    );
+    // Two creates of the same id racing past the check above: the primary key refuses the second.
+    return created.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === '23505') {
+        throw invalidInput('input.id', `a threat focus area with the id ${focusArea.id} exists already`);
+      }
+      throw error;
+    });
+  }
+
+  /** Archives a focus area: kept (agreements refer to it), left out of lists. */
+  async function archive(who: Writer, id: string, expectedVersion: number) {
+    await db.transaction(async (tx) => {
+      const change = await updateVersioned(tx, {
+        schema: SCHEMA,
+        table: TABLE,
+        id,
+        expectedVersion,
+        set: { archived_at: new Date().toISOString() },
+      });
+      // Thrown inside the transaction: the update above is rolled back with it.
+      if (change.old.archived_at !== null) throw invalidInput('id', `threat focus area ${id} is archived already`);
+      await writeAudit(tx, SCHEMA, {
+        actor: who.actor,
+        action: 'archive',
+        entityType: ENTITY,
+        entityId: id,
+        ...change,
+      });
+    });
+  }
+
   function auditLog(focusAreaId: string | null | undefined, page: Page) {
     return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: focusAreaId }, page, 'threatFocusAreaId');
   }
 
-  return { update, changeSectors, auditLog };
+  return { create, update, archive, changeSectors, auditLog };
 }
 
 export type ThreatFocusAreaWrites = ReturnType<typeof createThreatFocusAreaWrites>;

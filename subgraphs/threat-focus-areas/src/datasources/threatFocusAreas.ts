@@ -19,6 +19,7 @@ export interface ThreatFocusAreaRow {
   origin: { statement: string; namedBy: AgreementRef | null };
   source: Source;
   version: number;
+  archived: boolean;
 }
 
 export interface ThreatAssessmentRow {
@@ -30,7 +31,7 @@ export interface ThreatAssessmentRow {
 const FOCUS_AREA_COLUMNS = `t.id, t.name, t.description, t.category,
   json_build_object('statement', t.origin_statement, 'namedBy',
     CASE WHEN t.origin_agreement_id IS NULL THEN NULL ELSE json_build_object('id', t.origin_agreement_id) END) AS origin,
-  ${sourceColumn('t')}, t.version`;
+  ${sourceColumn('t')}, t.version, t.archived_at IS NOT NULL AS archived`;
 
 const toFocusArea = (row: Record<string, unknown>) => row as unknown as ThreatFocusAreaRow;
 
@@ -56,12 +57,13 @@ export function createThreatFocusAreasStore(db: Queryable) {
     (row) => row.focusAreaId,
   );
 
+  /** The focus areas in use that touch each sector: archived ones are left out. */
   const focusAreasOfSector = groupLoader(
     (sectorIds) =>
       db.query<ThreatFocusAreaRow & { sectorId: string }>(
         `SELECT a.sector_id AS "sectorId", ${FOCUS_AREA_COLUMNS}
          FROM threat_focus_areas.affected_sector a JOIN threat_focus_areas.threat_focus_area t ON t.id = a.threat_focus_area_id
-         WHERE a.sector_id = ANY($1) ORDER BY t.id`,
+         WHERE a.sector_id = ANY($1) AND t.archived_at IS NULL ORDER BY t.id`,
         [sectorIds],
       ),
     (row) => row.sectorId,
@@ -73,8 +75,9 @@ export function createThreatFocusAreasStore(db: Queryable) {
       `SELECT t.id AS sort_key, ${FOCUS_AREA_COLUMNS} FROM threat_focus_areas.threat_focus_area t
        WHERE ($3::text IS NULL OR t.category = $3)
          AND ($4::text IS NULL OR EXISTS (
-           SELECT 1 FROM threat_focus_areas.affected_sector a WHERE a.threat_focus_area_id = t.id AND a.sector_id = $4))`,
-      [filter?.category ?? null, filter?.affectsSector ?? null],
+           SELECT 1 FROM threat_focus_areas.affected_sector a WHERE a.threat_focus_area_id = t.id AND a.sector_id = $4))
+         AND ($5::boolean IS TRUE OR t.archived_at IS NULL)`,
+      [filter?.category ?? null, filter?.affectsSector ?? null, filter?.includeArchived ?? null],
       page,
       toFocusArea,
     );

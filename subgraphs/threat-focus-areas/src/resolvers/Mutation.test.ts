@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ThreatFocusAreasContext } from '../context.js';
 import { threatFocusAreasSubgraph } from '../server.js';
 
@@ -76,5 +78,240 @@ describe.each(testStores())('threat focus area mutations on $kind', (store) => {
     );
     expect(codeOf(result)).toMatchObject({ code: 'SUBGRAPH_UNREACHABLE', subgraph: 'sectors' });
     expect(await read('foreign-investment')).toEqual(before);
+  });
+});
+
+/** An entity another office holds, as its `_entities` answers it; ids missing here are unknown there. */
+type Records = Record<string, Record<string, Record<string, unknown>>>;
+
+/**
+ * Stands in for the other offices (subgraphs never import each other; test/cross-office-writes.test.ts
+ * runs the real ones): a real HTTP server on a free port answering `_entities` from fixed records,
+ * null for an id it does not know, or 503 while `down`. It counts the lookups it was asked.
+ */
+async function startOtherOffices(records: Records) {
+  const office = { url: '', lookups: 0, down: false, close: () => Promise.resolve() };
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      office.lookups++;
+      if (office.down) return void response.writeHead(503).end();
+      const { variables } = JSON.parse(body) as {
+        variables: { representations: { __typename: string; id: string }[] };
+      };
+      const entities = variables.representations.map(({ __typename, id }) => {
+        const record = records[__typename]?.[id];
+        return record ? { __typename, id, ...record } : null;
+      });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ data: { _entities: entities } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  office.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  office.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return office;
+}
+
+const OTHER_OFFICES: Records = {
+  Sector: {
+    energy: { archived: false },
+    'transportation-systems': { archived: false },
+    'retired-sector': { archived: true },
+  },
+  Agreement: { 'g8-counter-terrorism-statement': { archived: false }, 'archived-pact': { archived: true } },
+};
+
+const NEW_SOURCE = { document: 'Threat review', section: 'Focus areas added in review', basis: 'STATED_IN_TEXT' };
+const newFocusArea = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: `Focus area ${id}`,
+  description: 'A focus area added in review.',
+  category: 'COUNTER_TERRORISM',
+  origin: { statement: 'G8 Statement on Counter-Terrorism (July 2005)', namedById: 'g8-counter-terrorism-statement' },
+  affectedSectorIds: ['energy', 'transportation-systems'],
+  source: NEW_SOURCE,
+  ...extra,
+});
+const FOCUS_AREA_FIELDS = `id name description category origin { statement namedBy { id } }
+  affectedSectors { id } source { basis } version archived`;
+const CREATE_FOCUS_AREA = `mutation ($input: CreateThreatFocusAreaInput!, $key: String) {
+  createThreatFocusArea(input: $input, idempotencyKey: $key) { ${FOCUS_AREA_FIELDS} } }`;
+const ARCHIVE_FOCUS_AREA = `mutation ($id: ID!, $version: Int!) {
+  archiveThreatFocusArea(id: $id, expectedVersion: $version) { id version archived } }`;
+const FOCUS_AREA_AUDIT = `query ($id: ID) { threatFocusAreaAuditLog(threatFocusAreaId: $id, first: 100) {
+  totalCount nodes { actor action threatFocusAreaId oldValues newValues } } }`;
+const FOCUS_AREA = `query ($id: ID!) { threatFocusArea(id: $id) { ${FOCUS_AREA_FIELDS} } }`;
+
+interface FocusAreaAuditNode {
+  actor: string;
+  action: string;
+  threatFocusAreaId: string;
+  oldValues: string | null;
+  newValues: string | null;
+}
+
+describe.each(testStores())('threat focus area creates and archives on $kind', (store) => {
+  let subgraph: TestSubgraph<ThreatFocusAreasContext>;
+  let offices: Awaited<ReturnType<typeof startOtherOffices>>;
+  beforeAll(async () => {
+    offices = await startOtherOffices(OTHER_OFFICES);
+    subgraph = await buildTestSubgraph(threatFocusAreasSubgraph, store, 'test', {
+      sectors: offices.url,
+      agreements: offices.url,
+    });
+  });
+  afterAll(async () => {
+    await subgraph?.close();
+    await offices?.close();
+  });
+  beforeEach(() => {
+    offices.down = false;
+  });
+
+  const read = async (id: string) => (await subgraph.execute(FOCUS_AREA, { id })).data?.threatFocusArea;
+  const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
+    result.errors?.[0]?.extensions;
+  const auditOf = async (id: string | null) => {
+    const result = await subgraph.execute(FOCUS_AREA_AUDIT, { id });
+    expect(result.errors).toBeUndefined();
+    return result.data?.threatFocusAreaAuditLog as { totalCount: number; nodes: FocusAreaAuditNode[] };
+  };
+  const listed = async (includeArchived: boolean | null) => {
+    const result = await subgraph.execute(
+      `query ($all: Boolean) { threatFocusAreas(first: 100, filter: { includeArchived: $all }) { nodes { id } } }`,
+      { all: includeArchived },
+    );
+    return (result.data?.threatFocusAreas as { nodes: { id: string }[] }).nodes.map((node) => node.id);
+  };
+  const focusAreasOfEnergy = async () => {
+    const result = await subgraph.execute(
+      '{ _entities(representations: [{ __typename: "Sector", id: "energy" }]) { ... on Sector { threatFocusAreas { id } } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    const [energy] = result.data?._entities as { threatFocusAreas: { id: string }[] }[];
+    return energy!.threatFocusAreas.map((focusArea) => focusArea.id);
+  };
+
+  it('creates a focus area at version 1, its sectors and origin checked with their offices, audited', async () => {
+    const result = await subgraph.execute(CREATE_FOCUS_AREA, { input: newFocusArea('maritime-security') });
+    expect(result).toEqual({
+      data: {
+        createThreatFocusArea: {
+          id: 'maritime-security',
+          name: 'Focus area maritime-security',
+          description: 'A focus area added in review.',
+          category: 'COUNTER_TERRORISM',
+          origin: {
+            statement: 'G8 Statement on Counter-Terrorism (July 2005)',
+            namedBy: { id: 'g8-counter-terrorism-statement' },
+          },
+          affectedSectors: [{ id: 'energy' }, { id: 'transportation-systems' }],
+          source: { basis: 'STATED_IN_TEXT' },
+          version: 1,
+          archived: false,
+        },
+      },
+    });
+    expect(await read('maritime-security')).toEqual(result.data?.createThreatFocusArea);
+    const { nodes } = await auditOf('maritime-security');
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ actor: 'anonymous', action: 'create', oldValues: null });
+    expect(JSON.parse(nodes[0]!.newValues!)).toMatchObject({
+      id: 'maritime-security',
+      origin_agreement_id: 'g8-counter-terrorism-statement',
+      version: 1,
+      archived_at: null,
+      affectedSectors: ['energy', 'transportation-systems'],
+    });
+  });
+
+  it('creates once for the same idempotency key, replaying even when the other offices are down', async () => {
+    const input = newFocusArea('pandemic-preparedness', {
+      origin: { statement: 'Office review' },
+      affectedSectorIds: [],
+    });
+    const first = await subgraph.execute(CREATE_FOCUS_AREA, { input, key: 'pandemic-1' });
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.createThreatFocusArea).toMatchObject({ origin: { namedBy: null }, affectedSectors: [] });
+    offices.down = true;
+    expect(await subgraph.execute(CREATE_FOCUS_AREA, { input, key: 'pandemic-1' })).toEqual(first);
+    expect((await auditOf('pandemic-preparedness')).totalCount).toBe(1);
+    offices.down = false;
+    const reused = await subgraph.execute(CREATE_FOCUS_AREA, { input: newFocusArea('other-area'), key: 'pandemic-1' });
+    expect(codeOf(reused)).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
+    expect(await read('other-area')).toBeNull();
+  });
+
+  it.each([
+    [newFocusArea('cyber-security'), 'input.id'],
+    [newFocusArea('Bad Id'), 'input.id'],
+    [newFocusArea('blank-name', { name: '' }), 'input.name'],
+    [newFocusArea('blank-origin', { origin: { statement: ' ' } }), 'input.origin.statement'],
+    [newFocusArea('bad-agreement-id', { origin: { statement: 'x', namedById: 'G8!' } }), 'input.origin.namedById'],
+    [newFocusArea('sector-twice', { affectedSectorIds: ['energy', 'energy'] }), 'input.affectedSectorIds.1'],
+    [newFocusArea('placeholder', { source: { ...NEW_SOURCE, basis: 'FICTIONAL_PLACEHOLDER' } }), 'input.source.basis'],
+  ])('refuses invalid input %#, naming the field, writing nothing', async (input, field) => {
+    const before = await auditOf(null);
+    const result = await subgraph.execute(CREATE_FOCUS_AREA, { input });
+    expect(codeOf(result)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect((await auditOf(null)).totalCount).toBe(before.totalCount);
+  });
+
+  it.each([
+    [
+      'a sector the sectors office does not know',
+      { affectedSectorIds: ['energy', 'atlantis-grid'] },
+      'input.affectedSectorIds.1',
+    ],
+    ['an archived sector', { affectedSectorIds: ['retired-sector'] }, 'input.affectedSectorIds.0'],
+    ['an unknown agreement', { origin: { statement: 'x', namedById: 'no-such-pact' } }, 'input.origin.namedById'],
+    ['an archived agreement', { origin: { statement: 'x', namedById: 'archived-pact' } }, 'input.origin.namedById'],
+  ])('refuses %s, naming it, and writes nothing', async (_name, links, field) => {
+    const result = await subgraph.execute(CREATE_FOCUS_AREA, { input: newFocusArea('refused-area', links) });
+    expect(codeOf(result)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await read('refused-area')).toBeNull();
+  });
+
+  it('refuses the create with SUBGRAPH_UNREACHABLE, writing nothing, when the sectors office cannot answer', async () => {
+    offices.down = true;
+    const result = await subgraph.execute(CREATE_FOCUS_AREA, { input: newFocusArea('offline-area') });
+    expect(codeOf(result)).toMatchObject({ code: 'SUBGRAPH_UNREACHABLE' });
+    expect(await read('offline-area')).toBeNull();
+  });
+
+  it('refuses to link an archived sector to an existing focus area', async () => {
+    const result = await subgraph.execute(
+      'mutation { addThreatFocusAreaSector(id: "maritime-security", sectorId: "retired-sector", expectedVersion: 1) { version } }',
+    );
+    expect(codeOf(result)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sectorId' });
+    expect(await read('maritime-security')).toMatchObject({ version: 1 });
+  });
+
+  it('archives: still resolved by id and as an entity, left out of every list unless asked for', async () => {
+    expect(await focusAreasOfEnergy()).toContain('maritime-security');
+    const stale = await subgraph.execute(ARCHIVE_FOCUS_AREA, { id: 'maritime-security', version: 2 });
+    expect(codeOf(stale)).toMatchObject({ code: 'CONFLICT', expectedVersion: 2, currentVersion: 1 });
+    expect(await read('maritime-security')).toMatchObject({ archived: false, version: 1 });
+    const archived = await subgraph.execute(ARCHIVE_FOCUS_AREA, { id: 'maritime-security', version: 1 });
+    expect(archived).toEqual({
+      data: { archiveThreatFocusArea: { id: 'maritime-security', version: 2, archived: true } },
+    });
+    const entity = await subgraph.execute(
+      '{ _entities(representations: [{ __typename: "ThreatFocusArea", id: "maritime-security" }]) { ... on ThreatFocusArea { id archived } } }',
+    );
+    expect(entity.data?._entities).toEqual([{ id: 'maritime-security', archived: true }]);
+    expect(await listed(null)).not.toContain('maritime-security');
+    expect(await listed(true)).toContain('maritime-security');
+    expect(await focusAreasOfEnergy()).not.toContain('maritime-security');
+    const twice = await subgraph.execute(ARCHIVE_FOCUS_AREA, { id: 'maritime-security', version: 2 });
+    expect(codeOf(twice)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    const unknown = await subgraph.execute(ARCHIVE_FOCUS_AREA, { id: 'no-such-area', version: 1 });
+    expect(codeOf(unknown)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    const { nodes } = await auditOf('maritime-security');
+    expect(nodes.map((node) => node.action)).toEqual(['create', 'archive']);
+    expect(JSON.parse(nodes[1]!.oldValues!)).toMatchObject({ archived_at: null, version: 1 });
+    expect(JSON.parse(nodes[1]!.newValues!).archived_at).not.toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { actorOf, peersOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { ThreatFocusAreasContext } from '../context.js';
+import { checkArchiveThreatFocusArea, checkCreateThreatFocusArea } from '../datasources/threatFocusAreaInput.js';
 import type { ThreatFocusAreaRow } from '../datasources/threatFocusAreas.js';
 
 /** The audit log's actor and the offices to check references with, both from the gateway-signed request. */
@@ -15,6 +16,16 @@ async function committed({ threatFocusAreas }: ThreatFocusAreasContext, id: stri
 }
 
 export const Mutation: MutationResolvers = {
+  createThreatFocusArea: async (_root, { input, idempotencyKey }, context) => {
+    const focusArea = checkCreateThreatFocusArea(input, idempotencyKey);
+    const { id } = await context.threatFocusAreaWrites.create(writer(context), focusArea, idempotencyKey);
+    return committed(context, id);
+  },
+  archiveThreatFocusArea: async (_root, { id, expectedVersion }, context) => {
+    checkArchiveThreatFocusArea(expectedVersion);
+    await context.threatFocusAreaWrites.archive(writer(context), id, expectedVersion);
+    return committed(context, id);
+  },
   updateThreatFocusArea: async (_root, { id, expectedVersion, input }, context) => {
     await context.threatFocusAreaWrites.update(writer(context), id, expectedVersion, input);
     return committed(context, id);
@@ -27,4 +38,6 @@ export const Mutation: MutationResolvers = {
     await context.threatFocusAreaWrites.changeSectors(writer(context), 'removeSector', id, sectorId, expectedVersion);
     return committed(context, id);
   },
+  importThreatFocusAreas: (_root, { format, content, dryRun }, context) =>
+    context.threatFocusAreaBulk.import({ format, content, dryRun, actor: actorOf(context), context }),
 };

@@ -7,4 +7,5 @@ export const Query: QueryResolvers = {
     threatFocusAreas.listThreatFocusAreas(filter, parsePage({ first, after })),
   threatFocusAreaAuditLog: (_root, { threatFocusAreaId, first, after }, { threatFocusAreaWrites }) =>
     threatFocusAreaWrites.auditLog(threatFocusAreaId, parsePage({ first, after })),
+  exportThreatFocusAreas: (_root, { format }, { threatFocusAreaBulk }) => threatFocusAreaBulk.export(format),
 };

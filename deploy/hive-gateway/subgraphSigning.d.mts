@@ -1,0 +1,21 @@
+// Types of subgraphSigning.mjs, for the TypeScript test that proves it agrees with @cip/core.
+export declare const GATEWAY_SIGNATURE_HEADER: 'x-gateway-signature';
+export declare const GATEWAY_CLAIMS_HEADER: 'x-gateway-claims';
+export type ScopesOf = (payload: Record<string, unknown>) => string[];
+export declare function encodeClaims(payload: Record<string, unknown> | undefined, scopesOf: ScopesOf): string;
+export declare function signGatewayRequest(secret: string, claimsHeader: string, now?: number): string;
+export declare function scopesIn(claim: string): ScopesOf;
+export interface GatewaySignatureOptions {
+  secret: string;
+  scopesOf: ScopesOf;
+  propagateHeaders?: string[];
+}
+export declare function useGatewaySignature(options: GatewaySignatureOptions): {
+  onFetch(payload: {
+    context?: { request?: Request; jwt?: { payload: Record<string, unknown> } };
+    /** Set when the fetch executes an operation on a subgraph. */
+    executionRequest?: unknown;
+    options: { headers?: HeadersInit };
+    setOptions(options: { headers?: HeadersInit }): void;
+  }): void;
+};

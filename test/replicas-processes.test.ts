@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processSigningSecret } from '@cip/core';
+import {
+  TEST_REDIS_URL,
+  deleteKeysUnder,
+  keysUnder,
+  randomKeyPrefix,
+} from '../gateway/src/sharedState/redisTesting.js';
+import { startSystem, type RunningSystem } from './support/system.js';
+import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
+
+interface GatewayProcess {
+  /** `http://127.0.0.1:<port>/graphql` */
+  readonly url: string;
+  readonly pid: number | undefined;
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `gateway/src/main.ts` as an OS process of its own (as `node dist/main.js` runs in a
+ * deployment, from source here so that no build is needed) and waits for its "gateway listening" line.
+ */
+async function startGatewayProcess(env: Record<string, string>, started: GatewayProcess[]): Promise<GatewayProcess> {
+  // tsx's ESM loader only: our sources are ESM; the CommonJS of node_modules loads faster without its hook.
+  const child = spawn(process.execPath, ['--import', 'tsx/esm', '--conditions=source', 'gateway/src/main.ts'], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  let log = '';
+  // Keep only the tail of what it writes (a line per request), for the failure message.
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  // Not left running if this test process ends without stopping it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  // Registered before it is ready, so that a start-up that fails or hangs is still cleaned up.
+  const gateway = { url: '', pid: child.pid, stop };
+  started.push(gateway);
+  gateway.url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const match = /"url":"([^"]+)","msg":"gateway listening"/.exec(log);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(([code]) => reject(new Error(`gateway process exited (${String(code)}) at start:\n${log}`)));
+    setTimeout(() => reject(new Error(`gateway process not listening within 90 s:\n${log}`)), 90_000).unref();
+  });
+  return gateway;
+}
+
+/** The sum of a counter's series on a gateway's `/metrics` whose labels contain `labels`. */
+async function counter(gatewayUrl: string, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+/** Polls `check` every 50 ms until it holds, for at most `withinMs`. */
+async function eventually(check: () => Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`not within ${withinMs} ms: ${what}`);
+}
+
+describe('two gateway processes sharing one Redis (APQ, response cache, invalidation)', () => {
+  const prefix = randomKeyPrefix();
+  const gateways: GatewayProcess[] = [];
+  let system: RunningSystem;
+  let gatewayA: string;
+  let gatewayB: string;
+  let reader: string;
+  let writer: string;
+
+  beforeAll(async () => {
+    // The subgraphs of the real system, once, in this process; their in-process gateway is not used.
+    system = await startSystem();
+    const env = {
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      SUBGRAPH_URLS: Object.entries(system.subgraphUrls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(','),
+      // The subgraphs of the embedded stack check this process's secret: the gateway processes sign with it.
+      GATEWAY_SIGNING_SECRET: processSigningSecret(),
+      ...TEST_AUTH,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      RESPONSE_CACHE: 'on',
+      SUPERGRAPH_WATCH: 'false',
+    };
+    const [a, b] = await Promise.all([startGatewayProcess(env, gateways), startGatewayProcess(env, gateways)]);
+    gatewayA = a.url;
+    gatewayB = b.url;
+    reader = await makeToken({ subject: 'reader' });
+    writer = await makeToken({ subject: 'writer', scopes: ['partners:write'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    await system?.stop();
+    await deleteKeysUnder(prefix);
+  });
+
+  it('the two gateways are processes of their own, each listening on its own port', () => {
+    const [a, b] = gateways;
+    expect(new Set([a?.pid, b?.pid, process.pid]).size).toBe(3);
+    expect(new URL(gatewayA).port).not.toBe(new URL(gatewayB).port);
+  });
+
+  it('a persisted query registered through gateway A is served by gateway B by its hash alone', async () => {
+    // The alias makes the document, and so its hash, unique to this run.
+    const query = `{ q${randomUUID().replaceAll('-', '')}: partner(id: "canada") { name } }`;
+    const before = await post(gatewayB, byHash(query), reader);
+    expect(before.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+
+    const registered = await post(gatewayA, { query, ...byHash(query) }, reader);
+    expect(registered.status).toBe(200);
+    expect(registered.body.errors).toBeUndefined();
+    expect(Object.values(registered.body.data)).toEqual([{ name: 'Canada' }]);
+    expect(await keysUnder(prefix)).toContain(`${prefix}apq:${sha256(query)}`);
+
+    const served = await post(gatewayB, byHash(query), reader);
+    expect(served.status).toBe(200);
+    expect(served.body).toEqual(registered.body);
+  });
+
+  it("a mutation through gateway A invalidates gateway B's cached read of that entity", async () => {
+    const read = { query: '{ partner(id: "japan") { id name version } }' };
+    const ask = async (url: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${reader}` },
+        body: JSON.stringify(read),
+      });
+      return { cache: response.headers.get('x-response-cache'), body: (await response.json()) as any };
+    };
+
+    const first = await ask(gatewayB);
+    expect(first.body.errors).toBeUndefined();
+    expect(first.body.data.partner.name).toBe('Japan');
+    const { version } = first.body.data.partner as { version: number };
+
+    // Cached on B: the header says so, and so does B's own lookup counter.
+    const hitsBefore = await counter(gatewayB, 'cip_gateway_response_cache_total', 'result="hit"');
+    expect(await ask(gatewayB)).toEqual({ cache: 'hit', body: first.body });
+    expect(await counter(gatewayB, 'cip_gateway_response_cache_total', 'result="hit"')).toBe(hitsBefore + 1);
+
+    const mutation = `mutation { updatePartner(id: "japan", expectedVersion: ${version}, input: { name: "Nippon" }) { id name version } }`;
+    const written = await post(gatewayA, { query: mutation }, writer);
+    expect(written.status).toBe(200);
+    expect(written.body.errors).toBeUndefined();
+    expect(written.body.data.updatePartner).toEqual({ id: 'japan', name: 'Nippon', version: version + 1 });
+
+    // B drops its copy when the invalidation published by A arrives (milliseconds).
+    await eventually(async () => (await ask(gatewayB)).body.data.partner.name === 'Nippon', 'B answers fresh');
+    expect(await ask(gatewayB)).toEqual({
+      cache: 'hit',
+      body: { data: { partner: { id: 'japan', name: 'Nippon', version: version + 1 } } },
+    });
+  });
+});
