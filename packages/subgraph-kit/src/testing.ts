@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { BaseContext } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import pg from 'pg';
@@ -6,6 +8,7 @@ import { pino } from 'pino';
 import { PgliteDatabase, PostgresDatabase, type Database } from './database.js';
 import { openPglite } from './pglite.js';
 import { httpPeers } from './writes/peers.js';
+import type { BulkFormat, BulkImportReport } from './bulk/index.js';
 import { processSigningSecret } from '@cip/core';
 import {
   buildSubgraphApp,
@@ -137,5 +140,75 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
       await app.stop();
       await db.close();
     },
+  };
+}
+
+/** Entities other offices hold, by type then id, as their `_entities` answers them; ids left out are unknown there. */
+export type OtherOfficeRecords = Record<string, Record<string, Record<string, unknown>>>;
+
+export interface FakeOffices {
+  /** The `/graphql` URL to give as every other office's peer URL. */
+  url: string;
+  /** `_entities` requests answered (or refused) so far. */
+  lookups: number;
+  /** While true, every request is answered 503: the office is down. */
+  down: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Stands in for the other offices in a subgraph's own tests (subgraphs never import each other; the
+ * system tests under test/ run the real ones): a real HTTP server on a free port answering
+ * `_entities` from `records` (read at each request, so a test may change them), null for an id it
+ * does not know. No keep-alive, so a lookup never meets a socket the server is closing.
+ */
+export async function startFakeOffices(records: OtherOfficeRecords): Promise<FakeOffices> {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      offices.lookups++;
+      if (offices.down) return void response.writeHead(503, { connection: 'close' }).end();
+      const { variables } = JSON.parse(body) as {
+        variables: { representations: { __typename: string; id: string }[] };
+      };
+      const entities = variables.representations.map(({ __typename, id }) => {
+        const record = records[__typename]?.[id];
+        return record ? { __typename, id, ...record } : null;
+      });
+      response.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+      response.end(JSON.stringify({ data: { _entities: entities } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const offices: FakeOffices = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    lookups: 0,
+    down: false,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  return offices;
+}
+
+/**
+ * An office's bulk fields (`import<Records>` / `export<Records>`) as a test calls them: each call
+ * asserts the operation itself raised no GraphQL error and returns the report or the file.
+ */
+export function bulkFields(subgraph: Pick<TestSubgraph<BaseContext>, 'execute'>, records: string) {
+  const importField = `import${records}`;
+  const exportField = `export${records}`;
+  const importOperation = `mutation ($format: BulkFormat!, $content: String!, $dryRun: Boolean) {
+    ${importField}(format: $format, content: $content, dryRun: $dryRun) {
+      applied dryRun rows created updated unchanged errors { row field code message } } }`;
+  const exportOperation = `query ($format: BulkFormat!) { ${exportField}(format: $format) }`;
+  const run = async (operation: string, variables: Record<string, unknown>, field: string) => {
+    const result = await subgraph.execute(operation, variables);
+    if (result.errors) throw new Error(`${field} failed: ${JSON.stringify(result.errors)}`);
+    return result.data?.[field];
+  };
+  return {
+    importFile: async (format: BulkFormat, content: string, dryRun = false) =>
+      (await run(importOperation, { format, content, dryRun }, importField)) as BulkImportReport,
+    exportFile: async (format: BulkFormat) => (await run(exportOperation, { format }, exportField)) as string,
   };
 }

@@ -1,6 +1,11 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import {
+  buildTestSubgraph,
+  testStores,
+  type TestSubgraph,
+  startFakeOffices,
+  type FakeOffices,
+  type OtherOfficeRecords,
+} from '@cip/subgraph-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgreementsContext } from '../context.js';
 import { agreementsSubgraph } from '../server.js';
@@ -80,40 +85,7 @@ describe.each(testStores())('agreement updates on $kind', (store) => {
   });
 });
 
-/** An entity another office holds, as its `_entities` answers it; `undefined` ids are unknown there. */
-type Records = Record<string, Record<string, Record<string, unknown>>>;
-
-/**
- * Stands in for the other offices (subgraphs never import each other; test/cross-office-writes.test.ts
- * runs the real ones): a real HTTP server on a free port answering `_entities` from fixed records,
- * null for an id it does not know, or 503 while `down`. It counts the lookups it was asked.
- */
-async function startOtherOffices(records: Records) {
-  const office = { url: '', lookups: 0, down: false, close: () => Promise.resolve() };
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      office.lookups++;
-      if (office.down) return void response.writeHead(503).end();
-      const { variables } = JSON.parse(body) as {
-        variables: { representations: { __typename: string; id: string }[] };
-      };
-      const entities = variables.representations.map(({ __typename, id }) => {
-        const record = records[__typename]?.[id];
-        return record ? { __typename, id, ...record } : null;
-      });
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ data: { _entities: entities } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  office.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  office.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return office;
-}
-
-const OTHER_OFFICES: Records = {
+const OTHER_OFFICES: OtherOfficeRecords = {
   Partner: {
     'united-states': { archived: false, homeParty: true },
     canada: { archived: false, homeParty: false },
@@ -159,9 +131,9 @@ interface AuditNode {
 
 describe.each(testStores())('agreement creates and archives on $kind', (store) => {
   let subgraph: TestSubgraph<AgreementsContext>;
-  let offices: Awaited<ReturnType<typeof startOtherOffices>>;
+  let offices: FakeOffices;
   beforeAll(async () => {
-    offices = await startOtherOffices(OTHER_OFFICES);
+    offices = await startFakeOffices(OTHER_OFFICES);
     subgraph = await buildTestSubgraph(agreementsSubgraph, store, 'test', {
       partners: offices.url,
       'threat-focus-areas': offices.url,

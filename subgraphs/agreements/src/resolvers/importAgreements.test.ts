@@ -1,14 +1,15 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import {
+  bulkFields,
+  buildTestSubgraph,
+  testStores,
+  type TestSubgraph,
+  startFakeOffices,
+  type FakeOffices,
+  type OtherOfficeRecords,
+} from '@cip/subgraph-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgreementsContext } from '../context.js';
 import { agreementsSubgraph } from '../server.js';
-
-const IMPORT = `mutation ($format: BulkFormat!, $content: String!, $dryRun: Boolean) {
-  importAgreements(format: $format, content: $content, dryRun: $dryRun) {
-    applied dryRun rows created updated unchanged errors { row field code message } } }`;
-const EXPORT = `query ($format: BulkFormat!) { exportAgreements(format: $format) }`;
 
 const HEADER =
   'id,title,shortTitle,kind,scope,signed.year,signed.month,purpose,partyIds,threatFocusAreaIds,sectorIds,source.document,source.section,source.basis';
@@ -33,56 +34,12 @@ const row = (
     'PUBLIC_KNOWLEDGE',
   ].join(',');
 
-interface Report {
-  applied: boolean;
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  errors: { row: number; field: string | null; code: string; message: string }[];
-}
-
-/** An entity another office holds, as its `_entities` answers it; ids left out are unknown there. */
-type Records = Record<string, Record<string, Record<string, unknown>>>;
-
-/**
- * Stands in for the other offices (subgraphs never import each other; test/bulk-import-gateway.test.ts
- * runs the real ones): a real HTTP server on a free port answering `_entities` from `records`, null
- * for an id it does not know. It counts the lookups it was asked.
- */
-async function startOtherOffices(records: Records) {
-  const office = { url: '', lookups: 0, close: () => Promise.resolve() };
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      office.lookups++;
-      const { variables } = JSON.parse(body) as {
-        variables: { representations: { __typename: string; id: string }[] };
-      };
-      const entities = variables.representations.map(({ __typename, id }) => {
-        const record = records[__typename]?.[id];
-        return record ? { __typename, id, ...record } : null;
-      });
-      // No keep-alive: PGlite blocks the event loop during an import, and a kept-alive socket the
-      // server closes as soon as the loop runs again can be the one the next lookup picks (fetch failed).
-      response.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
-      response.end(JSON.stringify({ data: { _entities: entities } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  office.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  office.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return office;
-}
-
 describe.each(testStores())('agreements bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<AgreementsContext>;
-  let offices: Awaited<ReturnType<typeof startOtherOffices>>;
-  const records: Records = { Partner: {}, ThreatFocusArea: {}, Sector: {} };
+  let offices: FakeOffices;
+  const records: OtherOfficeRecords = { Partner: {}, ThreatFocusArea: {}, Sector: {} };
   beforeAll(async () => {
-    offices = await startOtherOffices(records);
+    offices = await startFakeOffices(records);
     subgraph = await buildTestSubgraph(agreementsSubgraph, store, 'test', {
       partners: offices.url,
       'threat-focus-areas': offices.url,
@@ -112,16 +69,10 @@ describe.each(testStores())('agreements bulk import and export on $kind', (store
     offices.lookups = 0;
   });
 
-  const importFile = async (format: 'JSON' | 'CSV', content: string, dryRun = false) => {
-    const result = await subgraph.execute(IMPORT, { format, content, dryRun });
-    expect(result.errors).toBeUndefined();
-    return result.data?.importAgreements as Report;
-  };
-  const exportFile = async (format: 'JSON' | 'CSV') => {
-    const result = await subgraph.execute(EXPORT, { format });
-    expect(result.errors).toBeUndefined();
-    return result.data?.exportAgreements as string;
-  };
+  const { importFile, exportFile } = bulkFields(
+    { execute: (query, variables) => subgraph.execute(query, variables) },
+    'Agreements',
+  );
   /** Every agreement's id, version and links, and the number of audit rows: what an import may change. */
   const state = async () => ({
     agreements: await subgraph.db.query<{ id: string; version: number }>(

@@ -1,27 +1,12 @@
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import { bulkFields, buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
 import { partnersSubgraph } from '../server.js';
-
-const IMPORT = `mutation ($format: BulkFormat!, $content: String!, $dryRun: Boolean) {
-  importPartners(format: $format, content: $content, dryRun: $dryRun) {
-    applied dryRun rows created updated unchanged errors { row field code message } } }`;
-const EXPORT = `query ($format: BulkFormat!) { exportPartners(format: $format) }`;
 
 const HEADER =
   'id,name,shortName,kind,region,sharesLandBorderWithUnitedStates,source.document,source.section,source.basis';
 const row = (id: string, name: string, basis = 'PUBLIC_KNOWLEDGE') =>
   `${id},"${name}",${id.toUpperCase()},COUNTRY,Oceania,false,Office register,"Partners, added in review",${basis}`;
-
-interface Report {
-  applied: boolean;
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  errors: { row: number; field: string | null; code: string; message: string }[];
-}
 
 describe.each(testStores())('partners bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<PartnersContext>;
@@ -30,16 +15,10 @@ describe.each(testStores())('partners bulk import and export on $kind', (store) 
   });
   afterAll(() => subgraph.close());
 
-  const importFile = async (format: 'JSON' | 'CSV', content: string, dryRun = false) => {
-    const result = await subgraph.execute(IMPORT, { format, content, dryRun });
-    expect(result.errors).toBeUndefined();
-    return result.data?.importPartners as Report;
-  };
-  const exportFile = async (format: 'JSON' | 'CSV') => {
-    const result = await subgraph.execute(EXPORT, { format });
-    expect(result.errors).toBeUndefined();
-    return result.data?.exportPartners as string;
-  };
+  const { importFile, exportFile } = bulkFields(
+    { execute: (query, variables) => subgraph.execute(query, variables) },
+    'Partners',
+  );
   /** Every partner's id and version, and the number of audit rows: what an import may change. */
   const state = async () => ({
     partners: await subgraph.db.query<{ id: string; version: number }>(

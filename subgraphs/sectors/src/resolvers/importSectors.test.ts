@@ -1,26 +1,11 @@
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import { bulkFields, buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SectorsContext } from '../context.js';
 import { sectorsSubgraph } from '../server.js';
 
-const IMPORT = `mutation ($format: BulkFormat!, $content: String!, $dryRun: Boolean) {
-  importSectors(format: $format, content: $content, dryRun: $dryRun) {
-    applied dryRun rows created updated unchanged errors { row field code message } } }`;
-const EXPORT = `query ($format: BulkFormat!) { exportSectors(format: $format) }`;
-
 const HEADER = 'id,name,agencies,source.document,source.section,source.basis';
 const row = (id: string, agencies = 'DHS', basis = 'PUBLIC_KNOWLEDGE') =>
   `${id},"Sector ${id}",${agencies},Office register,"Sectors, added in review",${basis}`;
-
-interface Report {
-  applied: boolean;
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  errors: { row: number; field: string | null; code: string; message: string }[];
-}
 
 describe.each(testStores())('sectors bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<SectorsContext>;
@@ -29,16 +14,10 @@ describe.each(testStores())('sectors bulk import and export on $kind', (store) =
   });
   afterAll(() => subgraph.close());
 
-  const importFile = async (format: 'JSON' | 'CSV', content: string, dryRun = false) => {
-    const result = await subgraph.execute(IMPORT, { format, content, dryRun });
-    expect(result.errors).toBeUndefined();
-    return result.data?.importSectors as Report;
-  };
-  const exportFile = async (format: 'JSON' | 'CSV') => {
-    const result = await subgraph.execute(EXPORT, { format });
-    expect(result.errors).toBeUndefined();
-    return result.data?.exportSectors as string;
-  };
+  const { importFile, exportFile } = bulkFields(
+    { execute: (query, variables) => subgraph.execute(query, variables) },
+    'Sectors',
+  );
   /** Every sector's id, version and agencies, the dependencies, and the number of audit rows: what an import may change. */
   const state = async () => ({
     sectors: await subgraph.db.query<{ id: string; version: number }>(

@@ -1,70 +1,27 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import {
+  bulkFields,
+  buildTestSubgraph,
+  testStores,
+  type TestSubgraph,
+  startFakeOffices,
+  type FakeOffices,
+  type OtherOfficeRecords,
+} from '@cip/subgraph-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ThreatFocusAreasContext } from '../context.js';
 import { threatFocusAreasSubgraph } from '../server.js';
-
-const IMPORT = `mutation ($format: BulkFormat!, $content: String!, $dryRun: Boolean) {
-  importThreatFocusAreas(format: $format, content: $content, dryRun: $dryRun) {
-    applied dryRun rows created updated unchanged errors { row field code message } } }`;
-const EXPORT = `query ($format: BulkFormat!) { exportThreatFocusAreas(format: $format) }`;
 
 const HEADER =
   'id,name,description,category,origin.statement,origin.namedById,affectedSectorIds,source.document,source.section,source.basis';
 const row = (id: string, sectors = 'energy', namedBy = '', category = 'CROSS_SECTOR') =>
   `${id},"Focus ${id}","To protect, in review.",${category},Office review (2006),${namedBy},${sectors},Office register,Review,PUBLIC_KNOWLEDGE`;
 
-interface Report {
-  applied: boolean;
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  errors: { row: number; field: string | null; code: string; message: string }[];
-}
-
-/** An entity another office holds, as its `_entities` answers it; ids left out are unknown there. */
-type Records = Record<string, Record<string, Record<string, unknown>>>;
-
-/**
- * Stands in for the sectors and agreements offices (test/bulk-import-gateway.test.ts runs the real
- * ones): a real HTTP server on a free port answering `_entities` from `records`, null for an id it
- * does not know. It counts the lookups it was asked.
- */
-async function startOtherOffices(records: Records) {
-  const office = { url: '', lookups: 0, close: () => Promise.resolve() };
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      office.lookups++;
-      const { variables } = JSON.parse(body) as {
-        variables: { representations: { __typename: string; id: string }[] };
-      };
-      const entities = variables.representations.map(({ __typename, id }) => {
-        const record = records[__typename]?.[id];
-        return record ? { __typename, id, ...record } : null;
-      });
-      // No keep-alive: PGlite blocks the event loop during an import, and a kept-alive socket the
-      // server closes as soon as the loop runs again can be the one the next lookup picks (fetch failed).
-      response.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
-      response.end(JSON.stringify({ data: { _entities: entities } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  office.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  office.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return office;
-}
-
 describe.each(testStores())('threat focus areas bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<ThreatFocusAreasContext>;
-  let offices: Awaited<ReturnType<typeof startOtherOffices>>;
-  const records: Records = { Sector: {}, Agreement: {} };
+  let offices: FakeOffices;
+  const records: OtherOfficeRecords = { Sector: {}, Agreement: {} };
   beforeAll(async () => {
-    offices = await startOtherOffices(records);
+    offices = await startFakeOffices(records);
     subgraph = await buildTestSubgraph(threatFocusAreasSubgraph, store, 'test', {
       sectors: offices.url,
       agreements: offices.url,
@@ -90,16 +47,10 @@ describe.each(testStores())('threat focus areas bulk import and export on $kind'
     offices.lookups = 0;
   });
 
-  const importFile = async (format: 'JSON' | 'CSV', content: string, dryRun = false) => {
-    const result = await subgraph.execute(IMPORT, { format, content, dryRun });
-    expect(result.errors).toBeUndefined();
-    return result.data?.importThreatFocusAreas as Report;
-  };
-  const exportFile = async (format: 'JSON' | 'CSV') => {
-    const result = await subgraph.execute(EXPORT, { format });
-    expect(result.errors).toBeUndefined();
-    return result.data?.exportThreatFocusAreas as string;
-  };
+  const { importFile, exportFile } = bulkFields(
+    { execute: (query, variables) => subgraph.execute(query, variables) },
+    'ThreatFocusAreas',
+  );
   /** Every focus area's id, version and sectors, and the number of audit rows: what an import may change. */
   const state = async () => ({
     focusAreas: await subgraph.db.query<{ id: string; version: number }>(
