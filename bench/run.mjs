@@ -70,6 +70,12 @@ const contenders = {
     const ours = contenders.ours(port, supergraphPath);
     return { ...ours, env: { ...ours.env, PLAN_EXECUTOR: 'stock' } };
   },
+  // CACHED, to be reported apart: ours with its response cache on (in memory; no Redis). The
+  // overhead workload repeats one query, so this measures serving a stored answer, not the gateway.
+  'ours-cached': (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, env: { ...ours.env, RESPONSE_CACHE: 'on' } };
+  },
   stock: (port, supergraphPath) => ({
     args: [join(root, 'bench/contenders/stock.mjs')],
     env: { PORT: String(port), SUPERGRAPH_PATH: supergraphPath, NODE_ENV: 'production' },

@@ -72,6 +72,23 @@ afterEach(async () => {
 });
 
 describe('responseCachePlugin', () => {
+  it('an answer that cannot be tagged (no id) is not stored, and its document is not looked up again', async () => {
+    const cache = new MemoryResponseCache();
+    const { server } = await serverOver(cache);
+    servers.push(server);
+    const cacheHeader = async (query: string) => {
+      const response = await server.executeOperation({ query }, { contextValue: { req: {} as IncomingMessage } });
+      return response.http.headers.get('x-response-cache');
+    };
+    const withoutId = '{ partner(id: "canada") { name } }';
+    expect(await cacheHeader(withoutId)).toBe('miss');
+    expect(await cacheHeader(withoutId)).toBe('bypass');
+    expect(await cacheHeader(withoutId)).toBe('bypass');
+    // A document that can be tagged is unaffected.
+    expect(await cacheHeader(read)).toBe('miss');
+    expect(await cacheHeader(read)).toBe('hit');
+  });
+
   it('a write drops the answers showing the entity it answers with, and a write naming no entity drops all', async () => {
     const cache = new MemoryResponseCache();
     const { server, store, ask, write } = await serverOver(cache);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { OperationTypeNode } from 'graphql';
+import { OperationTypeNode, type DocumentNode } from 'graphql';
 import type { Counter } from 'prom-client';
 import type { GatewayContext } from '../context.js';
 import type { Caller } from '../security/jwt.js';
@@ -46,14 +46,18 @@ export interface ResponseCacheOptions {
  */
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
   const { store, ttlSeconds, lookups } = options;
+  // Documents whose answer could not be tagged (an entity without its id): skipped from then on, so
+  // they do not pay a cache lookup and a walk of their answer on every request.
+  const untaggableDocuments = new WeakSet<DocumentNode>();
   return {
     async requestDidStart() {
       let key: string | undefined;
       let since = 0;
       let hit = false;
       return {
-        async responseForOperation({ operation, source, request, contextValue }) {
+        async responseForOperation({ operation, document, source, request, contextValue }) {
           if (operation.operation !== OperationTypeNode.QUERY || request.http?.headers.get('query-plan')) return null;
+          if (untaggableDocuments.has(document)) return null;
           key = responseCacheKey(source, request.operationName, request.variables, contextValue.caller);
           // Before the answer is computed: a write invalidated from now on may not be in it.
           since = store.mark();
@@ -81,6 +85,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           const { data, errors } = response.body.singleResult;
           if ((errors?.length ?? 0) > 0 || !data) return;
           const { tags, complete } = entityTagsOf(schema, document, operation, request.variables ?? {}, data);
+          if (!complete) untaggableDocuments.add(document);
           if (!complete || tags.size === 0) return;
           await store.set(key, JSON.stringify(data), [...tags, EVERY_ANSWER_TAG], ttlSeconds, since);
         },
