@@ -1,7 +1,7 @@
 import { codedError } from '@cip/core';
 import type { Database, Queryable } from '../database.js';
 import type { AuditChange } from '../writes/audit.js';
-import type { RecordRow } from '../writes/concurrency.js';
+import { isUniqueViolation, type RecordRow } from '../writes/concurrency.js';
 import { identifier, qualified } from '../writes/sql.js';
 import { serializeCsv } from './csv.js';
 import {
@@ -255,7 +255,7 @@ export async function bulkImport(
   } catch (error) {
     if (error instanceof RolledBack) return error.report;
     // Another write created one of these ids after the check above: nothing of this import stays.
-    if ((error as { code?: unknown }).code === '23505') {
+    if (isUniqueViolation(error)) {
       throw codedError(
         'CONFLICT',
         `Another write created one of these ${spec.entityType} records while the import ran; nothing was imported. Run the import again.`,

@@ -60,6 +60,31 @@ export async function updateVersioned(tx: Queryable, update: VersionedUpdate): P
   return { old: current.row, new: updated.row };
 }
 
+/** PostgreSQL's unique_violation: a primary key or unique index refused a row another write made first. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
+
+/**
+ * Archives a record at `expectedVersion` (`archived_at` set, version bumped), refusing one archived
+ * already. Inside the caller's transaction, so a check the caller makes afterwards rolls it back too.
+ */
+export async function archiveVersioned(
+  tx: Queryable,
+  target: { schema: string; table: string; id: string; expectedVersion: number; label: string },
+): Promise<RecordChange> {
+  const { schema, table, id, expectedVersion, label } = target;
+  const change = await updateVersioned(tx, {
+    schema,
+    table,
+    id,
+    expectedVersion,
+    set: { archived_at: new Date().toISOString() },
+  });
+  if (change.old.archived_at !== null) throw invalidInput('id', `${label} ${id} is archived already`);
+  return change;
+}
+
 /** Inserts one record (its `version` starts at the column default, 1); returns the stored row. */
 export async function insertRecord(
   tx: Queryable,

@@ -36,6 +36,21 @@ export function requestHash(input: unknown): string {
 }
 
 /**
+ * The id a create with this key already made from the same input, read without a lock, or null: a
+ * retried create can answer before asking other offices (a record it links may have been archived
+ * since, or an office be down). Anything else goes through `createOnce`, which decides under its lock.
+ */
+export async function earlierCreate(db: Queryable, request: IdempotentCreate): Promise<string | null> {
+  if (request.key === null || request.key === undefined) return null;
+  const [earlier] = await db.query<{ requestHash: string; resultId: string | null }>(
+    `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM ${qualified(request.schema, 'idempotency_key')}
+     WHERE operation = $1 AND key = $2`,
+    [request.operation, request.key],
+  );
+  return earlier?.resultId && earlier.requestHash === requestHash(request.input) ? earlier.resultId : null;
+}
+
+/**
  * Runs `create` at most once per (operation, key), inside the caller's transaction. The key row is
  * inserted first (`ON CONFLICT DO NOTHING`): a concurrent create with the same key waits on that
  * row until this transaction ends, then finds it and replays its result, so two retries racing

@@ -9,14 +9,16 @@ export {
   type PresentedAuditEntry,
 } from './audit.js';
 export {
+  archiveVersioned,
   insertRecord,
+  isUniqueViolation,
   staleVersion,
   updateVersioned,
   type RecordChange,
   type RecordRow,
   type VersionedUpdate,
 } from './concurrency.js';
-export { createOnce, requestHash, type CreateOutcome, type IdempotentCreate } from './idempotency.js';
+export { createOnce, earlierCreate, requestHash, type CreateOutcome, type IdempotentCreate } from './idempotency.js';
 export { identifier, qualified, writeTablesSql } from './sql.js';
 export { InputChecks, invalidInput, type InputIssue } from './validation.js';
 export { httpPeers, peersOf, type HttpPeersOptions, type Peers } from './peers.js';

@@ -4,13 +4,15 @@ import {
   insertRecord,
   invalidInput,
   readAuditEntries,
-  requestHash,
   updateVersioned,
   writeAudit,
   type Database,
   type Page,
   type Peers,
   type Queryable,
+  archiveVersioned,
+  isUniqueViolation,
+  earlierCreate,
 } from '@cip/subgraph-kit';
 import type { UpdateAgreementInput } from '../__generated__/resolvers-types.js';
 import { checkSigned, MAX_PARTIES, MIN_PARTIES, type NewAgreement } from './agreementInput.js';
@@ -208,21 +210,6 @@ export function createAgreementWrites(db: Database) {
   }
 
   /**
-   * The agreement a retried create made, when its first attempt committed with the same input:
-   * found before any other office is asked, so a retry replays even if a party was archived since
-   * or an office is down. Anything else goes the whole way (`createOnce` decides under its lock).
-   */
-  async function replayed(agreement: NewAgreement, idempotencyKey: string | null | undefined) {
-    if (idempotencyKey === null || idempotencyKey === undefined) return null;
-    const [earlier] = await db.query<{ requestHash: string; resultId: string | null }>(
-      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM agreements.idempotency_key
-       WHERE operation = 'createAgreement' AND key = $1`,
-      [idempotencyKey],
-    );
-    return earlier?.resultId && earlier.requestHash === requestHash(agreement) ? earlier.resultId : null;
-  }
-
-  /**
    * Asks each office about the records a new agreement links, the three offices at once, and lists
    * every unknown or archived one (`input.partyIds.2`), and a party list without the home party.
    */
@@ -260,57 +247,54 @@ export function createAgreementWrites(db: Database) {
    * before the transaction opens; the agreement, its links, the key and the audit row commit together.
    */
   async function create(who: Writer, agreement: NewAgreement, idempotencyKey: string | null | undefined) {
-    const earlier = await replayed(agreement, idempotencyKey);
+    const operation = { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: agreement };
+    const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };
     await checkReferences(who.peers, agreement);
     const created = db.transaction((tx) =>
-      createOnce(
-        tx,
-        { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: agreement },
-        async () => {
-          const [taken] = await tx.query('SELECT 1 FROM agreements.agreement WHERE id = $1', [agreement.id]);
-          if (taken) throw invalidInput('input.id', `an agreement with the id ${agreement.id} exists already`);
-          const row = await insertRecord(tx, SCHEMA, 'agreement', {
-            id: agreement.id,
-            title: agreement.title,
-            short_title: agreement.shortTitle,
-            kind: agreement.kind,
-            scope: agreement.scope,
-            signed_year: agreement.signedYear,
-            signed_month: agreement.signedMonth,
-            purpose: agreement.purpose,
-            source_document: agreement.source.document,
-            source_section: agreement.source.section,
-            source_basis: agreement.source.basis,
-          });
-          const linked: Record<string, string[]> = {};
-          for (const [kind, ids] of [
-            ['party', agreement.partyIds],
-            ['threatFocusArea', agreement.threatFocusAreaIds],
-            ['sector', agreement.sectorIds],
-          ] as const) {
-            const { table, column, audited } = LINKS[kind];
-            await tx.query(`INSERT INTO agreements.${table} (agreement_id, ${column}) SELECT $1, unnest($2::text[])`, [
-              agreement.id,
-              ids,
-            ]);
-            linked[audited] = await linksOf(tx, kind, agreement.id);
-          }
-          await writeAudit(tx, SCHEMA, {
-            actor: who.actor,
-            action: 'create',
-            entityType: ENTITY,
-            entityId: agreement.id,
-            old: null,
-            new: { ...row, ...linked },
-          });
-          return agreement.id;
-        },
-      ),
+      createOnce(tx, operation, async () => {
+        const [taken] = await tx.query('SELECT 1 FROM agreements.agreement WHERE id = $1', [agreement.id]);
+        if (taken) throw invalidInput('input.id', `an agreement with the id ${agreement.id} exists already`);
+        const row = await insertRecord(tx, SCHEMA, 'agreement', {
+          id: agreement.id,
+          title: agreement.title,
+          short_title: agreement.shortTitle,
+          kind: agreement.kind,
+          scope: agreement.scope,
+          signed_year: agreement.signedYear,
+          signed_month: agreement.signedMonth,
+          purpose: agreement.purpose,
+          source_document: agreement.source.document,
+          source_section: agreement.source.section,
+          source_basis: agreement.source.basis,
+        });
+        const linked: Record<string, string[]> = {};
+        for (const [kind, ids] of [
+          ['party', agreement.partyIds],
+          ['threatFocusArea', agreement.threatFocusAreaIds],
+          ['sector', agreement.sectorIds],
+        ] as const) {
+          const { table, column, audited } = LINKS[kind];
+          await tx.query(`INSERT INTO agreements.${table} (agreement_id, ${column}) SELECT $1, unnest($2::text[])`, [
+            agreement.id,
+            ids,
+          ]);
+          linked[audited] = await linksOf(tx, kind, agreement.id);
+        }
+        await writeAudit(tx, SCHEMA, {
+          actor: who.actor,
+          action: 'create',
+          entityType: ENTITY,
+          entityId: agreement.id,
+          old: null,
+          new: { ...row, ...linked },
+        });
+        return agreement.id;
+      }),
     );
     // Two creates of the same id racing past the check above: the primary key refuses the second.
     return created.catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw invalidInput('input.id', `an agreement with the id ${agreement.id} exists already`);
       }
       throw error;
@@ -320,15 +304,13 @@ export function createAgreementWrites(db: Database) {
   /** Archives an agreement: kept (other offices refer to it), left out of lists. */
   async function archive(actor: string, id: string, expectedVersion: number) {
     await db.transaction(async (tx) => {
-      const change = await updateVersioned(tx, {
+      const change = await archiveVersioned(tx, {
         schema: SCHEMA,
         table: 'agreement',
         id,
         expectedVersion,
-        set: { archived_at: new Date().toISOString() },
+        label: 'agreement',
       });
-      // Thrown inside the transaction: the update above is rolled back with it.
-      if (change.old.archived_at !== null) throw invalidInput('id', `agreement ${id} is archived already`);
       await writeAudit(tx, SCHEMA, { actor, action: 'archive', entityType: ENTITY, entityId: id, ...change });
     });
   }

@@ -7,6 +7,8 @@ import {
   writeAudit,
   type Database,
   type Page,
+  archiveVersioned,
+  isUniqueViolation,
 } from '@cip/subgraph-kit';
 import type { PartnerKind, SourceBasis } from '../__generated__/resolvers-types.js';
 
@@ -68,7 +70,7 @@ export function createPartnerWrites(db: Database) {
     );
     // Two creates of the same id racing past the check above: the primary key refuses the second.
     return created.catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw invalidInput('input.id', `a partner with the id ${partner.id} exists already`);
       }
       throw error;
@@ -90,15 +92,13 @@ export function createPartnerWrites(db: Database) {
 
   async function archive(actor: string, id: string, expectedVersion: number) {
     await db.transaction(async (tx) => {
-      const change = await updateVersioned(tx, {
+      const change = await archiveVersioned(tx, {
         schema: SCHEMA,
         table: 'partner',
         id,
         expectedVersion,
-        set: { archived_at: new Date().toISOString() },
+        label: 'partner',
       });
-      // Thrown inside the transaction: the update above is rolled back with it.
-      if (change.old.archived_at !== null) throw invalidInput('id', `partner ${id} is archived already`);
       if (change.old.home_party === true) {
         throw invalidInput('id', 'the home party is a party to every agreement and cannot be archived');
       }

@@ -10,6 +10,8 @@ import {
   type Page,
   type Queryable,
   type RecordRow,
+  archiveVersioned,
+  isUniqueViolation,
 } from '@cip/subgraph-kit';
 import type { SectorDependencyInput } from '../__generated__/resolvers-types.js';
 import { ENTERED_BASES, type AgencyAssignment, type NewSector, type SectorFields } from './sectorInput.js';
@@ -188,7 +190,7 @@ export function createSectorWrites(db: Database) {
     );
     // Two creates of the same id racing past the check above: the primary key refuses the second.
     return created.catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw invalidInput('input.id', `a sector with the id ${sector.id} exists already`);
       }
       throw error;
@@ -224,15 +226,13 @@ export function createSectorWrites(db: Database) {
    */
   async function archive(actor: string, id: string, expectedVersion: number) {
     await db.transaction(async (tx) => {
-      const change = await updateVersioned(tx, {
+      const change = await archiveVersioned(tx, {
         schema: SCHEMA,
         table: 'sector',
         id,
         expectedVersion,
-        set: { archived_at: new Date().toISOString() },
+        label: 'sector',
       });
-      // Thrown inside the transaction: the update above is rolled back with it.
-      if (change.old.archived_at !== null) throw invalidInput('id', `sector ${id} is archived already`);
       const linked = await tx.query<{ id: string }>(
         `SELECT dependency_id AS id FROM sectors.dependency WHERE dependent_id = $1
          UNION SELECT dependent_id FROM sectors.dependency WHERE dependency_id = $1 ORDER BY id`,

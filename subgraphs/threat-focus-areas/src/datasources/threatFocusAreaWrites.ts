@@ -4,13 +4,15 @@ import {
   insertRecord,
   invalidInput,
   readAuditEntries,
-  requestHash,
   updateVersioned,
   writeAudit,
   type Database,
   type Page,
   type Peers,
   type Queryable,
+  archiveVersioned,
+  isUniqueViolation,
+  earlierCreate,
 } from '@cip/subgraph-kit';
 import type { UpdateThreatFocusAreaInput } from '../__generated__/resolvers-types.js';
 import type { NewThreatFocusArea } from './threatFocusAreaInput.js';
@@ -102,21 +104,6 @@ export function createThreatFocusAreaWrites(db: Database) {
     });
   }
 
-  /**
-   * The focus area a retried create made, when its first attempt committed with the same input:
-   * found before any other office is asked, so a retry replays even if a sector was archived since
-   * or an office is down. Anything else goes the whole way (`createOnce` decides under its lock).
-   */
-  async function replayed(focusArea: NewThreatFocusArea, idempotencyKey: string | null | undefined) {
-    if (idempotencyKey === null || idempotencyKey === undefined) return null;
-    const [earlier] = await db.query<{ requestHash: string; resultId: string | null }>(
-      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM threat_focus_areas.idempotency_key
-       WHERE operation = 'createThreatFocusArea' AND key = $1`,
-      [idempotencyKey],
-    );
-    return earlier?.resultId && earlier.requestHash === requestHash(focusArea) ? earlier.resultId : null;
-  }
-
   /** Asks the sectors and agreements offices (at once) about the records a new focus area names; lists every bad one. */
   async function checkReferences(peers: Peers, focusArea: NewThreatFocusArea): Promise<void> {
     const namedBy = focusArea.origin.namedById;
@@ -147,10 +134,10 @@ export function createThreatFocusAreaWrites(db: Database) {
    * before the transaction opens; the focus area, its sectors, the key and the audit row commit together.
    */
   async function create(who: Writer, focusArea: NewThreatFocusArea, idempotencyKey: string | null | undefined) {
-    const earlier = await replayed(focusArea, idempotencyKey);
+    const operation = { schema: SCHEMA, operation: 'createThreatFocusArea', key: idempotencyKey, input: focusArea };
+    const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };
     await checkReferences(who.peers, focusArea);
-    const operation = { schema: SCHEMA, operation: 'createThreatFocusArea', key: idempotencyKey, input: focusArea };
     const created = db.transaction((tx) =>
       createOnce(tx, operation, async () => {
         const [taken] = await tx.query('SELECT 1 FROM threat_focus_areas.threat_focus_area WHERE id = $1', [
@@ -186,7 +173,7 @@ export function createThreatFocusAreaWrites(db: Database) {
     );
     // Two creates of the same id racing past the check above: the primary key refuses the second.
     return created.catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw invalidInput('input.id', `a threat focus area with the id ${focusArea.id} exists already`);
       }
       throw error;
@@ -196,15 +183,13 @@ export function createThreatFocusAreaWrites(db: Database) {
   /** Archives a focus area: kept (agreements refer to it), left out of lists. */
   async function archive(who: Writer, id: string, expectedVersion: number) {
     await db.transaction(async (tx) => {
-      const change = await updateVersioned(tx, {
+      const change = await archiveVersioned(tx, {
         schema: SCHEMA,
         table: TABLE,
         id,
         expectedVersion,
-        set: { archived_at: new Date().toISOString() },
+        label: 'threat focus area',
       });
-      // Thrown inside the transaction: the update above is rolled back with it.
-      if (change.old.archived_at !== null) throw invalidInput('id', `threat focus area ${id} is archived already`);
       await writeAudit(tx, SCHEMA, {
         actor: who.actor,
         action: 'archive',
