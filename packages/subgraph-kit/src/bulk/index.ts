@@ -4,6 +4,7 @@ export {
   DEFAULT_ID_RULE,
   DEFAULT_MAX_ROWS,
   isRelatedList,
+  SOURCE_FIELDS,
   type BooleanField,
   type BulkErrorCode,
   type BulkField,

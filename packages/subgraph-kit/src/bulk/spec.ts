@@ -138,6 +138,21 @@ export type BulkField = TextField | IntegerField | BooleanField | EnumField | Li
 /** The fields stored in the entity's own table (every field but the related lists). */
 export type ColumnField = Exclude<BulkField, RelatedListField>;
 
+/**
+ * The `source` every office's record carries (`source_document`, `source_section`, `source_basis`).
+ * Its basis must be a fact: placeholders are seeded data, never entered.
+ */
+export const SOURCE_FIELDS: Readonly<Record<string, ColumnField>> = {
+  'source.document': { kind: 'text', column: 'source_document', required: true, max: 300 },
+  'source.section': { kind: 'text', column: 'source_section', required: true, max: 300 },
+  'source.basis': {
+    kind: 'enum',
+    column: 'source_basis',
+    required: true,
+    values: ['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE'],
+  },
+};
+
 export function isRelatedList(field: BulkField): field is RelatedListField {
   return field.kind === 'list' && field.related === true;
 }

@@ -11,6 +11,7 @@ import {
   type Queryable,
   type RelatedLists,
   type ValidRecord,
+  SOURCE_FIELDS,
 } from '@cip/subgraph-kit';
 import { MAX_PARTIES, MIN_PARTIES } from './agreementInput.js';
 import { EARLIEST_SIGNED_YEAR, LATEST_SIGNED_YEAR } from './agreements.js';
@@ -108,15 +109,7 @@ function agreementRecordSpec(lookups: Lookups): BulkRecordSpec {
       partyIds: { kind: 'list', related: true, ordered: false, required: true, item: ID_ITEM },
       threatFocusAreaIds: { kind: 'list', related: true, ordered: false, item: ID_ITEM },
       sectorIds: { kind: 'list', related: true, ordered: false, item: ID_ITEM },
-      'source.document': { kind: 'text', column: 'source_document', required: true, max: 300 },
-      'source.section': { kind: 'text', column: 'source_section', required: true, max: 300 },
-      // An agreement's source must be a fact: placeholders are seeded data, never entered.
-      'source.basis': {
-        kind: 'enum',
-        column: 'source_basis',
-        required: true,
-        values: ['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE'],
-      },
+      ...SOURCE_FIELDS,
     },
     references: LIST_NAMES.map(reference),
     checkRow(record, fail) {

@@ -1,4 +1,11 @@
-import { bulkExport, bulkImport, type BulkFormat, type BulkRecordSpec, type Database } from '@cip/subgraph-kit';
+import {
+  bulkExport,
+  bulkImport,
+  type BulkFormat,
+  type BulkRecordSpec,
+  type Database,
+  SOURCE_FIELDS,
+} from '@cip/subgraph-kit';
 
 /**
  * A partner as a row of an import or export file. The same rules as `createPartner`
@@ -19,15 +26,7 @@ export const partnerRecordSpec: BulkRecordSpec = {
     },
     region: { kind: 'text', column: 'region', required: true, max: 100 },
     sharesLandBorderWithUnitedStates: { kind: 'boolean', column: 'shares_land_border_with_us', default: false },
-    'source.document': { kind: 'text', column: 'source_document', required: true, max: 300 },
-    'source.section': { kind: 'text', column: 'source_section', required: true, max: 300 },
-    // A partner's source must be a fact: placeholders are seeded data, never entered.
-    'source.basis': {
-      kind: 'enum',
-      column: 'source_basis',
-      required: true,
-      values: ['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE'],
-    },
+    ...SOURCE_FIELDS,
   },
 };
 

@@ -6,6 +6,7 @@ import {
   type BulkImportRequest,
   type BulkRecordSpec,
   type Database,
+  SOURCE_FIELDS,
 } from '@cip/subgraph-kit';
 
 /** An agency of the file's `agencies` list: `DOE`, or `USCG (maritime)` when it leads only part of the sector. */
@@ -36,15 +37,7 @@ export const sectorRecordSpec: BulkRecordSpec = {
       required: true,
       item: { max: 123, pattern: AGENCY_ITEM, patternHint: 'an abbreviation, or an abbreviation and (its scope)' },
     },
-    'source.document': { kind: 'text', column: 'source_document', required: true, max: 300 },
-    'source.section': { kind: 'text', column: 'source_section', required: true, max: 300 },
-    // A sector's own facts must be facts: placeholders are seeded data, never entered.
-    'source.basis': {
-      kind: 'enum',
-      column: 'source_basis',
-      required: true,
-      values: ['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE'],
-    },
+    ...SOURCE_FIELDS,
   },
   references: [
     {

@@ -10,6 +10,7 @@ import {
   type Database,
   type Queryable,
   type RelatedLists,
+  SOURCE_FIELDS,
 } from '@cip/subgraph-kit';
 
 const ID = { max: 64, pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/, patternHint: 'an id: lower-case words joined by hyphens' };
@@ -71,15 +72,7 @@ function threatFocusAreaRecordSpec(lookups: Lookups): BulkRecordSpec {
       'origin.statement': { kind: 'text', column: 'origin_statement', required: true, max: 300 },
       'origin.namedById': { kind: 'text', column: 'origin_agreement_id', ...ID },
       affectedSectorIds: { kind: 'list', related: true, ordered: false, item: ID },
-      'source.document': { kind: 'text', column: 'source_document', required: true, max: 300 },
-      'source.section': { kind: 'text', column: 'source_section', required: true, max: 300 },
-      // A focus area's source must be a fact: placeholders are seeded data, never entered.
-      'source.basis': {
-        kind: 'enum',
-        column: 'source_basis',
-        required: true,
-        values: ['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE'],
-      },
+      ...SOURCE_FIELDS,
     },
     // Answered from the one lookup per office made before the import (lookUpReferences).
     references: REFERENCE_FIELDS.map((field) => ({
