@@ -158,7 +158,8 @@ describe('Hive Gateway on schema/supergraph.graphql and the real subgraphs, besi
       ...TEST_AUTH,
       GATEWAY_SIGNING_SECRET: processSigningSecret(),
     });
-  }, 90_000);
+    // On a fresh clone the first start installs Hive Gateway too (npm ci of its own lockfile).
+  }, 180_000);
   afterAll(async () => {
     await hive?.stop();
     await system?.stop();

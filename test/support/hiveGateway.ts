@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * Installs Hive Gateway from its own lockfile on first use, as the benchmark does, so `npm test` on a
+ * fresh clone needs nothing more than `npm ci`.
+ */
+function ensureHiveGatewayInstalled(): void {
+  if (existsSync(HIVE_GATEWAY_BIN)) return;
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  execFileSync(npm, ['ci', '--prefix', 'bench/contenders/hive', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
+}
+
+/**
  * Starts Hive Gateway as a child process on a free loopback port, over the committed supergraph
  * as it is, its subgraphs found at `subgraphUrls` (`SUBGRAPH_URLS`, read by the config), with
  * `env` (JWT settings, signing secret). Resolves once it listens; fails with its output if it exits
@@ -55,11 +68,7 @@ export async function startHiveGateway(
   subgraphUrls: Record<string, string>,
   env: Record<string, string>,
 ): Promise<RunningHiveGateway> {
-  if (!existsSync(HIVE_GATEWAY_BIN)) {
-    throw new Error(
-      `Hive Gateway is not installed (${HIVE_GATEWAY_BIN} is missing): run \`npm ci --prefix bench/contenders/hive\` first.`,
-    );
-  }
+  ensureHiveGatewayInstalled();
   // An empty working directory: Hive looks there for default config and env files of its own.
   const directory = await mkdtemp(join(tmpdir(), 'cip-hive-'));
   const port = await freePort();
