@@ -2,6 +2,12 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Architecture: a package is reached by its name and its exports, never by a path into its sources.
+const noReachingIntoPackages = {
+  group: ['**/packages/*/src/**', '**/gateway/src/**', '**/subgraphs/*/src/**', '**/schema/src/**'],
+  message: 'Import the package by its name (@cip/...), not a path into its sources.',
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/', '**/dist/', '**/__generated__/', '.turbo/', 'coverage/'] },
   js.configs.recommended,
@@ -16,6 +22,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'error',
+      'no-restricted-imports': ['error', { patterns: [noReachingIntoPackages] }],
     },
   },
   {
@@ -26,6 +33,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            noReachingIntoPackages,
             {
               group: ['@cip/subgraph-*', '!@cip/subgraph-kit', '!@cip/subgraph-kit/*'],
               message: 'Subgraphs do not import each other: cross-office links go through federation.',
@@ -36,7 +44,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', 'packages/testing/src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

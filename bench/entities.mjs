@@ -2,16 +2,48 @@
 // type, against the real subgraphs over the generated data set (bench/data/generate.sql, in the
 // scratch PostgreSQL database bench/lib/backend.mjs prepares). Reports the median and worst time of
 // a batch and how many SQL statements it ran (one per field that reaches the store, never one per
-// reference). Usage: node bench/entities.mjs [batches=15]
-import { createLogger } from '@cip/core';
-import { PostgresDatabase, buildSubgraphApp, migrateSubgraph } from '@cip/subgraph-kit';
-import { agreementsSubgraph } from '@cip/subgraph-agreements';
-import { partnersSubgraph } from '@cip/subgraph-partners';
-import { sectorsSubgraph } from '@cip/subgraph-sectors';
-import { threatFocusAreasSubgraph } from '@cip/subgraph-threat-focus-areas';
+// reference). Usage: node bench/entities.mjs [<batches>]
+import { readCommandLine } from './lib/commandLine.mjs';
 
-const batches = Number(process.argv[2] ?? 15);
+const cli = readCommandLine({
+  name: 'node bench/entities.mjs',
+  help: `node bench/entities.mjs: times one _entities batch of 1,000 references per entity type against the real subgraphs.
+
+Usage: node bench/entities.mjs [<batches>]
+
+Arguments:
+  <batches>           timed batches per entity type, after two warm-up batches (default: 15)
+
+Options:
+  -h, --help          print this help and exit
+
+Environment variables:
+  BENCH_DATABASE_URL  the scratch PostgreSQL database (default: postgres://postgres@127.0.0.1:5432/cip_bench)
+
+Needs \`npm run build\` and the data set, which \`npm run bench\` generates (bench/data/generate.sql).
+Prints one JSON line per entity type, then a table: median and worst ms, SQL statements, response KB.
+`,
+  options: {},
+  positionals: 1,
+});
+const batches = cli.integer('<batches>', cli.positionals[0] ?? '15');
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cip_bench';
+// Loaded once the command line is read: --help needs neither a build nor the whole graph.
+const [
+  { createLogger },
+  { PostgresDatabase, buildSubgraphApp, migrateSubgraph },
+  { agreementsSubgraph },
+  { partnersSubgraph },
+  { sectorsSubgraph },
+  { threatFocusAreasSubgraph },
+] = await Promise.all([
+  import('@cip/core'),
+  import('@cip/subgraph-kit'),
+  import('@cip/subgraph-agreements'),
+  import('@cip/subgraph-partners'),
+  import('@cip/subgraph-sectors'),
+  import('@cip/subgraph-threat-focus-areas'),
+]);
 const pad = (n, width) => String(n).padStart(width, '0');
 
 /** One batch per entity type: which subgraph, which references, which fields (as the gateway asks). */

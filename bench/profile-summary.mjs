@@ -1,9 +1,29 @@
 // Summarizes a V8 CPU profile (node --cpu-prof): self time by package and by function, largest
-// first. Usage: node bench/profile-summary.mjs <file.cpuprofile> [top=25]
+// first. Usage: node bench/profile-summary.mjs <file.cpuprofile> [<top>]
 import { readFile } from 'node:fs/promises';
+import { readCommandLine } from './lib/commandLine.mjs';
 
-const [file, topArg] = process.argv.slice(2);
-const top = Number(topArg ?? 25);
+const cli = readCommandLine({
+  name: 'node bench/profile-summary.mjs',
+  help: `node bench/profile-summary.mjs: self time of a V8 CPU profile by package and by function, largest first.
+
+Usage: node bench/profile-summary.mjs <file.cpuprofile> [<top>]
+
+Arguments:
+  <file.cpuprofile>  the profile, e.g. from \`npm run bench -- --cpu-prof\` in bench/results/profiles/ (required)
+  <top>              how many packages and functions to list (default: 25)
+
+Options:
+  -h, --help         print this help and exit
+
+Files outside node_modules are named relative to the current directory.
+`,
+  options: {},
+  positionals: 2,
+});
+const [file, topArg] = cli.positionals;
+if (file === undefined) cli.fail('Missing <file.cpuprofile>: the profile to summarize');
+const top = cli.integer('<top>', topArg ?? '25');
 const profile = JSON.parse(await readFile(file, 'utf8'));
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMicros = new Map();

@@ -3,22 +3,45 @@
 // to core 1 (`taskset -c 1`); this process (the load generator, autocannon) and the back end
 // (subgraphs, replaying proxies) run on core 0. Every response is checked against the expected body.
 //
-// Usage: node bench/run.mjs [--reps 3] [--warmup 5] [--duration 15] [--connections 50]
-//          [--workloads overhead,e2e] [--contenders ours,stock,hive] [--soak 180] [--no-append] [--cpu-prof]
-// Writes bench/results/<date>-<commit>.json and appends a table to bench/RESULTS.md.
-// BENCH_OURS_ENV='NAME=value&NAME2=value' adds environment to our gateway (e.g. to try a switch);
-// BENCH_DATABASE_URL names the scratch PostgreSQL database (default cip_bench on 127.0.0.1:5432).
+// Options, environment and output: HELP below (`npm run bench -- --help`).
 import { fork, spawn, execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import * as prettier from 'prettier';
+import { readCommandLine } from './lib/commandLine.mjs';
 import { processTree } from './lib/proc.mjs';
 
-const { values: options } = parseArgs({
+const HELP = `npm run bench: our gateway, stock @apollo/gateway and Hive Gateway side by side, every answer checked.
+
+Usage: npm run bench -- [--reps <n>] [--warmup <s>] [--duration <s>] [--connections <n>] [--workloads <list>] [--contenders <list>] [--soak <s>] [--no-append] [--cpu-prof]
+
+Options:
+  --reps <n>           repetitions of each contender, in rotating order (default: 3)
+  --warmup <s>         seconds of load before each measurement (default: 5)
+  --duration <s>       seconds of each measurement (default: 15)
+  --connections <n>    concurrent connections of the load generator (default: 50)
+  --workloads <list>   of overhead (replayed upstreams), e2e (real subgraphs) (default: overhead,e2e)
+  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, stock, hive
+                       (default: ours,stock,hive)
+  --soak <s>           instead, a soak of this many seconds per contender, RSS sampled every 15 s (default: none)
+  --no-append          do not append the table to bench/RESULTS.md (default: false)
+  --cpu-prof           write a V8 CPU profile per contender to bench/results/profiles/ (default: false)
+  -h, --help           print this help and exit
+
+Environment variables:
+  BENCH_OURS_ENV       environment added to our gateway, 'NAME=value&NAME2=value' (default: none)
+  BENCH_DATABASE_URL   the scratch PostgreSQL database (default: postgres://postgres@127.0.0.1:5432/cip_bench)
+
+Needs \`npm run build\` and PostgreSQL; installs Hive Gateway into bench/contenders/hive on first use.
+Writes bench/results/<date>-<commit>.json and appends a table to bench/RESULTS.md.
+`;
+
+const cli = readCommandLine({
+  name: 'npm run bench',
+  help: HELP,
   options: {
     reps: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '5' },
@@ -32,10 +55,12 @@ const { values: options } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
-const reps = Number(options.reps);
-const warmupSeconds = Number(options.warmup);
-const durationSeconds = Number(options.duration);
-const connections = Number(options.connections);
+const { values: options } = cli;
+const reps = cli.integer('--reps', options.reps);
+const warmupSeconds = cli.integer('--warmup', options.warmup, 0);
+const durationSeconds = cli.integer('--duration', options.duration);
+const connections = cli.integer('--connections', options.connections);
+if (options.soak !== undefined) cli.integer('--soak', options.soak);
 const root = new URL('..', import.meta.url).pathname;
 const hiveBin = join(root, 'bench/contenders/hive/node_modules/@graphql-hive/gateway/dist/bin.js');
 
@@ -65,7 +90,7 @@ const contenders = {
     const ours = contenders.ours(port, supergraphPath);
     return { ...ours, args: ['--import', join(root, 'bench/lib/flatten-federation-exports.mjs'), ...ours.args] };
   },
-  // Ours with @apollo/gateway's own executor for its query plans instead of ours (gateway/src/execution/).
+  // Ours with @apollo/gateway's own executor for its query plans instead of ours (packages/plan-executor).
   'ours-stock-executor': (port, supergraphPath) => {
     const ours = contenders.ours(port, supergraphPath);
     return { ...ours, env: { ...ours.env, PLAN_EXECUTOR: 'stock' } };
@@ -85,6 +110,14 @@ const contenders = {
     env: { NODE_ENV: 'production' },
   }),
 };
+
+for (const [option, list, known] of [
+  ['--contenders', options.contenders, Object.keys(contenders)],
+  ['--workloads', options.workloads, ['overhead', 'e2e']],
+]) {
+  const unknown = list.split(',').filter((name) => !known.includes(name));
+  if (unknown.length > 0) cli.fail(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+}
 
 async function ensureHiveInstalled() {
   if (existsSync(hiveBin)) return;

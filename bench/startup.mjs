@@ -1,13 +1,34 @@
 // Measures `npm start`'s promise on this machine: from process start to the first answered
 // cross-office query, and the whole system's resident memory (current and peak) after it has
 // answered every domain question a few times. Runs the built system (run `npm run build` first).
-// Usage: node bench/startup.mjs [runs]   Appends a row to bench/STARTUP.md.
+// Usage: npm run bench:startup -- [<runs>]   Appends a row to bench/STARTUP.md.
 import { spawn, execSync } from 'node:child_process';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 import { cpus } from 'node:os';
+import { readCommandLine } from './lib/commandLine.mjs';
 
-const runs = Number(process.argv[2] ?? 5);
+const cli = readCommandLine({
+  name: 'npm run bench:startup',
+  help: `npm run bench:startup: start to first answered cross-office query, and resident memory, of the built system.
+
+Usage: npm run bench:startup -- [<runs>]
+
+Arguments:
+  <runs>      how many times to start the system; medians are reported (default: 5)
+
+Options:
+  -h, --help  print this help and exit
+
+Environment variables: none of its own; the system it starts (packages/stack/dist/main.js) gets this
+environment with PORT=4500, SUBGRAPH_PORTS_ANY=true and LOG_LEVEL=warn.
+
+Needs \`npm run build\`. Appends a row to bench/STARTUP.md.
+`,
+  options: {},
+  positionals: 1,
+});
+const runs = cli.integer('<runs>', cli.positionals[0] ?? '5');
 const port = 4500;
 const query = `{ partner(id: "canada") { agreements { nodes { title sectors { name cascade(maxHops: 2) { hops } } threatFocusAreas { name } } } memberOf { organization { bodies { name } } } } }`;
 

@@ -1,13 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { generate } from '@graphql-codegen/cli';
-import { format, resolveConfig } from 'prettier';
-import config from '../codegen.js';
+import { defineCommand, readCommandLine } from '@cip/core/cli';
 
 /**
  * Regenerates every codegen output in memory, formatted as the codegen hook formats it, and fails
  * (exit 1) naming each committed file that differs: generated types must match the schemas.
  */
+readCommandLine(
+  defineCommand({
+    name: 'npm run codegen:check',
+    summary: 'fails, naming each file, when a committed codegen output is not what codegen.ts generates now.',
+    usage: 'npm run codegen:check',
+    options: {},
+    details:
+      'Writes nothing; `npm run codegen` rewrites the outputs.\nExit codes: 0 up to date, 1 stale files, 64 bad usage.',
+  }),
+);
+// Loaded once the command line is read: codegen takes seconds to load, --help should not.
+const [{ generate }, { format, resolveConfig }, { default: config }] = await Promise.all([
+  import('@graphql-codegen/cli'),
+  import('prettier'),
+  import('../codegen.js'),
+]);
 const outputs = (await generate({ ...config, hooks: {}, silent: true }, false)) as {
   filename: string;
   content: string;

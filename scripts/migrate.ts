@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { BaseContext } from '@apollo/server';
-import { loadSubgraphModules } from '@cip/stack';
-import { PostgresDatabase, migrate, readMigrations, type Migration, type SubgraphModule } from '@cip/subgraph-kit';
+import { defineCommand, exitWithUsageError, readCommandLine } from '@cip/core/cli';
+import type { Migration, SubgraphModule } from '@cip/subgraph-kit';
 
 /**
  * Applies each office's versioned migrations to PostgreSQL, before its subgraph starts:
@@ -13,47 +12,46 @@ import { PostgresDatabase, migrate, readMigrations, type Migration, type Subgrap
  * failed migration changes nothing for its subgraph. PGlite stores migrate themselves on start.
  */
 
-const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
 const EXIT_FAILED = 1;
 
-const USAGE = `Usage: npm run migrate -- [--subgraph <name>]... [--database-url <url>]
-
-Applies the versioned migrations of every subgraph in schema/subgraphs.json (or only those named
-with --subgraph) to PostgreSQL.
-
-Where each subgraph's store is, first found wins:
-  --database-url <url>        one database for every subgraph named
-  DATABASE_URL_<NAME>         that office's database, e.g. DATABASE_URL_THREAT_FOCUS_AREAS
-  DATABASE_URL                the database of every other office
-
-Exit codes: 0 done, 1 a migration failed, 64 bad arguments, 78 no database configured.
-`;
+const command = defineCommand({
+  name: 'npm run migrate',
+  summary: 'applies the versioned migrations of each office to PostgreSQL, before its subgraph starts.',
+  usage: 'npm run migrate -- [--subgraph <name>]... [--database-url <url>]',
+  options: {
+    subgraph: {
+      type: 'string',
+      value: '<name>',
+      multiple: true,
+      default: [],
+      description: 'migrate only this subgraph',
+      defaultLabel: 'every subgraph in schema/subgraphs.json',
+    },
+    'database-url': {
+      type: 'string',
+      value: '<url>',
+      description: 'one postgres:// database for every subgraph named',
+      defaultLabel: 'from the environment',
+    },
+  },
+  env: [
+    {
+      name: 'DATABASE_URL_<NAME>',
+      description: "that office's database, e.g. DATABASE_URL_THREAT_FOCUS_AREAS",
+      default: '$DATABASE_URL',
+    },
+    { name: 'DATABASE_URL', description: 'the database of every other office' },
+  ],
+  details:
+    "Where each subgraph's store is, first found wins: --database-url, DATABASE_URL_<NAME>, DATABASE_URL.\n" +
+    'Subgraphs on the embedded PGlite store need no migrate command: they migrate themselves on start.\n' +
+    'Exit codes: 0 done, 1 a migration failed, 64 bad arguments, 78 no database configured.',
+});
 
 function fail(code: number, message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(code);
-}
-
-function parseCommandLine(): { subgraphs: string[]; databaseUrl: string | undefined } {
-  try {
-    const { values } = parseArgs({
-      options: {
-        subgraph: { type: 'string', multiple: true, default: [] },
-        'database-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    return { subgraphs: values.subgraph, databaseUrl: values['database-url'] };
-  } catch (error) {
-    return fail(EXIT_USAGE, `${(error as Error).message}\n\n${USAGE}`);
-  }
 }
 
 /** `threat-focus-areas` → `DATABASE_URL_THREAT_FOCUS_AREAS`. */
@@ -74,12 +72,18 @@ function formatVersions(versions: readonly string[], migrations: readonly Migrat
   return versions.map((version) => names.get(version) ?? version).join(', ');
 }
 
-const commandLine = parseCommandLine();
+const { values } = readCommandLine(command);
+const commandLine = { subgraphs: values.subgraph, databaseUrl: values['database-url'] };
+// Loaded once the command line is read: the subgraph modules bring the whole graph, --help should not wait for it.
+const [{ loadSubgraphModules }, { PostgresDatabase, migrate, readMigrations }] = await Promise.all([
+  import('@cip/stack'),
+  import('@cip/subgraph-kit'),
+]);
 const modules = await loadSubgraphModules();
 const known = modules.map((module) => module.name);
 const unknown = commandLine.subgraphs.filter((name) => !known.includes(name));
 if (unknown.length > 0) {
-  fail(EXIT_USAGE, `Unknown subgraph ${unknown.join(', ')}; known: ${known.join(', ')}\n\n${USAGE}`);
+  exitWithUsageError(command, `Unknown subgraph ${unknown.join(', ')}; known: ${known.join(', ')}`);
 }
 const selected =
   commandLine.subgraphs.length > 0 ? modules.filter((m) => commandLine.subgraphs.includes(m.name)) : modules;
@@ -105,7 +109,7 @@ if (unconfigured.length > 0) {
 
 // One pool per database; offices that share a database share it. No statement timeout: a migration
 // may legitimately run long, and a concurrent run waits on the advisory lock until the first commits.
-const databases = new Map<string, PostgresDatabase>();
+const databases = new Map<string, InstanceType<typeof PostgresDatabase>>();
 let failures = 0;
 try {
   for (const { module, url } of targets) {

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { defineCommand, formatHelp, formatUsageError, parseCommandLine, UsageError } from '@cip/core/cli';
 import { commonFiles, storeFiles } from './subgraph-new/codeTemplates.js';
 import { feedFiles } from './subgraph-new/feedTemplates.js';
 import { RESERVED_NAMES, SUBGRAPH_NAME, TYPE_NAME, defaultEntity, deriveNames } from './subgraph-new/names.js';
@@ -27,7 +27,7 @@ import {
   compose,
   formatProblems,
   readCompositionInput,
-} from '../schema/src/compose.js';
+} from '@cip/schema';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GATEWAY_PORT = 4000;
@@ -51,20 +51,49 @@ interface RegistryEntry {
   codegen?: { context: string; mappers: Record<string, string> };
 }
 
-function parseCommandLine(argv: string[]) {
+const command = defineCommand({
+  name: 'npm run subgraph:new',
+  summary: "creates subgraphs/<name>/ in the shape of the offices' subgraphs, registers, composes and generates it.",
+  usage: 'npm run subgraph:new -- <name> [--entity <Type>] [--feed <url>] [--references <Type>] [--port <n>]',
+  arguments: [{ name: '<name>', description: 'the new subgraph, kebab-case, e.g. partner-reports', required: true }],
+  options: {
+    entity: {
+      type: 'string',
+      value: '<Type>',
+      description: 'its entity type, PascalCase',
+      defaultLabel: '<name> in PascalCase, singular (partner-reports: PartnerReport)',
+    },
+    feed: {
+      type: 'string',
+      value: '<url>',
+      description: "an http(s) URL of its partner's feed: a feed-backed subgraph",
+      defaultLabel: 'none: a store-backed subgraph',
+    },
+    references: {
+      type: 'string',
+      value: '<Type>',
+      description: 'the entity of another subgraph (`@key(fields: "id")`) its records join to',
+      default: 'Partner',
+    },
+    port: {
+      type: 'string',
+      value: '<n>',
+      description: 'its port, 1024 to 65535',
+      defaultLabel: 'the first port from 4001 no subgraph uses',
+    },
+  },
+  details:
+    'Exit codes: 0 created; 64 bad arguments (name, type, URL, port); 73 the name, type or port is already taken;\n' +
+    '65 the new subgraph does not compose with the others (nothing kept).',
+});
+
+/** The command line; a usage error refuses like any other bad argument, changing nothing. */
+function readArguments(argv: string[]) {
   try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        entity: { type: 'string' },
-        feed: { type: 'string' },
-        references: { type: 'string', default: 'Partner' },
-        port: { type: 'string' },
-      },
-    });
+    return parseCommandLine(command, argv);
   } catch (error) {
-    throw new Refusal(error instanceof Error ? error.message : String(error), 64);
+    if (error instanceof UsageError) throw new Refusal(error.message, 64);
+    throw error;
   }
 }
 
@@ -106,14 +135,14 @@ function isResolvableEntity(sdl: string, typeName: string): boolean {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommandLine(argv);
-  const [name, ...extra] = positionals;
-  if (!name || extra.length > 0) {
-    throw new Refusal(
-      'usage: npm run subgraph:new -- <name> [--entity <Type>] [--feed <url>] [--references <Type>] [--port <n>]',
-      64,
-    );
+  const commandLine = readArguments(argv);
+  if (commandLine === 'help') {
+    process.stdout.write(formatHelp(command));
+    return;
   }
+  const { values, positionals } = commandLine;
+  // The declaration requires exactly one argument: parseCommandLine refused any other count.
+  const name = positionals[0] ?? '';
   if (!SUBGRAPH_NAME.test(name) || name.length > 40) {
     throw new Refusal(
       `"${name}" is not a subgraph name: use kebab-case, e.g. partner-reports (a-z, 0-9, single hyphens, at most 40 characters).`,
@@ -289,6 +318,7 @@ try {
   await main(process.argv.slice(2));
 } catch (error) {
   if (!(error instanceof Refusal)) throw error;
-  process.stderr.write(`subgraph:new: ${error.message}\nNothing was changed.\n`);
+  const message = error.exitCode === 64 ? formatUsageError(command, error.message) : `subgraph:new: ${error.message}\n`;
+  process.stderr.write(`${message}Nothing was changed.\n`);
   process.exitCode = error.exitCode;
 }

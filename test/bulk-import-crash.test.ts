@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, signGatewayRequest } from '@cip/core';
-import { createScratchPostgres, type ScratchPostgres } from '@cip/subgraph-kit/testing';
+import { startEntry } from '@cip/testing/processes';
+import { POSTGRES_SKIP_REASON, createScratchPostgres, type ScratchPostgres } from '@cip/testing/subgraphs';
+import { describeUnless } from '@cip/testing/suites';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -18,7 +18,6 @@ import { afterEach, describe, expect, it } from 'vitest';
  * directory) the kill comes right after the import's answer.
  */
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const SIGNING_SECRET = 'crash-test-signing-secret-0123456789abcdef';
 const ROWS = 20_000;
 const HEADER =
@@ -42,34 +41,18 @@ interface Subgraph {
   exited: Promise<number | null>;
 }
 
-/** Starts the partners subgraph from source, as a deployment starts its build, on the given store. */
+/** Starts the partners subgraph as a deployment starts it, on the given store. */
 async function startPartners(store: { DATABASE_URL: string } | { PGLITE_DATA_DIR: string }): Promise<Subgraph> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', 'subgraphs/partners/src/index.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      ...store,
-      GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
-      // A 20,000-row file is ~2.6 MB, over the 1 MiB default: a deployment raises the limit the same way.
-      MAX_BODY_BYTES: String(32 * 1_048_576),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const partners = startEntry('subgraphs/partners/src/index.ts', {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...store,
+    GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
+    // A 20,000-row file is ~2.6 MB, over the 1 MiB default: a deployment raises the limit the same way.
+    MAX_BODY_BYTES: String(32 * 1_048_576),
   });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /"url":"([^"]+)","msg":"subgraph listening"/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then((code) => reject(new Error(`partners exited ${code} before listening: ${stderr}`)));
-  });
-  return { child, url, exited };
+  const [, url] = await partners.waitFor(/"url":"([^"]+)","msg":"subgraph listening"/);
+  return { child: partners.child, url: url!, exited: partners.exited };
 }
 
 /** A request to the subgraph as the gateway sends it: the caller's claims, signed. */
@@ -106,10 +89,12 @@ interface StoreState {
   others: string;
 }
 
-const adminUrl = process.env.TEST_DATABASE_URL;
+const adminUrl = process.env.TEST_DATABASE_URL ?? '';
 
-if (adminUrl)
-  describe('a bulk import survives SIGKILL of its subgraph (PostgreSQL, TEST_DATABASE_URL)', () => {
+describeUnless(
+  adminUrl ? undefined : POSTGRES_SKIP_REASON,
+  'a bulk import survives SIGKILL of its subgraph (PostgreSQL, TEST_DATABASE_URL)',
+  () => {
     const scratch: ScratchPostgres[] = [];
     const clients: pg.Client[] = [];
     const children: ChildProcess[] = [];
@@ -121,7 +106,7 @@ if (adminUrl)
     });
 
     async function setUp() {
-      const database = await createScratchPostgres(adminUrl!);
+      const database = await createScratchPostgres(adminUrl);
       scratch.push(database);
       const observer = new pg.Client({ connectionString: database.url });
       await observer.connect();
@@ -225,7 +210,8 @@ if (adminUrl)
       restarted.child.kill('SIGTERM');
       expect(await restarted.exited).toBe(0);
     }, 180_000);
-  });
+  },
+);
 
 /** The store as the subgraph shows it: its export (CSV, the version last) and its audit log's length. */
 async function stateThrough(graphqlUrl: string): Promise<StoreState> {

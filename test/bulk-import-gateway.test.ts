@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 /**
  * Bulk import and export go through the gateway like any write: the office's scopes are enforced

@@ -1,5 +1,5 @@
 import { agreementsSubgraph } from '@cip/subgraph-agreements';
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
 import { partnersSubgraph } from '@cip/subgraph-partners';
 import { sectorsSubgraph } from '@cip/subgraph-sectors';
 import { threatFocusAreasSubgraph } from '@cip/subgraph-threat-focus-areas';
@@ -22,7 +22,7 @@ const NATO = 'nato-sc-epc';
  * subgraph's, a focus area through the threat-focus-areas subgraph's. Here under test/ because it
  * starts several offices (subgraphs never import each other).
  */
-describe.each(testStores())('agreements mutations on $kind', (store) => {
+describeEachStore('agreements mutations on $kind', (store) => {
   let partners: TestSubgraph<ReturnType<typeof partnersSubgraph.createContext>>;
   let agreements: TestSubgraph<ReturnType<typeof agreementsSubgraph.createContext>>;
   const others: { close(): Promise<void> }[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 /** Every question of shared/domain.md ("Questions the users ask"), asked through the gateway. */
 describe('the questions users ask, answered through the gateway', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureExplorerBuilt } from './support/explorerBuild.js';
-import { startSystem, type RunningSystem } from './support/system.js';
+import { ensureExplorerBuilt } from '@cip/testing/explorer-build';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 // The explorer in a real browser: Debian's Chromium (`apt-get install chromium`), driven by
 // playwright-core, against the whole system on free ports. The flags keep Chromium itself off the
@@ -69,7 +69,7 @@ describe('the explorer in a browser', () => {
   test('runs the partner-profile example with one click and shows who answered', async () => {
     await page.getByRole('button', { name: "Run A partner's profile" }).click();
     const response = page.locator('.graphiql-response');
-    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 20_000 }).toContain('"name": "Canada"');
+    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 60_000 }).toContain('"name": "Canada"');
     const shown = await editorText(page, '.graphiql-response');
     expect(shown).toContain('"region": "North America"');
     expect(shown).toContain('"sharesLandBorderWithUnitedStates": true');
@@ -126,7 +126,7 @@ describe('the explorer in a browser', () => {
     await page.getByRole('button', { name: 'Show Examples' }).click();
     await page.getByRole('button', { name: 'Run A sector and what a disruption in it reaches' }).click();
     const error = page.locator('.cip-subgraph-error[data-subgraph="sectors"]').first();
-    await expect.poll(() => error.innerText(), { timeout: 20_000 }).toContain('Error from the sectors subgraph');
+    await expect.poll(() => error.innerText(), { timeout: 60_000 }).toContain('Error from the sectors subgraph');
     await page.screenshot({ path: join(resultsDir, 'explorer-subgraph-error.png') });
   });
 

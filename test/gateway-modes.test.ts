@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 describe('gateway modes', () => {
   describe('composing from the running subgraphs (development)', () => {

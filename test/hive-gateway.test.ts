@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHiveGateway, type RunningHiveGateway } from './support/hiveGateway.js';
+import { hiveGatewaySkipReason, startHiveGateway, type RunningHiveGateway } from '@cip/testing/hive-gateway';
+import { describeUnless } from '@cip/testing/suites';
 import * as hiveSigning from '../deploy/hive-gateway/subgraphSigning.mjs';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 /**
  * The graph beyond this gateway: the committed supergraph runs unchanged on Hive Gateway (npm
@@ -148,322 +149,339 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
   });
 });
 
-describe('Hive Gateway on schema/supergraph.graphql and the real subgraphs, beside our gateway', () => {
-  let system: RunningSystem;
-  let hive: RunningHiveGateway;
-  beforeAll(async () => {
-    system = await startSystem({ ...TEST_AUTH });
-    // The embedded subgraphs check this process's own secret (processSigningSecret): Hive gets it.
-    hive = await startHiveGateway(system.subgraphUrls, {
-      ...TEST_AUTH,
-      GATEWAY_SIGNING_SECRET: processSigningSecret(),
-    });
-    // On a fresh clone the first start installs Hive Gateway too (npm ci of its own lockfile).
-  }, 180_000);
-  afterAll(async () => {
-    await hive?.stop();
-    await system?.stop();
-  });
-
-  async function both(query: string, token?: string, variables?: Record<string, unknown>) {
-    const body = { query, ...(variables ? { variables } : {}) };
-    const [our, theirs] = await Promise.all([post(system.gatewayUrl, body, token), post(hive.url, body, token)]);
-    return { ours: our, hive: theirs };
-  }
-
-  describe('give the same answers to the questions users ask', () => {
-    it.each(domainQuestions())('%s', async (_title, query) => {
-      const anonymous = await both(query);
-      expect(anonymous.ours.status).toBe(200);
-      expect(anonymous.ours.body.errors).toBeUndefined();
-      expect(anonymous.hive).toEqual(anonymous.ours);
-      const signedIn = await both(query, await makeToken({ scopes: ['analyst'] }));
-      expect(signedIn.hive).toEqual(signedIn.ours);
-      expect(signedIn.hive).toEqual(anonymous.ours);
-    });
-
-    it.each(clientOperations())('the example client operation %s', async (_file, query) => {
-      const { ours: our, hive: theirs } = await both(query);
-      expect(our.status).toBe(200);
-      expect(our.body.errors).toBeUndefined();
-      expect(theirs).toEqual(our);
-    });
-  });
-
-  describe('enforce @authenticated and @requiresScopes alike', () => {
-    it.each<[string, string, string[] | undefined, ReturnType<typeof ours>[]]>([
-      [
-        'no token: scoped fields in a list and one with two scope sets',
-        RESTRICTED,
-        undefined,
-        [
-          ours('partner', 'agreements', 'nodes', 'notes'),
-          ours('partner', 'agreements', 'nodes', 'negotiationStatus'),
-          ours('threatFocusArea', 'assessment'),
-        ],
-      ],
-      [
-        'a token with a scope nothing asks for',
-        RESTRICTED,
-        ['unrelated'],
-        [
-          ours('partner', 'agreements', 'nodes', 'notes'),
-          ours('partner', 'agreements', 'nodes', 'negotiationStatus'),
-          ours('threatFocusArea', 'assessment'),
-        ],
-      ],
-      ['agreements:restricted only', RESTRICTED, ['agreements:restricted'], [ours('threatFocusArea', 'assessment')]],
-      [
-        'analyst: the second scope set of the assessment',
-        RESTRICTED,
-        ['analyst'],
-        [ours('partner', 'agreements', 'nodes', 'notes'), ours('partner', 'agreements', 'nodes', 'negotiationStatus')],
-      ],
-      ['every office scope', RESTRICTED, EVERY_SCOPE, []],
-      [
-        'no token: @authenticated contacts inside a list (Hive: `@` in the path)',
-        CONTACTS_IN_A_LIST,
-        undefined,
-        [ours('partners', 'nodes', 'pointsOfContact')],
-      ],
-      [
-        'signed in with partners:restricted: contacts and their emails',
-        CONTACTS_IN_A_LIST,
-        ['partners:restricted'],
-        [],
-      ],
-    ])('%s', async (_name, query, scopes, denials) => {
-      const answers = await both(query, scopes && (await makeToken({ scopes })));
-      expect(answers.ours.body.errors).toEqual(denials.length ? expect.arrayContaining(denials) : undefined);
-      expect(answers.ours.body.errors?.length).toBe(denials.length || undefined);
-      expectSameAnswer(answers.ours, answers.hive);
-    });
-
-    it('the restricted data itself comes back through Hive: the subgraphs accepted its signature', async () => {
-      const { hive: theirs } = await both(RESTRICTED, await makeToken({ scopes: EVERY_SCOPE }));
-      expect(theirs.status).toBe(200);
-      expect(theirs.body.data.partner.agreements.nodes[1].notes).toMatch(/^\[Fictional placeholder\] Internal note/);
-      expect(theirs.body.data.threatFocusArea.assessment.text).toMatch(/^\[Fictional placeholder\] Assessment/);
-      const contacts = await post(hive.url, { query: CONTACTS_IN_A_LIST }, await makeToken({ scopes: EVERY_SCOPE }));
-      expect(contacts.body.data.partners.nodes).toEqual([
-        { id: 'canada', pointsOfContact: [{ name: 'Placeholder Contact A', email: 'contact-a@placeholder.invalid' }] },
-        {
-          id: 'mexico',
-          pointsOfContact: [{ name: 'Placeholder Contact B', email: expect.stringMatching(/@placeholder\.invalid$/) }],
-        },
-      ]);
-    });
-
-    it('difference: an @authenticated nullable list right under an object gets Hive`s null under an "@" key', async () => {
-      const answers = await both('{ partner(id: "canada") { name pointsOfContact { name } } }');
-      expect(answers.ours).toEqual({
-        status: 200,
-        body: {
-          data: { partner: { name: 'Canada', pointsOfContact: null } },
-          errors: [ours('partner', 'pointsOfContact')],
-        },
-      });
-      expect(answers.hive).toEqual({
-        status: 401,
-        body: {
-          data: { partner: { name: 'Canada', '@': { pointsOfContact: null } } },
-          errors: [
-            {
-              message: HIVE_DENIAL,
-              locations: [{ line: 1, column: 32 }],
-              path: ['partner', '@', 'pointsOfContact'],
-              extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
-            },
-          ],
-        },
-      });
-    });
-
-    it('difference: a fragment spread inside a denied field gets Hive`s denial, and a null, at the root', async () => {
-      const answers = await both(`{ partner(id: "canada") { name contacts: pointsOfContact { name ...ContactEmail } } }
-        fragment ContactEmail on PointOfContact { email }`);
-      expect(answers.ours.body).toEqual({
-        data: { partner: { name: 'Canada', contacts: null } },
-        errors: [ours('partner', 'contacts')],
-      });
-      expect(answers.hive.status).toBe(401);
-      expect(answers.hive.body.data).toEqual({ partner: { name: 'Canada', '@': { contacts: null } }, email: null });
-      expect(answers.hive.body.errors.map((error: any) => error.path)).toEqual([
-        ['partner', '@', 'contacts'],
-        ['email'],
-      ]);
-    });
-
-    it('difference: a denied non-null field nulls its nearest nullable parent on ours, only itself on Hive', async () => {
-      const signedIn = await makeToken({ scopes: [] });
-      // `PointOfContact.email: String!` in `pointsOfContact: [PointOfContact!]`.
-      const email = await both(CONTACTS_IN_A_LIST, signedIn);
-      expect(email.ours.body).toEqual({
-        data: {
-          partners: {
-            nodes: [
-              { id: 'canada', pointsOfContact: null },
-              { id: 'mexico', pointsOfContact: null },
-            ],
-          },
-        },
-        errors: [ours('partners', 'nodes', 'pointsOfContact', 'email')],
-      });
-      expect(email.hive.status).toBe(401);
-      // A null where the schema promises a string: a client's generated types would not expect it.
-      expect(email.hive.body.data).toEqual({
-        partners: {
-          nodes: [
-            { id: 'canada', pointsOfContact: [{ name: 'Placeholder Contact A', email: null }] },
-            { id: 'mexico', pointsOfContact: [{ name: 'Placeholder Contact B', email: null }] },
-          ],
-        },
-      });
-      expect(email.hive.body.errors).toMatchObject([{ path: ['partners', 'nodes', '@', 'pointsOfContact', 'email'] }]);
-      // `Query.agreementAuditLog: AgreementAuditEntryConnection!` beside a public field.
-      const audit = await both('{ partner(id: "canada") { name } agreementAuditLog { totalCount } }', signedIn);
-      expect(audit.ours.body).toEqual({ data: null, errors: [ours('agreementAuditLog')] });
-      expect(audit.hive.status).toBe(401);
-      expect(audit.hive.body.data).toEqual({ partner: { name: 'Canada' }, agreementAuditLog: null });
-      expect(audit.hive.body.errors).toMatchObject([
-        { message: HIVE_DENIAL, path: ['agreementAuditLog'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } },
-      ]);
-    });
-
-    it('a mutation without its write scope runs on neither', async () => {
-      const archive = 'mutation { archivePartner(id: "canada", expectedVersion: 1) { id archived } }';
-      const answers = await both(archive, await makeToken({ scopes: ['partners:restricted'] }));
-      expect(answers.ours.body).toEqual({ data: null, errors: [ours('archivePartner')] });
-      expect(answers.hive.status).toBe(401);
-      expect(answers.hive.body).toMatchObject({
-        data: { archivePartner: null },
-        errors: [{ path: ['archivePartner'] }],
-      });
-      const after = await both('{ partner(id: "canada") { version archived } }');
-      expect(after.ours.body).toEqual({ data: { partner: { version: 1, archived: false } } });
-      expect(after.hive).toEqual(after.ours);
-    });
-  });
-
-  describe('verify tokens alike', () => {
-    const UNAUTHENTICATED = {
-      errors: [
-        { message: 'The bearer token is invalid or expired; sign in again.', extensions: { code: 'UNAUTHENTICATED' } },
-      ],
-    };
-
-    it.each([
-      ['a bad signature', () => makeToken({ secret: 'another-secret-that-is-long-enough-for-hs256' })],
-      ['an expired token', () => makeToken({ expiresIn: -120 })],
-      ['the wrong audience', () => makeToken({ audience: 'someone-else' })],
-      ['the wrong issuer', () => makeToken({ issuer: 'https://elsewhere.invalid' })],
-    ])(
-      '%s: HTTP 401 from both, UNAUTHENTICATED from ours, a bare "Unauthenticated" from Hive',
-      async (_name, token) => {
-        const answers = await both('{ partner(id: "canada") { name } }', await token());
-        expect(answers.ours).toEqual({ status: 401, body: UNAUTHENTICATED });
-        expect(answers.hive).toEqual({ status: 401, body: { errors: [{ message: 'Unauthenticated' }] } });
-      },
-    );
-
-    it('a token that is not a JWT: HTTP 401 from ours, 400 from Hive', async () => {
-      const answers = await both('{ partner(id: "canada") { name } }', 'not.a.jwt');
-      expect(answers.ours).toEqual({ status: 401, body: UNAUTHENTICATED });
-      expect(answers.hive).toEqual({
-        status: 400,
-        body: { errors: [{ message: 'Invalid authentication token provided' }] },
-      });
-    });
-
-    it('a token within the clock skew of its expiry is accepted by both', async () => {
-      const answers = await both('{ partner(id: "canada") { name } }', await makeToken({ expiresIn: -10 }));
-      expect(answers.ours).toEqual({ status: 200, body: { data: { partner: { name: 'Canada' } } } });
-      expect(answers.hive).toEqual(answers.ours);
-    });
-  });
-
-  describe('with RS256 keys from a JWKS file (AUTH_JWKS_FILE)', () => {
-    let rs256Hive: RunningHiveGateway;
-    let directory: string;
-    let signRs256: (scopes: string[]) => Promise<string>;
+describeUnless(
+  hiveGatewaySkipReason(),
+  'Hive Gateway on schema/supergraph.graphql and the real subgraphs, beside our gateway',
+  () => {
+    let system: RunningSystem;
+    let hive: RunningHiveGateway;
     beforeAll(async () => {
-      const { publicKey, privateKey } = await generateKeyPair('RS256');
-      directory = await mkdtemp(join(tmpdir(), 'cip-hive-jwks-'));
-      const jwksFile = join(directory, 'jwks.json');
-      await writeFile(
-        jwksFile,
-        JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] }),
-      );
-      signRs256 = (scopes) =>
-        new SignJWT({ scope: scopes.join(' ') })
-          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-          .setSubject('rs256-user')
-          .setIssuer(TEST_AUTH.AUTH_ISSUER)
-          .setAudience(TEST_AUTH.AUTH_AUDIENCE)
-          .setIssuedAt()
-          .setExpirationTime('5m')
-          .sign(privateKey);
-      rs256Hive = await startHiveGateway(system.subgraphUrls, {
-        AUTH_JWKS_FILE: jwksFile,
-        AUTH_ISSUER: TEST_AUTH.AUTH_ISSUER,
-        AUTH_AUDIENCE: TEST_AUTH.AUTH_AUDIENCE,
+      system = await startSystem({ ...TEST_AUTH });
+      // The embedded subgraphs check this process's own secret (processSigningSecret): Hive gets it.
+      hive = await startHiveGateway(system.subgraphUrls, {
+        ...TEST_AUTH,
         GATEWAY_SIGNING_SECRET: processSigningSecret(),
       });
-    }, 90_000);
+    }, 120_000);
     afterAll(async () => {
-      await rs256Hive?.stop();
-      if (directory) await rm(directory, { recursive: true, force: true });
+      await hive?.stop();
+      await system?.stop();
     });
 
-    it('an RS256 token gets what ours gives an HS256 token with the same scopes', async () => {
-      for (const scopes of [EVERY_SCOPE, ['analyst']]) {
-        const viaHive = await post(rs256Hive.url, { query: RESTRICTED }, await signRs256(scopes));
-        const viaOurs = await post(system.gatewayUrl, { query: RESTRICTED }, await makeToken({ scopes }));
-        expectSameAnswer(viaOurs, viaHive);
-      }
-    });
+    async function both(query: string, token?: string, variables?: Record<string, unknown>) {
+      const body = { query, ...(variables ? { variables } : {}) };
+      const [our, theirs] = await Promise.all([post(system.gatewayUrl, body, token), post(hive.url, body, token)]);
+      return { ours: our, hive: theirs };
+    }
 
-    it('an HS256 token is refused: the key source fixes the algorithms', async () => {
-      const refused = await post(rs256Hive.url, { query: '{ partner(id: "canada") { name } }' }, await makeToken());
-      expect(refused).toEqual({ status: 401, body: { errors: [{ message: 'Unauthenticated' }] } });
-    });
-  });
-
-  describe('tell the subgraphs who is calling', () => {
-    it('a write through Hive is audited under the token`s subject, as one through ours', async () => {
-      const UPDATE = `mutation ($version: Int!, $region: String!) {
-        updatePartner(id: "bulgaria", expectedVersion: $version, input: { region: $region }) { id region version } }`;
-      const viaHive = await post(
-        hive.url,
-        { query: UPDATE, variables: { version: 1, region: 'Europe (via Hive)' } },
-        await makeToken({ scopes: ['partners:write'], subject: 'editor-on-hive' }),
-      );
-      expect(viaHive).toEqual({
-        status: 200,
-        body: { data: { updatePartner: { id: 'bulgaria', region: 'Europe (via Hive)', version: 2 } } },
+    describe('give the same answers to the questions users ask', () => {
+      it.each(domainQuestions())('%s', async (_title, query) => {
+        const anonymous = await both(query);
+        expect(anonymous.ours.status).toBe(200);
+        expect(anonymous.ours.body.errors).toBeUndefined();
+        expect(anonymous.hive).toEqual(anonymous.ours);
+        const signedIn = await both(query, await makeToken({ scopes: ['analyst'] }));
+        expect(signedIn.hive).toEqual(signedIn.ours);
+        expect(signedIn.hive).toEqual(anonymous.ours);
       });
-      const viaOurs = await post(
-        system.gatewayUrl,
-        { query: UPDATE, variables: { version: 2, region: 'Europe' } },
-        await makeToken({ scopes: ['partners:write'], subject: 'editor-on-ours' }),
-      );
-      expect(viaOurs.body.data.updatePartner.version).toBe(3);
-      const audit = await both(
-        '{ partnerAuditLog(partnerId: "bulgaria") { totalCount nodes { actor action partnerId } } }',
-        await makeToken({ scopes: ['partners:audit'] }),
-      );
-      expect(audit.ours.body).toEqual({
-        data: {
-          partnerAuditLog: {
-            totalCount: 2,
-            nodes: [
-              { actor: 'editor-on-hive', action: 'update', partnerId: 'bulgaria' },
-              { actor: 'editor-on-ours', action: 'update', partnerId: 'bulgaria' },
+
+      it.each(clientOperations())('the example client operation %s', async (_file, query) => {
+        const { ours: our, hive: theirs } = await both(query);
+        expect(our.status).toBe(200);
+        expect(our.body.errors).toBeUndefined();
+        expect(theirs).toEqual(our);
+      });
+    });
+
+    describe('enforce @authenticated and @requiresScopes alike', () => {
+      it.each<[string, string, string[] | undefined, ReturnType<typeof ours>[]]>([
+        [
+          'no token: scoped fields in a list and one with two scope sets',
+          RESTRICTED,
+          undefined,
+          [
+            ours('partner', 'agreements', 'nodes', 'notes'),
+            ours('partner', 'agreements', 'nodes', 'negotiationStatus'),
+            ours('threatFocusArea', 'assessment'),
+          ],
+        ],
+        [
+          'a token with a scope nothing asks for',
+          RESTRICTED,
+          ['unrelated'],
+          [
+            ours('partner', 'agreements', 'nodes', 'notes'),
+            ours('partner', 'agreements', 'nodes', 'negotiationStatus'),
+            ours('threatFocusArea', 'assessment'),
+          ],
+        ],
+        ['agreements:restricted only', RESTRICTED, ['agreements:restricted'], [ours('threatFocusArea', 'assessment')]],
+        [
+          'analyst: the second scope set of the assessment',
+          RESTRICTED,
+          ['analyst'],
+          [
+            ours('partner', 'agreements', 'nodes', 'notes'),
+            ours('partner', 'agreements', 'nodes', 'negotiationStatus'),
+          ],
+        ],
+        ['every office scope', RESTRICTED, EVERY_SCOPE, []],
+        [
+          'no token: @authenticated contacts inside a list (Hive: `@` in the path)',
+          CONTACTS_IN_A_LIST,
+          undefined,
+          [ours('partners', 'nodes', 'pointsOfContact')],
+        ],
+        [
+          'signed in with partners:restricted: contacts and their emails',
+          CONTACTS_IN_A_LIST,
+          ['partners:restricted'],
+          [],
+        ],
+      ])('%s', async (_name, query, scopes, denials) => {
+        const answers = await both(query, scopes && (await makeToken({ scopes })));
+        expect(answers.ours.body.errors).toEqual(denials.length ? expect.arrayContaining(denials) : undefined);
+        expect(answers.ours.body.errors?.length).toBe(denials.length || undefined);
+        expectSameAnswer(answers.ours, answers.hive);
+      });
+
+      it('the restricted data itself comes back through Hive: the subgraphs accepted its signature', async () => {
+        const { hive: theirs } = await both(RESTRICTED, await makeToken({ scopes: EVERY_SCOPE }));
+        expect(theirs.status).toBe(200);
+        expect(theirs.body.data.partner.agreements.nodes[1].notes).toMatch(/^\[Fictional placeholder\] Internal note/);
+        expect(theirs.body.data.threatFocusArea.assessment.text).toMatch(/^\[Fictional placeholder\] Assessment/);
+        const contacts = await post(hive.url, { query: CONTACTS_IN_A_LIST }, await makeToken({ scopes: EVERY_SCOPE }));
+        expect(contacts.body.data.partners.nodes).toEqual([
+          {
+            id: 'canada',
+            pointsOfContact: [{ name: 'Placeholder Contact A', email: 'contact-a@placeholder.invalid' }],
+          },
+          {
+            id: 'mexico',
+            pointsOfContact: [
+              { name: 'Placeholder Contact B', email: expect.stringMatching(/@placeholder\.invalid$/) },
             ],
           },
-        },
+        ]);
       });
-      expect(audit.hive).toEqual(audit.ours);
+
+      it('difference: an @authenticated nullable list right under an object gets Hive`s null under an "@" key', async () => {
+        const answers = await both('{ partner(id: "canada") { name pointsOfContact { name } } }');
+        expect(answers.ours).toEqual({
+          status: 200,
+          body: {
+            data: { partner: { name: 'Canada', pointsOfContact: null } },
+            errors: [ours('partner', 'pointsOfContact')],
+          },
+        });
+        expect(answers.hive).toEqual({
+          status: 401,
+          body: {
+            data: { partner: { name: 'Canada', '@': { pointsOfContact: null } } },
+            errors: [
+              {
+                message: HIVE_DENIAL,
+                locations: [{ line: 1, column: 32 }],
+                path: ['partner', '@', 'pointsOfContact'],
+                extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+              },
+            ],
+          },
+        });
+      });
+
+      it('difference: a fragment spread inside a denied field gets Hive`s denial, and a null, at the root', async () => {
+        const answers =
+          await both(`{ partner(id: "canada") { name contacts: pointsOfContact { name ...ContactEmail } } }
+        fragment ContactEmail on PointOfContact { email }`);
+        expect(answers.ours.body).toEqual({
+          data: { partner: { name: 'Canada', contacts: null } },
+          errors: [ours('partner', 'contacts')],
+        });
+        expect(answers.hive.status).toBe(401);
+        expect(answers.hive.body.data).toEqual({ partner: { name: 'Canada', '@': { contacts: null } }, email: null });
+        expect(answers.hive.body.errors.map((error: any) => error.path)).toEqual([
+          ['partner', '@', 'contacts'],
+          ['email'],
+        ]);
+      });
+
+      it('difference: a denied non-null field nulls its nearest nullable parent on ours, only itself on Hive', async () => {
+        const signedIn = await makeToken({ scopes: [] });
+        // `PointOfContact.email: String!` in `pointsOfContact: [PointOfContact!]`.
+        const email = await both(CONTACTS_IN_A_LIST, signedIn);
+        expect(email.ours.body).toEqual({
+          data: {
+            partners: {
+              nodes: [
+                { id: 'canada', pointsOfContact: null },
+                { id: 'mexico', pointsOfContact: null },
+              ],
+            },
+          },
+          errors: [ours('partners', 'nodes', 'pointsOfContact', 'email')],
+        });
+        expect(email.hive.status).toBe(401);
+        // A null where the schema promises a string: a client's generated types would not expect it.
+        expect(email.hive.body.data).toEqual({
+          partners: {
+            nodes: [
+              { id: 'canada', pointsOfContact: [{ name: 'Placeholder Contact A', email: null }] },
+              { id: 'mexico', pointsOfContact: [{ name: 'Placeholder Contact B', email: null }] },
+            ],
+          },
+        });
+        expect(email.hive.body.errors).toMatchObject([
+          { path: ['partners', 'nodes', '@', 'pointsOfContact', 'email'] },
+        ]);
+        // `Query.agreementAuditLog: AgreementAuditEntryConnection!` beside a public field.
+        const audit = await both('{ partner(id: "canada") { name } agreementAuditLog { totalCount } }', signedIn);
+        expect(audit.ours.body).toEqual({ data: null, errors: [ours('agreementAuditLog')] });
+        expect(audit.hive.status).toBe(401);
+        expect(audit.hive.body.data).toEqual({ partner: { name: 'Canada' }, agreementAuditLog: null });
+        expect(audit.hive.body.errors).toMatchObject([
+          { message: HIVE_DENIAL, path: ['agreementAuditLog'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } },
+        ]);
+      });
+
+      it('a mutation without its write scope runs on neither', async () => {
+        const archive = 'mutation { archivePartner(id: "canada", expectedVersion: 1) { id archived } }';
+        const answers = await both(archive, await makeToken({ scopes: ['partners:restricted'] }));
+        expect(answers.ours.body).toEqual({ data: null, errors: [ours('archivePartner')] });
+        expect(answers.hive.status).toBe(401);
+        expect(answers.hive.body).toMatchObject({
+          data: { archivePartner: null },
+          errors: [{ path: ['archivePartner'] }],
+        });
+        const after = await both('{ partner(id: "canada") { version archived } }');
+        expect(after.ours.body).toEqual({ data: { partner: { version: 1, archived: false } } });
+        expect(after.hive).toEqual(after.ours);
+      });
     });
-  });
-});
+
+    describe('verify tokens alike', () => {
+      const UNAUTHENTICATED = {
+        errors: [
+          {
+            message: 'The bearer token is invalid or expired; sign in again.',
+            extensions: { code: 'UNAUTHENTICATED' },
+          },
+        ],
+      };
+
+      it.each([
+        ['a bad signature', () => makeToken({ secret: 'another-secret-that-is-long-enough-for-hs256' })],
+        ['an expired token', () => makeToken({ expiresIn: -120 })],
+        ['the wrong audience', () => makeToken({ audience: 'someone-else' })],
+        ['the wrong issuer', () => makeToken({ issuer: 'https://elsewhere.invalid' })],
+      ])(
+        '%s: HTTP 401 from both, UNAUTHENTICATED from ours, a bare "Unauthenticated" from Hive',
+        async (_name, token) => {
+          const answers = await both('{ partner(id: "canada") { name } }', await token());
+          expect(answers.ours).toEqual({ status: 401, body: UNAUTHENTICATED });
+          expect(answers.hive).toEqual({ status: 401, body: { errors: [{ message: 'Unauthenticated' }] } });
+        },
+      );
+
+      it('a token that is not a JWT: HTTP 401 from ours, 400 from Hive', async () => {
+        const answers = await both('{ partner(id: "canada") { name } }', 'not.a.jwt');
+        expect(answers.ours).toEqual({ status: 401, body: UNAUTHENTICATED });
+        expect(answers.hive).toEqual({
+          status: 400,
+          body: { errors: [{ message: 'Invalid authentication token provided' }] },
+        });
+      });
+
+      it('a token within the clock skew of its expiry is accepted by both', async () => {
+        const answers = await both('{ partner(id: "canada") { name } }', await makeToken({ expiresIn: -10 }));
+        expect(answers.ours).toEqual({ status: 200, body: { data: { partner: { name: 'Canada' } } } });
+        expect(answers.hive).toEqual(answers.ours);
+      });
+    });
+
+    describe('with RS256 keys from a JWKS file (AUTH_JWKS_FILE)', () => {
+      let rs256Hive: RunningHiveGateway;
+      let directory: string;
+      let signRs256: (scopes: string[]) => Promise<string>;
+      beforeAll(async () => {
+        const { publicKey, privateKey } = await generateKeyPair('RS256');
+        directory = await mkdtemp(join(tmpdir(), 'cip-hive-jwks-'));
+        const jwksFile = join(directory, 'jwks.json');
+        await writeFile(
+          jwksFile,
+          JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] }),
+        );
+        signRs256 = (scopes) =>
+          new SignJWT({ scope: scopes.join(' ') })
+            .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+            .setSubject('rs256-user')
+            .setIssuer(TEST_AUTH.AUTH_ISSUER)
+            .setAudience(TEST_AUTH.AUTH_AUDIENCE)
+            .setIssuedAt()
+            .setExpirationTime('5m')
+            .sign(privateKey);
+        rs256Hive = await startHiveGateway(system.subgraphUrls, {
+          AUTH_JWKS_FILE: jwksFile,
+          AUTH_ISSUER: TEST_AUTH.AUTH_ISSUER,
+          AUTH_AUDIENCE: TEST_AUTH.AUTH_AUDIENCE,
+          GATEWAY_SIGNING_SECRET: processSigningSecret(),
+        });
+      }, 90_000);
+      afterAll(async () => {
+        await rs256Hive?.stop();
+        if (directory) await rm(directory, { recursive: true, force: true });
+      });
+
+      it('an RS256 token gets what ours gives an HS256 token with the same scopes', async () => {
+        for (const scopes of [EVERY_SCOPE, ['analyst']]) {
+          const viaHive = await post(rs256Hive.url, { query: RESTRICTED }, await signRs256(scopes));
+          const viaOurs = await post(system.gatewayUrl, { query: RESTRICTED }, await makeToken({ scopes }));
+          expectSameAnswer(viaOurs, viaHive);
+        }
+      });
+
+      it('an HS256 token is refused: the key source fixes the algorithms', async () => {
+        const refused = await post(rs256Hive.url, { query: '{ partner(id: "canada") { name } }' }, await makeToken());
+        expect(refused).toEqual({ status: 401, body: { errors: [{ message: 'Unauthenticated' }] } });
+      });
+    });
+
+    describe('tell the subgraphs who is calling', () => {
+      it('a write through Hive is audited under the token`s subject, as one through ours', async () => {
+        const UPDATE = `mutation ($version: Int!, $region: String!) {
+        updatePartner(id: "bulgaria", expectedVersion: $version, input: { region: $region }) { id region version } }`;
+        const viaHive = await post(
+          hive.url,
+          { query: UPDATE, variables: { version: 1, region: 'Europe (via Hive)' } },
+          await makeToken({ scopes: ['partners:write'], subject: 'editor-on-hive' }),
+        );
+        expect(viaHive).toEqual({
+          status: 200,
+          body: { data: { updatePartner: { id: 'bulgaria', region: 'Europe (via Hive)', version: 2 } } },
+        });
+        const viaOurs = await post(
+          system.gatewayUrl,
+          { query: UPDATE, variables: { version: 2, region: 'Europe' } },
+          await makeToken({ scopes: ['partners:write'], subject: 'editor-on-ours' }),
+        );
+        expect(viaOurs.body.data.updatePartner.version).toBe(3);
+        const audit = await both(
+          '{ partnerAuditLog(partnerId: "bulgaria") { totalCount nodes { actor action partnerId } } }',
+          await makeToken({ scopes: ['partners:audit'] }),
+        );
+        expect(audit.ours.body).toEqual({
+          data: {
+            partnerAuditLog: {
+              totalCount: 2,
+              nodes: [
+                { actor: 'editor-on-hive', action: 'update', partnerId: 'bulgaria' },
+                { actor: 'editor-on-ours', action: 'update', partnerId: 'bulgaria' },
+              ],
+            },
+          },
+        });
+        expect(audit.hive).toEqual(audit.ours);
+      });
+    });
+  },
+);

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadSubgraphModules } from '@cip/stack';
 import { readMigrations } from '@cip/subgraph-kit';
-import { createScratchPostgres, type ScratchPostgres } from '@cip/subgraph-kit/testing';
+import { POSTGRES_SKIP_REASON, createScratchPostgres, type ScratchPostgres } from '@cip/testing/subgraphs';
+import { describeUnless } from '@cip/testing/suites';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -71,10 +72,12 @@ describe('npm run migrate, without a database', () => {
   });
 });
 
-const adminUrl = process.env.TEST_DATABASE_URL;
+const adminUrl = process.env.TEST_DATABASE_URL ?? '';
 
-if (adminUrl) {
-  describe('npm run migrate, against PostgreSQL (TEST_DATABASE_URL)', () => {
+describeUnless(
+  adminUrl ? undefined : POSTGRES_SKIP_REASON,
+  'npm run migrate, against PostgreSQL (TEST_DATABASE_URL)',
+  () => {
     const scratch: ScratchPostgres[] = [];
     const newDatabase = async () => {
       const database = await createScratchPostgres(adminUrl);
@@ -219,5 +222,5 @@ if (adminUrl) {
       );
       expect(tables).toEqual([{ table_name: 'partner' }]);
     });
-  });
-}
+  },
+);

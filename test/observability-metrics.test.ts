@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faults, startFaultLab, type FaultLab } from './support/faultLab.js';
+import { faults, startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 
 describe('/metrics after a known sequence of requests', () => {
   let lab: FaultLab;

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { listen } from '@cip/core';
+import { startEntry } from '@cip/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** A stand-in OTLP/HTTP collector on port 0: keeps every body posted to /v1/traces. */
@@ -27,38 +26,20 @@ describe('exporting traces over OTLP, only when an endpoint is configured', () =
   afterAll(() => collector.close());
 
   it("a subgraph running alone exports its span, in the caller's trace, and flushes it on SIGTERM", async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=source', 'subgraphs/partners/src/index.ts'],
-      {
-        env: {
-          ...process.env,
-          PORT: '0',
-          LOG_LEVEL: 'info',
-          OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/v1/traces`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = once(child, 'exit').then(([code]) => code as number | null);
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const match = /"url":"([^"]+)","msg":"subgraph listening"/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then((code) => reject(new Error(`exited ${code}`)));
+    const partners = startEntry('subgraphs/partners/src/index.ts', {
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/v1/traces`,
     });
+    const [, url] = await partners.waitFor(/"url":"([^"]+)","msg":"subgraph listening"/);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await fetch(url, {
+    const response = await fetch(url!, {
       method: 'POST',
       headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
       body: JSON.stringify({ query: '{ partner(id: "g8") { name } }' }),
     });
     expect(response.status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await partners.stop('SIGTERM')).toBe(0);
     const exported = Buffer.concat(collector.bodies);
     // OTLP/HTTP carries the trace id as hex (JSON) or as raw bytes (protobuf).
     const found = exported.toString('utf8').includes(traceId) || exported.includes(Buffer.from(traceId, 'hex'));

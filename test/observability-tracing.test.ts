@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { InMemorySpanExporter, registerTracing, type Tracing } from '../gateway/src/tracing.js';
-import { startFaultLab, type FaultLab } from './support/faultLab.js';
+import { InMemorySpanExporter, registerTracing, type Tracing } from '@cip/gateway';
+import { startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 
 describe('traces and request ids across offices', () => {
   const exporter = new InMemorySpanExporter();

@@ -3,7 +3,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as operations from './operations/__generated__/operations.js';
 import type { PartnerProfileQuery, PartnerProfileQueryVariables } from './operations/__generated__/operations.js';
-import { startSystem, type RunningSystem } from './support/system.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 const documents = Object.entries(operations).filter(([name]) => name.endsWith('Document')) as [
   string,

@@ -1,32 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { startEntry } from '@cip/testing/processes';
 
-/** Starts a process entry point from source, as `npm start` starts its build. */
-function run(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', entry], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+/** Starts a process entry point from its build, as `npm start` does. */
+const run = (entry: string, env: Record<string, string>) => startEntry(entry, { LOG_LEVEL: 'silent', ...env });
 
 describe('processes', () => {
   it('the whole system starts, answers, and stops cleanly on Ctrl-C (SIGINT)', async () => {
     const system = run('packages/stack/src/main.ts', { PORT: '0', SUBGRAPH_PORTS_ANY: 'true' });
-    const url = await new Promise<string>((resolve, reject) => {
-      system.child.stdout.on('data', () => {
-        const match = /Gateway ready in [\d.]+ s: (\S+)/.exec(system.output().stdout);
-        if (match) resolve(match[1]!);
-      });
-      void system.exited.then((code) => reject(new Error(`exited ${code}: ${system.output().stderr}`)));
-    });
-    const response = await fetch(url, {
+    const [, url] = await system.waitFor(/Gateway ready in [\d.]+ s: (\S+)/);
+    const response = await fetch(url!, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ agreement(id: "smart-border-declaration") { parties { name } } }' }),
@@ -34,20 +16,13 @@ describe('processes', () => {
     expect(await response.json()).toEqual({
       data: { agreement: { parties: [{ name: 'Canada' }, { name: 'United States' }] } },
     });
-    system.child.kill('SIGINT');
-    expect(await system.exited).toBe(0);
+    expect(await system.stop('SIGINT')).toBe(0);
   });
 
   it("one office's subgraph starts alone on its own port and store, and stops on SIGTERM", async () => {
     const partners = run('subgraphs/partners/src/index.ts', { PORT: '0', LOG_LEVEL: 'info' });
-    const url = await new Promise<string>((resolve, reject) => {
-      partners.child.stdout.on('data', () => {
-        const match = /"url":"([^"]+)","msg":"subgraph listening"/.exec(partners.output().stdout);
-        if (match) resolve(match[1]!);
-      });
-      void partners.exited.then((code) => reject(new Error(`exited ${code}: ${partners.output().stderr}`)));
-    });
-    const response = await fetch(url, {
+    const [, url] = await partners.waitFor(/"url":"([^"]+)","msg":"subgraph listening"/);
+    const response = await fetch(url!, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ partner(id: "g8") { name members { totalCount } } }' }),
@@ -55,8 +30,7 @@ describe('processes', () => {
     expect(await response.json()).toEqual({
       data: { partner: { name: 'Group of Eight (G8)', members: { totalCount: 8 } } },
     });
-    partners.child.kill('SIGTERM');
-    expect(await partners.exited).toBe(0);
+    expect(await partners.stop('SIGTERM')).toBe(0);
   });
 
   it.each([

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureExplorerBuilt } from './support/explorerBuild.js';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH, makeToken } from './support/tokens.js';
+import { ensureExplorerBuilt } from '@cip/testing/explorer-build';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken } from '@cip/testing/tokens';
 
 // The gateway shows an operation's query plan only to callers who ask for it and may see it
-// (gateway/src/queryPlans.ts); Apollo's own experimental plan header answers no one.
+// (gateway/src/explorer/queryPlans.ts); Apollo's own experimental plan header answers no one.
 const PROFILE = `{ partner(id: "canada") { name agreements { nodes { title sectors { name } threatFocusAreas { name } } } } }`;
 
 async function post(system: RunningSystem, headers: Record<string, string>, body: Record<string, unknown> = {}) {

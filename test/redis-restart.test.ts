@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@cip/stack';
-import { keysUnder, startRedisServer, type RedisServer } from '../gateway/src/sharedState/redisTesting.js';
-import { post } from './support/tokens.js';
+import { keysUnder, startRedisServer, type RedisServer } from '@cip/testing/redis';
+import { post } from '@cip/testing/tokens';
 
 const PREFIX = 'cip-restart:';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

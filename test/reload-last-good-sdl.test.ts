@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSubgraphClient } from '../gateway/src/subgraphClient.js';
-import { SubgraphDataSource } from '../gateway/src/subgraphDataSource.js';
-import { supergraphFromRunningSubgraphs } from '../gateway/src/supergraphSource.js';
-import { startFaultLab, type FaultLab } from './support/faultLab.js';
+import { SubgraphDataSource, createSubgraphClient, supergraphFromRunningSubgraphs } from '@cip/gateway';
+import { startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 
 describe('composing from the running subgraphs (development) when one is down', () => {
   let lab: FaultLab;

@@ -2,7 +2,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { listen } from '@cip/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { STABLE_SDL, startFaultLab, type FaultLab } from './support/faultLab.js';
+import { STABLE_SDL, startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 
 /** Keeps `concurrency` requests in flight until stopped; collects any that did not answer cleanly. */
 function loadUntilStopped(lab: FaultLab, concurrency: number) {
@@ -57,20 +57,20 @@ describe('supergraph hot reload under load', () => {
     try {
       expect(await stableDescription(lab)).toBeNull();
       await replaceFile(lab.supergraphPath, lab.composeSupergraph(describedStable));
-      await vi.waitFor(async () => expect(await stableDescription(lab)).toBe('Reloaded.'), { timeout: 10_000 });
+      await vi.waitFor(async () => expect(await stableDescription(lab)).toBe('Reloaded.'), { timeout: 30_000 });
       expect(await lab.metric('cip_gateway_supergraph_reloads_total{outcome="applied"}')).toBe(1);
       expect(await lab.metric('cip_gateway_supergraph_last_reload_ok')).toBe(1);
 
       await replaceFile(lab.supergraphPath, 'schema { query: Query } this is not a supergraph');
       await vi.waitFor(async () => expect(await lab.metric('cip_gateway_supergraph_last_reload_ok')).toBe(0), {
-        timeout: 10_000,
+        timeout: 30_000,
       });
       expect(await lab.metric('cip_gateway_supergraph_reloads_total{outcome="refused"}')).toBe(1);
       // The last good supergraph keeps serving.
       expect(await stableDescription(lab)).toBe('Reloaded.');
 
       await replaceFile(lab.supergraphPath, lab.composeSupergraph());
-      await vi.waitFor(async () => expect(await stableDescription(lab)).toBeNull(), { timeout: 10_000 });
+      await vi.waitFor(async () => expect(await stableDescription(lab)).toBeNull(), { timeout: 30_000 });
       expect(await lab.metric('cip_gateway_supergraph_last_reload_ok')).toBe(1);
     } finally {
       await load.stop();
@@ -100,7 +100,7 @@ describe('supergraph hot reload that drops a subgraph', () => {
     expect((await ready()).httpStatus).toBe(503);
     await replaceFile(lab.supergraphPath, lab.composeSupergraph(undefined, { withoutFlaky: true }));
     await vi.waitFor(async () => expect(await ready()).toMatchObject({ httpStatus: 200, subgraphs: { stable: {} } }), {
-      timeout: 10_000,
+      timeout: 30_000,
     });
     expect(Object.keys((await ready()).subgraphs)).toEqual(['stable']);
     expect((await lab.query('{ stable }')).data).toEqual({ stable: 'ok' });
@@ -127,7 +127,7 @@ describe('supergraph hot reload from a URL', () => {
     // The lab's subgraphs are new: publish their supergraph (routing URLs) before testing.
     published = lab.composeSupergraph();
     await vi.waitFor(async () => expect((await lab.query('{ stable }')).data).toEqual({ stable: 'ok' }), {
-      timeout: 10_000,
+      timeout: 30_000,
     });
   });
   afterAll(async () => {
@@ -137,10 +137,10 @@ describe('supergraph hot reload from a URL', () => {
 
   it('polls the URL, applies a new supergraph and refuses a broken one', async () => {
     published = lab.composeSupergraph(describedStable);
-    await vi.waitFor(async () => expect(await stableDescription(lab)).toBe('Reloaded.'), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await stableDescription(lab)).toBe('Reloaded.'), { timeout: 30_000 });
     published = 'not a supergraph';
     await vi.waitFor(async () => expect(await lab.metric('cip_gateway_supergraph_last_reload_ok')).toBe(0), {
-      timeout: 10_000,
+      timeout: 30_000,
     });
     expect(await stableDescription(lab)).toBe('Reloaded.');
   });

@@ -1,16 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processSigningSecret } from '@cip/core';
-import {
-  TEST_REDIS_URL,
-  deleteKeysUnder,
-  keysUnder,
-  randomKeyPrefix,
-} from '../gateway/src/sharedState/redisTesting.js';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+import { TEST_REDIS_URL, deleteKeysUnder, keysUnder, randomKeyPrefix } from '@cip/testing/redis';
+import { startEntry } from '@cip/testing/processes';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
@@ -23,44 +17,14 @@ interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `gateway/src/main.ts` as an OS process of its own (as `node dist/main.js` runs in a
- * deployment, from source here so that no build is needed) and waits for its "gateway listening" line.
- */
+/** Starts the gateway as an OS process of its own and waits for its "gateway listening" line. */
 async function startGatewayProcess(env: Record<string, string>, started: GatewayProcess[]): Promise<GatewayProcess> {
-  // tsx's ESM loader only: our sources are ESM; the CommonJS of node_modules loads faster without its hook.
-  const child = spawn(process.execPath, ['--import', 'tsx/esm', '--conditions=source', 'gateway/src/main.ts'], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = once(child, 'exit');
-  let log = '';
-  // Keep only the tail of what it writes (a line per request), for the failure message.
-  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  // Not left running if this test process ends without stopping it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const stop = async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const child = startEntry('gateway/src/main.ts', { ...env, LOG_LEVEL: 'info' });
   // Registered before it is ready, so that a start-up that fails or hangs is still cleaned up.
-  const gateway = { url: '', pid: child.pid, stop };
+  const gateway = { url: '', pid: child.child.pid, stop: async () => void (await child.stop()) };
   started.push(gateway);
-  gateway.url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const match = /"url":"([^"]+)","msg":"gateway listening"/.exec(log);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(([code]) => reject(new Error(`gateway process exited (${String(code)}) at start:\n${log}`)));
-    setTimeout(() => reject(new Error(`gateway process not listening within 90 s:\n${log}`)), 90_000).unref();
-  });
+  const [, url] = await child.waitFor(/"url":"([^"]+)","msg":"gateway listening"/);
+  gateway.url = url!;
   return gateway;
 }
 

@@ -9,9 +9,9 @@ import {
   randomKeyPrefix,
   startTcpProxy,
   type TcpProxy,
-} from '../gateway/src/sharedState/redisTesting.js';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { post } from './support/tokens.js';
+} from '@cip/testing/redis';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { post } from '@cip/testing/tokens';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { faults, startFaultLab, type FaultLab } from './support/faultLab.js';
+import { faults, startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 
 /** A guard against hangs only: every faulty fetch must end well within this, whatever the fault. */
 const HANG_GUARD_MS = 5_000;

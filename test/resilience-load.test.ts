@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultLab, type FaultLab } from './support/faultLab.js';
+import { startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

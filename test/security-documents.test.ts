@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 const manifest = JSON.parse(readFileSync(new URL('../gateway/trusted-documents.json', import.meta.url), 'utf8')) as {
   operations: { id: string; name: string; body: string }[];

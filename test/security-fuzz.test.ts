@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH } from './support/tokens.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH } from '@cip/testing/tokens';
 
 /** A seeded generator, so a failure can be replayed. */
 function random(seed: number) {

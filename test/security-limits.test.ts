@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { post } from './support/tokens.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { post } from '@cip/testing/tokens';
 
 /** Small limits, so that "just under" and "just over" are short operations. */
 const LIMITS = {

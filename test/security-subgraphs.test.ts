@@ -6,8 +6,8 @@ import {
   signGatewayRequest,
 } from '@cip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
-import { TEST_AUTH, makeToken, post } from './support/tokens.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 const SECRET = 'a-signing-secret-shared-by-gateway-and-offices-0123456789';
 

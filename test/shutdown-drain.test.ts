@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { faults, startFaultLab, type FaultLab } from './support/faultLab.js';
+import { faults, startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
+import { startEntry } from '@cip/testing/processes';
 
 describe('graceful shutdown', () => {
   let lab: FaultLab;
@@ -56,38 +55,25 @@ describe('the gateway process on SIGTERM', () => {
   afterAll(() => lab.stop());
 
   it('drains a slow request, then exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', 'gateway/src/main.ts'], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        PORT: '0',
-        SUPERGRAPH_PATH: lab.supergraphPath,
-        SUPERGRAPH_WATCH: 'false',
-        TRUSTED_DOCUMENTS: 'off',
-        SUBGRAPH_URLS: `stable=${lab.stable.url},flaky=${lab.flaky.url}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const gateway = startEntry('gateway/src/main.ts', {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      SUPERGRAPH_PATH: lab.supergraphPath,
+      SUPERGRAPH_WATCH: 'false',
+      TRUSTED_DOCUMENTS: 'off',
+      SUBGRAPH_URLS: `stable=${lab.stable.url},flaky=${lab.flaky.url}`,
     });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = once(child, 'exit').then(([code]) => code as number | null);
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const match = /"url":"([^"]+)","msg":"gateway listening"/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then((code) => reject(new Error(`gateway exited ${code}`)));
-    });
+    const [, url] = await gateway.waitFor(/"url":"([^"]+)","msg":"gateway listening"/);
     lab.flaky.fault = faults.sleep(500);
     const before = lab.flaky.received.total;
-    const slow = fetch(url, {
+    const slow = fetch(url!, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ stable flaky }' }),
     }).then((response) => response.json());
-    await vi.waitFor(() => expect(lab.flaky.received.total).toBe(before + 1), { timeout: 5_000 });
-    child.kill('SIGTERM');
+    await vi.waitFor(() => expect(lab.flaky.received.total).toBe(before + 1), { timeout: 30_000 });
+    const exited = gateway.stop('SIGTERM');
     expect(await slow).toEqual({ data: { stable: 'ok', flaky: 'fine' } });
     expect(await exited).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.js';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 /**
  * Every read goes through per-request DataLoaders: a nested list query costs a fixed number of SQL

@@ -98,36 +98,70 @@ export function createContext(db: Queryable): ${n.pascal}Context {
   return { records: create${n.pascal}Store(db) };
 }
 `,
-    [`src/datasources/${n.camel}.ts`]: `import { byIdLoader, fetchPage, groupLoader, type Page, type Queryable } from '@cip/subgraph-kit';
+    [`src/datasources/${n.entityCamel}Record.ts`]: `import { defineRecord } from '@cip/subgraph-kit';
+
+/**
+ * The fields of a ${n.entity} record, each rule written once: the columns read derive from it, and so
+ * will the create and update checks and the import and export file when the office takes writes
+ * (\`checkCreateInput\`, \`toBulkSpec\`: docs/writes.md, docs/bulk.md).
+ */
+export const ${n.entityCamel}Record = defineRecord({
+  entityType: '${n.entity}',
+  schema: '${n.storeSchema}',
+  table: '${n.table}',
+  fields: {
+    title: { kind: 'text', column: 'title', required: true },
+    // Another office's ${n.references}: \`references: { office, entity: '${n.references}', noun }\` once a write checks it.
+    ${n.referencesCamel}Id: { kind: 'id', column: '${refColumn}', required: true },
+  },
+});
+`,
+    [`src/datasources/${n.camel}.ts`]: `import {
+  byIdLoader,
+  fetchPage,
+  groupLoader,
+  readRecord,
+  recordColumns,
+  type Page,
+  type Queryable,
+  type RecordRead,
+} from '@cip/subgraph-kit';
+import { ${n.entityCamel}Record } from './${n.entityCamel}Record.js';
 
 /** A ${n.referencesCamel}, owned by another office: this office knows only its id. */
 export interface ${n.references}Ref {
   id: string;
 }
 
-export interface ${n.entity}Row {
+/** A record as read: its fields (${n.entityCamel}Record.ts), the ${n.referencesCamel} it is about as a reference. */
+export type ${n.entity}Row = Omit<RecordRead<typeof ${n.entityCamel}Record>, '${n.referencesCamel}Id'> & {
   id: string;
-  title: string;
   ${n.referencesCamel}: ${n.references}Ref;
+};
+
+const COLUMNS = \`r.id, \${recordColumns(${n.entityCamel}Record, 'r')}\`;
+const REFERENCE = ${n.entityCamel}Record.fields.${n.referencesCamel}Id.column;
+
+function toRow(row: Record<string, unknown>): ${n.entity}Row {
+  const { ${n.referencesCamel}Id, ...record } = readRecord(${n.entityCamel}Record, row);
+  return { ...record, ${n.referencesCamel}: { id: ${n.referencesCamel}Id } } as ${n.entity}Row;
 }
-
-const COLUMNS = \`r.id, r.title, json_build_object('id', r.${refColumn}) AS "${n.referencesCamel}"\`;
-
-const toRow = (row: Record<string, unknown>) => row as unknown as ${n.entity}Row;
 
 /** Every read of the ${n.name} office, batched per request: each loader answers any number of keys with one statement. */
 export function create${n.pascal}Store(db: Queryable) {
-  const byId = byIdLoader((ids) =>
-    db.query<${n.entity}Row>(\`SELECT \${COLUMNS} FROM ${n.storeSchema}.${n.table} r WHERE r.id = ANY($1)\`, [ids]),
+  const byId = byIdLoader(async (ids) =>
+    (await db.query<Record<string, unknown>>(\`SELECT \${COLUMNS} FROM ${n.storeSchema}.${n.table} r WHERE r.id = ANY($1)\`, [ids])).map(toRow),
   );
 
   const of${n.references} = groupLoader(
-    (refIds) =>
-      db.query<${n.entity}Row & { refId: string }>(
-        \`SELECT r.${refColumn} AS "refId", \${COLUMNS} FROM ${n.storeSchema}.${n.table} r
-         WHERE r.${refColumn} = ANY($1) ORDER BY r.id\`,
-        [refIds],
-      ),
+    async (refIds) =>
+      (
+        await db.query<Record<string, unknown>>(
+          \`SELECT r.\${REFERENCE} AS "refId", \${COLUMNS} FROM ${n.storeSchema}.${n.table} r
+           WHERE r.\${REFERENCE} = ANY($1) ORDER BY r.id\`,
+          [refIds],
+        )
+      ).map((row) => ({ ...toRow(row), refId: row.refId as string })),
     (row) => row.refId,
   );
 
@@ -140,12 +174,12 @@ export function create${n.pascal}Store(db: Queryable) {
 
 export type ${n.pascal}Store = ReturnType<typeof create${n.pascal}Store>;
 `,
-    'src/server.test.ts': `import { buildTestSubgraph, countStatements, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+    'src/server.test.ts': `import { buildTestSubgraph, countStatements, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ${n.pascal}Context } from './context.js';
 import { ${n.camel}Subgraph } from './server.js';
 
-describe.each(testStores())('${n.name} subgraph on $kind', (store) => {
+describeEachStore('${n.name} subgraph on $kind', (store) => {
   let subgraph: TestSubgraph<${n.pascal}Context>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(${n.camel}Subgraph, store);

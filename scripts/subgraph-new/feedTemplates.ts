@@ -59,28 +59,42 @@ export function createContext(_db: Queryable, feed: ${n.pascal}Feed = ${n.camel}
   return { records: create${n.pascal}Store(feed) };
 }
 `,
+    [`src/datasources/${n.entityCamel}Record.ts`]: `import { defineRecord } from '@cip/subgraph-kit';
+
+/**
+ * The fields of a ${n.entity} record, each rule written once: what a record of the partner's feed
+ * must be to be served (\`recordSchema\` checks each one against it). The records are the partner's,
+ * kept in no table of this office: the fields name no columns.
+ */
+export const ${n.entityCamel}Record = defineRecord({
+  entityType: '${n.entity}',
+  fields: {
+    title: { kind: 'text', required: true },
+    // Another office's ${n.references}.
+    ${n.referencesCamel}Id: { kind: 'id', required: true },
+  },
+});
+`,
     [`src/datasources/${n.camel}.ts`]: `import { PartnerFeed } from '@cip/feed-kit';
-import { toConnection, type Page } from '@cip/subgraph-kit';
-import { z } from 'zod';
+import { recordSchema, toConnection, type Page, type RecordValues } from '@cip/subgraph-kit';
 import type { FeedConfig } from '../config.js';
+import { ${n.entityCamel}Record } from './${n.entityCamel}Record.js';
 
 /** A ${n.referencesCamel}, owned by another office: this office knows only its id. */
 export interface ${n.references}Ref {
   id: string;
 }
 
-export interface ${n.entity}Row {
+/** A record as served: its fields (${n.entityCamel}Record.ts), the ${n.referencesCamel} it is about as a reference. */
+export type ${n.entity}Row = Omit<RecordValues<(typeof ${n.entityCamel}Record)['fields']>, '${n.referencesCamel}Id'> & {
   id: string;
-  title: string;
   ${n.referencesCamel}: ${n.references}Ref;
-}
+};
 
-const readableId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected a kebab-case id');
-
-/** One record as the partner sends it. A record that does not match is quarantined, not served. */
-export const ${n.entityCamel}Record = z
-  .object({ id: readableId, title: z.string().min(1), ${n.referencesCamel}Id: readableId })
-  .transform(({ id, title, ${n.referencesCamel}Id }): ${n.entity}Row => ({ id, title, ${n.referencesCamel}: { id: ${n.referencesCamel}Id } }));
+/** One record as the partner sends it: the fields of ${n.entityCamel}Record. A record that does not match is quarantined, not served. */
+export const ${n.entityCamel}FeedRecord = recordSchema(${n.entityCamel}Record).transform(
+  ({ ${n.referencesCamel}Id, ...record }): ${n.entity}Row => ({ ...record, ${n.referencesCamel}: { id: ${n.referencesCamel}Id } }),
+);
 
 export type ${n.pascal}Feed = PartnerFeed<${n.entity}Row>;
 
@@ -88,7 +102,7 @@ export function create${n.pascal}Feed(config: FeedConfig): ${n.pascal}Feed {
   return new PartnerFeed<${n.entity}Row>({
     name: '${n.name}',
     url: config.${envPrefix}_FEED_URL,
-    record: ${n.entityCamel}Record,
+    record: ${n.entityCamel}FeedRecord,
     ttlMs: config.${envPrefix}_FEED_TTL_MS,
     fetchPolicy: { timeoutMs: config.${envPrefix}_FEED_TIMEOUT_MS },
   });
@@ -116,7 +130,7 @@ export function create${n.pascal}Store(feed: ${n.pascal}Feed) {
 
 export type ${n.pascal}Store = ReturnType<typeof create${n.pascal}Store>;
 `,
-    'src/server.test.ts': `import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
+    'src/server.test.ts': `import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/testing/subgraphs';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createContext, type ${n.pascal}Context } from './context.js';

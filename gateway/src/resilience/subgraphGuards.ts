@@ -1,6 +1,6 @@
 import type { Logger } from '@cip/core';
-import type { GatewayMetrics } from '../metrics.js';
-import { BREAKER_STATE_VALUE } from '../metrics.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { BREAKER_STATE_VALUE } from '../observability/metrics.js';
 import { CircuitBreaker, type BreakerState } from './circuitBreaker.js';
 import { RetryBudget, type RetryBudgetOptions, type RetryOptions } from './retryPolicy.js';
 import { subgraphTimeoutMs, type TimeoutOptions } from './timeouts.js';

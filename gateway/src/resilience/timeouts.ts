@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { envVar } from '@cip/core';
 
 /** Per-subgraph fetch timeouts: one default, and overrides by subgraph name. */
 export interface TimeoutOptions {
@@ -45,22 +45,9 @@ export class SubgraphUnavailableError extends Error {
 }
 
 /** `name=ms,name=ms`: per-subgraph timeouts that differ from the default (`SUBGRAPH_TIMEOUTS`). */
-export const subgraphTimeoutOverrides = z
-  .string()
-  .transform((value, context) => {
-    const overrides: Record<string, number> = {};
-    for (const pair of value.split(',')) {
-      const [name, ms, ...rest] = pair.trim().split('=');
-      const parsed = Number(ms);
-      if (!name || rest.length > 0 || !Number.isInteger(parsed) || parsed <= 0) {
-        context.addIssue({
-          code: 'custom',
-          message: `expected name=milliseconds pairs separated by commas; got "${pair}"`,
-        });
-        return z.NEVER;
-      }
-      overrides[name] = parsed;
-    }
-    return overrides;
+export const subgraphTimeoutOverrides = envVar
+  .namedValues('name=milliseconds', (text) => {
+    const ms = Number(text);
+    return Number.isInteger(ms) && ms > 0 ? ms : undefined;
   })
   .default({});

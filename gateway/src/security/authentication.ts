@@ -1,5 +1,5 @@
 import { HeaderMap } from '@apollo/server';
-import { codedError, type Logger } from '@cip/core';
+import { refusal, type Logger } from '@cip/core';
 import type { IncomingMessage } from 'node:http';
 import type { ContextBuilder } from '../context.js';
 import { ANONYMOUS, OPEN_CALLER, TokenRejected, type Caller, type TokenVerifier } from './jwt.js';
@@ -19,10 +19,8 @@ export function authMode(verifier: TokenVerifier | undefined, mode: 'development
 const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/;
 
 function unauthenticated(message: string) {
-  return codedError('UNAUTHENTICATED', message, {
-    extensions: {
-      http: { status: 401, headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) },
-    },
+  return refusal('UNAUTHENTICATED', message, {
+    headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]),
   });
 }
 

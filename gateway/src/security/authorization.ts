@@ -20,7 +20,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { codedError } from '@cip/core';
+import { refusal } from '@cip/core';
 import type { GatewayContext } from '../context.js';
 import { ANONYMOUS, type Caller } from './jwt.js';
 import { combineRequirements, type AccessRequirement, type SecurityPolicy } from './supergraphSecurity.js';
@@ -257,12 +257,11 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
           // No operation resolved (an unknown or missing operationName): nothing could be
           // authorized, so nothing runs; the gateway would otherwise fail it with a 500.
           if (!requestContext.operation)
-            throw codedError(
+            throw refusal(
               'BAD_REQUEST',
               requestContext.request.operationName
                 ? `The document has no operation named "${requestContext.request.operationName}".`
                 : 'The document holds several operations: name the one to run in `operationName`.',
-              { extensions: { http: { status: 400 } } },
             );
           authorized = authorizeOperation(
             requestContext.schema,

@@ -1,5 +1,5 @@
 import type { GatewayContext } from '../context.js';
-import type { SubgraphRequestHook } from '../subgraphDataSource.js';
+import type { SubgraphRequestHook } from '../execution/subgraphDataSource.js';
 
 /** Headers the gateway sets itself: a client cannot smuggle them through propagation. */
 const RESERVED = new Set(['x-gateway-signature', 'x-gateway-claims', 'content-type', 'content-length', 'host']);

@@ -1,13 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { processSigningSecret, type Logger } from '@cip/core';
-import type { GatewayConfig } from '../config.js';
+import { processSigningSecret, type Logger, type RunMode } from '@cip/core';
 import type { ContextBuilder, GatewayContext } from '../context.js';
-import type { SubgraphRequestHook } from '../subgraphDataSource.js';
+import type { SubgraphRequestHook } from '../execution/subgraphDataSource.js';
 import { authenticationContext, authMode, type AuthMode } from './authentication.js';
 import { authorizationPlugin } from './authorization.js';
+import type { SecuritySettings, TokenKeys } from './config.js';
 import { schemaDisclosurePlugin } from './introspection.js';
 import { isAnalyst } from './callers.js';
-import { ANONYMOUS, createTokenVerifier } from './jwt.js';
+import { ANONYMOUS, createTokenVerifier, type JwtSettings } from './jwt.js';
 import { limitsPlugin } from './limits.js';
 import { propagateHeaders } from './headerPropagation.js';
 import { signSubgraphRequests } from './subgraphSignature.js';
@@ -25,18 +25,35 @@ export interface GatewaySecurity {
   isAnalyst: (context: GatewayContext) => boolean;
 }
 
-/** Everything the gateway does about who may see what, built from its config. */
-export async function buildSecurity(config: GatewayConfig, logger: Logger): Promise<GatewaySecurity> {
+/** The verifier's key settings: the config allows one source at most (security/config.ts). */
+function keySettings(keys: TokenKeys): Pick<JwtSettings, 'jwksFile' | 'jwksUrl' | 'hs256Secret'> {
+  switch (keys.source) {
+    case 'none':
+      return {};
+    case 'jwks-file':
+      return { jwksFile: keys.path };
+    case 'jwks-url':
+      return { jwksUrl: keys.url };
+    case 'hs256':
+      return { hs256Secret: keys.secret };
+  }
+}
+
+/** Everything the gateway does about who may see what, built from its config section. */
+export async function buildSecurity(
+  config: SecuritySettings,
+  runMode: RunMode,
+  logger: Logger,
+): Promise<GatewaySecurity> {
+  const { auth } = config;
   const verifier = await createTokenVerifier({
-    jwksFile: config.AUTH_JWKS_FILE,
-    jwksUrl: config.AUTH_JWKS_URL,
-    hs256Secret: config.AUTH_HS256_SECRET,
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    clockSkewSeconds: config.AUTH_CLOCK_SKEW_SECONDS,
-    scopesClaim: config.AUTH_SCOPES_CLAIM,
+    ...keySettings(auth.keys),
+    issuer: auth.issuer,
+    audience: auth.audience,
+    clockSkewSeconds: auth.clockSkewSeconds,
+    scopesClaim: auth.scopesClaim,
   });
-  const mode = authMode(verifier, config.NODE_ENV);
+  const mode = authMode(verifier, runMode);
   if (mode === 'open')
     logger.warn(
       'No token verification configured (AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_HS256_SECRET): the gateway runs OPEN, every caller sees every field. For local use only.',
@@ -45,40 +62,28 @@ export async function buildSecurity(config: GatewayConfig, logger: Logger): Prom
     logger.warn(
       'No token verification configured in production: every caller is anonymous, restricted fields are hidden.',
     );
-  if (config.AUTH_HS256_SECRET && config.NODE_ENV === 'production')
+  if (auth.keys.source === 'hs256' && runMode === 'production')
     logger.warn('AUTH_HS256_SECRET is meant for development; use AUTH_JWKS_FILE or AUTH_JWKS_URL in production.');
 
   const trustedDocuments =
-    config.TRUSTED_DOCUMENTS === 'off'
+    config.trustedDocuments.mode === 'off'
       ? new Map<string, string>()
-      : await readTrustedDocuments(config.TRUSTED_DOCUMENTS_PATH);
+      : await readTrustedDocuments(config.trustedDocuments.path);
   const supergraph = new SupergraphSecurity();
   return {
     mode,
     supergraph,
     contextBuilders: [authenticationContext(mode, verifier, logger)],
     plugins: [
-      trustedDocumentsPlugin(config.TRUSTED_DOCUMENTS, trustedDocuments, config.AUTH_ANALYST_SCOPE),
-      limitsPlugin(
-        {
-          maxDepth: config.LIMIT_MAX_DEPTH,
-          maxAliases: config.LIMIT_MAX_ALIASES,
-          maxRootFields: config.LIMIT_MAX_ROOT_FIELDS,
-          maxDirectives: config.LIMIT_MAX_DIRECTIVES,
-          maxTokens: config.LIMIT_MAX_TOKENS,
-          maxCost: config.LIMIT_MAX_COST,
-          maxBatch: config.LIMIT_MAX_BATCH,
-          assumedListSize: config.LIMIT_ASSUMED_LIST_SIZE,
-        },
-        () => supergraph.policy.costs,
-      ),
-      schemaDisclosurePlugin(config.NODE_ENV, config.AUTH_ANALYST_SCOPE),
+      trustedDocumentsPlugin(config.trustedDocuments.mode, trustedDocuments, auth.analystScope),
+      limitsPlugin(config.limits, () => supergraph.policy.costs),
+      schemaDisclosurePlugin(runMode, auth.analystScope),
       authorizationPlugin(() => supergraph.policy),
     ],
-    isAnalyst: (context) => isAnalyst(context.caller ?? ANONYMOUS, config.AUTH_ANALYST_SCOPE),
+    isAnalyst: (context) => isAnalyst(context.caller ?? ANONYMOUS, auth.analystScope),
     subgraphRequestHooks: [
-      propagateHeaders(config.PROPAGATE_HEADERS),
-      signSubgraphRequests(config.GATEWAY_SIGNING_SECRET ?? processSigningSecret()),
+      propagateHeaders(config.propagateHeaders),
+      signSubgraphRequests(config.signingSecret ?? processSigningSecret()),
     ],
   };
 }

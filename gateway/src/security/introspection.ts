@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { codedError } from '@cip/core';
+import { refusal } from '@cip/core';
 import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { isAnalyst } from './callers.js';
@@ -50,9 +50,7 @@ export function schemaDisclosurePlugin(
       return {
         async didResolveOperation({ document }) {
           if (!isAnalyst(caller, analystScope) && selectsIntrospection(document))
-            throw codedError('INTROSPECTION_DISABLED', 'Introspection needs a token with the analyst scope.', {
-              extensions: { http: { status: 403 } },
-            });
+            throw refusal('INTROSPECTION_DISABLED', 'Introspection needs a token with the analyst scope.');
         },
         async willSendResponse({ response }) {
           if (caller.authenticated || response.body.kind !== 'single') return;

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
-import { codedError, type ErrorCode } from '@cip/core';
+import { refusal, type ErrorCode } from '@cip/core';
 import {
   GraphQLError,
   Kind,
@@ -60,7 +60,7 @@ const SIZED_FIELDS = new Set(['nodes', 'edges']);
 const MAX_VISITED_FIELDS = 50_000;
 
 function limitError(code: ErrorCode, message: string, extensions: Record<string, unknown>): GraphQLError {
-  return codedError(code, message, { extensions: { ...extensions, http: { status: 400 } } });
+  return refusal(code, message, { extensions });
 }
 
 /** Counts lexical tokens, stopping just past `limit`; null when the text is not valid GraphQL (parsing will say why). */

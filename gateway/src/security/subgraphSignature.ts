@@ -1,6 +1,6 @@
 import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, signGatewayRequest } from '@cip/core';
 import type { GatewayContext } from '../context.js';
-import type { SubgraphRequestHook } from '../subgraphDataSource.js';
+import type { SubgraphRequestHook } from '../execution/subgraphDataSource.js';
 import { ANONYMOUS } from './jwt.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { codedError } from '@cip/core';
+import { errorCodes, refusal } from '@cip/core';
 import type { GatewayContext } from '../context.js';
 import { isAnalyst } from './callers.js';
 import { ANONYMOUS } from './jwt.js';
@@ -43,17 +43,17 @@ function persistedHash(extensions: Record<string, unknown> | undefined): string 
   return typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
 }
 
-const PERSISTED_QUERY_ERRORS = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
-
 /**
- * Apollo answers an APQ miss with HTTP 200; every refused request here is a 4xx (clients retry
- * with the full document on the error code, whatever the status).
+ * Apollo answers an APQ miss with HTTP 200; every refused request here is a 4xx, the registry's
+ * status for PERSISTED_QUERY_NOT_FOUND (clients retry with the full document on the error code,
+ * whatever the status). Apollo's PERSISTED_QUERY_NOT_SUPPORTED cannot occur: APQ is always on here
+ * (shared-state/).
  */
 const apqMissIsABadRequest: GraphQLRequestListener<GatewayContext> = {
   async willSendResponse({ response }) {
     if (response.body.kind !== 'single' || response.body.singleResult.data !== undefined) return;
     const codes = (response.body.singleResult.errors ?? []).map((error) => error.extensions?.code);
-    if (codes.some((code) => typeof code === 'string' && PERSISTED_QUERY_ERRORS.has(code))) response.http.status = 400;
+    if (codes.includes('PERSISTED_QUERY_NOT_FOUND')) response.http.status = errorCodes.PERSISTED_QUERY_NOT_FOUND.status;
   },
 };
 
@@ -77,18 +77,15 @@ export function trustedDocumentsPlugin(
       if (request.query === undefined) {
         return refuseAtResolution(
           requestContext,
-          codedError('PERSISTED_QUERY_NOT_FOUND', 'No trusted document has this hash.', {
-            extensions: { http: { status: 400 } },
-          }),
+          refusal('PERSISTED_QUERY_NOT_FOUND', 'No trusted document has this hash.'),
         );
       }
       if (!documents.has(sha256(request.query))) {
         return refuseAtResolution(
           requestContext,
-          codedError(
+          refusal(
             'OPERATION_NOT_TRUSTED',
             'Only trusted documents are accepted here: send a trusted document by its hash, or use a token with the analyst scope.',
-            { extensions: { http: { status: 403 } } },
           ),
         );
       }

@@ -1,3 +1,4 @@
+import type { HeaderMap } from '@apollo/server';
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 
 /**
@@ -104,6 +105,22 @@ export interface CodedErrorOptions extends Omit<GraphQLErrorOptions, 'extensions
 /** Builds a GraphQLError whose `extensions.code` is one of the registry's codes. */
 export function codedError(code: ErrorCode, message: string, options: CodedErrorOptions = {}): GraphQLError {
   return new GraphQLError(message, { ...options, extensions: { ...options.extensions, code } });
+}
+
+export interface RefusalOptions extends CodedErrorOptions {
+  /** Headers of the HTTP answer, e.g. `www-authenticate` with UNAUTHENTICATED. */
+  headers?: HeaderMap;
+}
+
+/**
+ * A coded error that refuses the whole request: Apollo Server answers it with the registry's HTTP
+ * status for the code (`extensions.http`, which it does not show the client), so a status is never
+ * written twice.
+ */
+export function refusal(code: ErrorCode, message: string, options: RefusalOptions = {}): GraphQLError {
+  const { headers, ...rest } = options;
+  const http = { status: errorCodes[code].status, ...(headers ? { headers } : {}) };
+  return codedError(code, message, { ...rest, extensions: { ...rest.extensions, http } });
 }
 
 /** A bad argument: names the argument so a client can point at it. */

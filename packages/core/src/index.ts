@@ -1,5 +1,53 @@
-export { ConfigError, envVar, parseEnv, type Env } from './config.js';
-export { badUserInput, codedError, errorCodes, isErrorCode, type ErrorCode } from './errors.js';
+export {
+  EXIT_USAGE,
+  UsageError,
+  defineCommand,
+  exitWithUsageError,
+  formatHelp,
+  formatUsageError,
+  parseCommandLine,
+  readCommandLine,
+  type CliArgument,
+  type CliCommand,
+  type CliEnvVar,
+  type CliIo,
+  type CliOption,
+  type CliOptions,
+  type CliValues,
+  type CommandLine,
+} from './cli.js';
+export {
+  ConfigError,
+  LOG_LEVELS,
+  defineSection,
+  describeVariables,
+  envDocs,
+  envVar,
+  parseConfig,
+  parseEnv,
+  redactCredentials,
+  type ConfigProblem,
+  type ConfigRule,
+  type ConfigSection,
+  type ConfigSections,
+  type Env,
+  type EnvVarDoc,
+  type EnvVarHelp,
+  type LogLevel,
+  type ProcessValues,
+  type RuleBuilder,
+  type SectionedConfig,
+} from './config.js';
+export { entryPointCommand, serverSection, type RunMode, type ServerSettings } from './serverConfig.js';
+export {
+  badUserInput,
+  codedError,
+  errorCodes,
+  isErrorCode,
+  refusal,
+  type ErrorCode,
+  type RefusalOptions,
+} from './errors.js';
 export {
   HttpError,
   close,
@@ -12,7 +60,14 @@ export {
   type GraphQLHandlerOptions,
   type RequestHandler,
 } from './http.js';
-export { createLogger, drainConnections, exitOnStartupError, stopOnSignal, type Logger } from './lifecycle.js';
+export {
+  STOP_DEADLINE_MS,
+  createLogger,
+  drainConnections,
+  exitOnStartupError,
+  stopOnSignal,
+  type Logger,
+} from './lifecycle.js';
 export { offlinePlugins } from './apollo.js';
 export {
   ANONYMOUS_CLAIMS,

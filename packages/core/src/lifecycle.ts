@@ -9,11 +9,14 @@ export function createLogger(name: string, level: string): Logger {
   return pino({ name, level, redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'] });
 }
 
+/** How long a stop may take before the process exits anyway (a drain must fit under it). */
+export const STOP_DEADLINE_MS = 10_000;
+
 /**
  * Runs `stop` once on SIGINT or SIGTERM and exits 0 when it finishes; a second signal, or a stop
  * that takes longer than `deadlineMs`, exits 1 at once so Ctrl-C twice always works.
  */
-export function stopOnSignal(stop: () => Promise<void>, logger: Logger, deadlineMs = 10_000): void {
+export function stopOnSignal(stop: () => Promise<void>, logger: Logger, deadlineMs = STOP_DEADLINE_MS): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);

@@ -3,7 +3,7 @@ import { lastRun, type QueryPlanReport, type SubgraphErrorSummary } from './last
 
 type Fetcher = GraphiQLProps['fetcher'];
 
-/** The request header that asks the gateway for the operation's query plan (gateway/src/queryPlans.ts). */
+/** The request header that asks the gateway for the operation's query plan (gateway/src/explorer/queryPlans.ts). */
 export const QUERY_PLAN_HEADER = 'query-plan';
 
 interface GraphQLResult {

@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 
-/** One step of a query plan, as the gateway reports it (gateway/src/queryPlans.ts). */
+/** One step of a query plan, as the gateway reports it (gateway/src/explorer/queryPlans.ts). */
 export interface PlanFetch {
   readonly stage: number;
   readonly subgraph: string;

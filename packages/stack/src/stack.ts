@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BaseContext } from '@apollo/server';
-import { envVar, parseEnv, type Env, type Logger } from '@cip/core';
-import { buildGateway, parseGatewayConfig, type GatewayApp } from '@cip/gateway';
+import { defineSection, envDocs, envVar, parseConfig, serverSection, type Env, type Logger } from '@cip/core';
+import { buildGateway, gatewayRules, gatewaySections, type GatewayApp, type GatewayConfig } from '@cip/gateway';
 import { COMPOSITION_INPUT, readCompositionInput } from '@cip/schema';
 import {
   PgliteDatabase,
@@ -55,21 +55,47 @@ export async function loadSubgraphModules(inputFile = COMPOSITION_INPUT): Promis
   );
 }
 
-const stackConfigShape = {
-  NODE_ENV: envVar.mode(),
-  HOST: envVar.host(),
-  /** The gateway's port; subgraphs listen on the ports of their routing URLs in schema/subgraphs.json. */
-  PORT: envVar.port(4000),
-  /** Set to true to put every subgraph on a free port (tests, or when 4001-4004 are taken). */
-  SUBGRAPH_PORTS_ANY: envVar.flag(false),
-  PGLITE_DATA_DIR: z.string().min(1).default('memory://'),
-  MAX_BODY_BYTES: envVar.positiveInt(1_048_576),
+/** What the embedded stack adds to the gateway's options: where its offices listen and keep their data. */
+export interface StackSettings {
+  readonly subgraphPortsAny: boolean;
+  readonly pgliteDataDir: string;
+}
+
+const stackSection = defineSection({
+  shape: {
+    SUBGRAPH_PORTS_ANY: envVar.flag(false).register(envDocs, {
+      description: 'true puts every subgraph on a free port (tests, or when 4001-4004 are taken)',
+    }),
+    PGLITE_DATA_DIR: z.string().min(1).default('memory://').register(envDocs, {
+      description: 'where the one embedded store keeps its files; `memory://` keeps nothing between runs',
+    }),
+  },
+  build: (values): StackSettings => ({
+    subgraphPortsAny: values.SUBGRAPH_PORTS_ANY,
+    pgliteDataDir: values.PGLITE_DATA_DIR,
+  }),
+});
+
+/**
+ * The stack's configuration: the gateway's sections (the stack runs that gateway), with HOST,
+ * NODE_ENV and MAX_BODY_BYTES applying to the offices too, and the stack's own section.
+ */
+export const stackSections = {
+  ...gatewaySections,
+  server: serverSection({
+    port: 4000,
+    portDescription: "the gateway's port; subgraphs listen on the ports of their routing URLs in schema/subgraphs.json",
+    logLevel: 'warn',
+  }),
+  stack: stackSection,
 };
 
-export type StackConfig = z.infer<z.ZodObject<typeof stackConfigShape>>;
+export interface StackConfig extends GatewayConfig {
+  readonly stack: StackSettings;
+}
 
 export function parseStackConfig(env: Env): StackConfig {
-  return parseEnv('stack', stackConfigShape, env);
+  return parseConfig('stack', stackSections, env, gatewayRules);
 }
 
 export interface Stack {
@@ -89,10 +115,13 @@ export interface Stack {
  * gateway, over HTTP.
  */
 export async function startStack(env: Env, logger: Logger): Promise<Stack> {
-  const config = parseStackConfig(env);
-  const gatewayConfig = parseGatewayConfig(env);
+  return startConfiguredStack(parseStackConfig(env), logger);
+}
+
+/** {@link startStack} with its config already parsed (`npm start` reads its log level from it first). */
+export async function startConfiguredStack(config: StackConfig, logger: Logger): Promise<Stack> {
   const routing = new Map((await readCompositionInput()).map((subgraph) => [subgraph.name, subgraph.routingUrl]));
-  const store = new PgliteDatabase(await openPglite(config.PGLITE_DATA_DIR));
+  const store = new PgliteDatabase(await openPglite(config.stack.pgliteDataDir));
   const subgraphs: SubgraphApp<BaseContext>[] = [];
   const stores: Record<string, Database> = {};
   let gateway: GatewayApp | undefined;
@@ -113,22 +142,23 @@ export async function startStack(env: Env, logger: Logger): Promise<Stack> {
       const app = await buildSubgraphApp(module, {
         db,
         logger,
-        mode: config.NODE_ENV,
-        maxBodyBytes: config.MAX_BODY_BYTES,
+        mode: config.server.mode,
+        maxBodyBytes: config.server.maxBodyBytes,
         // The gateway's secret when one is set; otherwise both sides share this process's own.
-        ...(gatewayConfig.GATEWAY_SIGNING_SECRET ? { signingSecret: gatewayConfig.GATEWAY_SIGNING_SECRET } : {}),
+        ...(config.security.signingSecret ? { signingSecret: config.security.signingSecret } : {}),
         // Filled in as each subgraph listens: offices check references through each other's entity lookups.
         peers: subgraphUrls,
       });
       subgraphs.push(app);
-      const port = config.SUBGRAPH_PORTS_ANY ? 0 : Number(new URL(routingUrl).port);
-      subgraphUrls[module.name] = `${await app.listen(config.HOST, port)}/graphql`;
+      const port = config.stack.subgraphPortsAny ? 0 : Number(new URL(routingUrl).port);
+      subgraphUrls[module.name] = `${await app.listen(config.server.host, port)}/graphql`;
     }
+    const { supergraph } = config;
     gateway = await buildGateway(
-      { ...gatewayConfig, SUBGRAPH_URLS: { ...subgraphUrls, ...gatewayConfig.SUBGRAPH_URLS } },
+      { ...config, supergraph: { ...supergraph, subgraphUrls: { ...subgraphUrls, ...supergraph.subgraphUrls } } },
       logger,
     );
-    const gatewayUrl = `${await gateway.listen(config.HOST, config.PORT)}/graphql`;
+    const gatewayUrl = `${await gateway.listen(config.server.host, config.server.port)}/graphql`;
     return { gatewayUrl, subgraphUrls, gateway, subgraphs, stores, stop };
   } catch (error) {
     await stop().catch(() => undefined);

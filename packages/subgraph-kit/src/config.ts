@@ -1,72 +1,138 @@
-import { envVar, parseEnv, type Env } from '@cip/core';
+import { defineSection, envDocs, envVar, parseConfig, serverSection, type Env, type ServerSettings } from '@cip/core';
 import { z } from 'zod';
 import { PgliteDatabase, PostgresDatabase, type Database } from './database.js';
 import { openPglite } from './pglite.js';
 
-export const subgraphConfigShape = (defaultPort: number) => ({
-  NODE_ENV: envVar.mode(),
-  HOST: envVar.host(),
-  PORT: envVar.port(defaultPort),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** PostgreSQL in production; unset, the subgraph runs on an embedded PGlite store. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
-  /** Where the embedded store keeps its files; `memory://` (the default) keeps nothing between runs. */
-  PGLITE_DATA_DIR: z.string().min(1).default('memory://'),
-  DATABASE_POOL_SIZE: envVar.positiveInt(10),
-  DATABASE_STATEMENT_TIMEOUT_MS: envVar.positiveInt(5_000),
-  MAX_BODY_BYTES: envVar.positiveInt(1_048_576),
-  /**
-   * The secret shared with the gateway: requests without its signature get 401. Required in
-   * production; unset in development, the subgraph accepts unsigned requests (and says so).
-   */
-  GATEWAY_SIGNING_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
-  /**
-   * Other offices' subgraphs this one checks references with (writes/peers.ts), as
-   * `name=url` pairs separated by commas, e.g. `partners=http://partners:4001/graphql`.
-   */
-  SUBGRAPH_PEER_URLS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      const peers: Record<string, string> = {};
-      for (const pair of value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean)) {
-        const match = /^([a-z][a-z0-9-]*)=(https?:\/\/\S+)$/.exec(pair);
-        if (!match) {
-          ctx.addIssue({ code: 'custom', message: `expected name=http(s)://url pairs, got ${pair}` });
-          return z.NEVER;
-        }
-        peers[match[1]!] = match[2]!;
-      }
-      return peers;
+/** Where an office keeps its data: PostgreSQL in production, or an embedded PGlite store. */
+export type StoreSettings =
+  | {
+      readonly kind: 'postgres';
+      readonly connectionString: string;
+      readonly poolSize: number;
+      readonly statementTimeoutMs: number;
+    }
+  /** `memory://` keeps nothing between runs. */
+  | { readonly kind: 'pglite'; readonly dataDir: string };
+
+const storeSection = defineSection({
+  shape: {
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+      .optional()
+      .register(envDocs, {
+        description: 'PostgreSQL (postgres://…) for production',
+        secret: 'url',
+        shownDefault: 'unset: an embedded PGlite store',
+      }),
+    PGLITE_DATA_DIR: z.string().min(1).default('memory://').register(envDocs, {
+      description: 'where the embedded store keeps its files; `memory://` keeps nothing between runs',
     }),
-  /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); unset, no trace leaves the process. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url().optional(),
+    DATABASE_POOL_SIZE: envVar.positiveInt(10).register(envDocs, {
+      description: 'PostgreSQL connections the office may hold',
+    }),
+    DATABASE_STATEMENT_TIMEOUT_MS: envVar.positiveInt(5_000).register(envDocs, {
+      description: 'PostgreSQL statement timeout',
+    }),
+  },
+  rules: (rule) => [
+    rule.oneOf(['DATABASE_URL', 'PGLITE_DATA_DIR'], 'an office runs on PostgreSQL or on its embedded store, not both'),
+    rule.onlyWith(
+      ['DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS'],
+      ['DATABASE_URL'],
+      'the embedded store has no pool and no statement timeout',
+    ),
+  ],
+  build: (values): StoreSettings =>
+    values.DATABASE_URL
+      ? {
+          kind: 'postgres',
+          connectionString: values.DATABASE_URL,
+          poolSize: values.DATABASE_POOL_SIZE,
+          statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+        }
+      : { kind: 'pglite', dataDir: values.PGLITE_DATA_DIR },
 });
 
-export type SubgraphConfig = z.infer<z.ZodObject<ReturnType<typeof subgraphConfigShape>>>;
+const securitySection = defineSection({
+  shape: {
+    GATEWAY_SIGNING_SECRET: z.string().min(32, 'expected at least 32 characters').optional().register(envDocs, {
+      description:
+        'the secret shared with the gateway (at least 32 characters): unsigned requests get 401; required in production',
+      secret: true,
+      shownDefault: 'unset outside production: unsigned requests accepted (with a warning)',
+    }),
+  },
+  /** null: this office accepts requests that did not come through the gateway (development only). */
+  build: (values): { readonly signingSecret: string | null } => ({
+    signingSecret: values.GATEWAY_SIGNING_SECRET ?? null,
+  }),
+});
 
-export function parseSubgraphConfig(name: string, defaultPort: number, env: Env): SubgraphConfig {
-  return parseEnv(`subgraph ${name}`, subgraphConfigShape(defaultPort), env);
+const peersSection = defineSection({
+  shape: {
+    SUBGRAPH_PEER_URLS: envVar
+      .namedValues('name=http(s)://url', (url) => (/^https?:\/\/\S+$/.test(url) ? url : undefined), /^[a-z][a-z0-9-]*$/)
+      .default({})
+      .register(envDocs, {
+        description:
+          "`name=url,…`: other offices' subgraphs this one checks references with, e.g. `partners=http://partners:4001/graphql`",
+      }),
+  },
+  /** By office name: the subgraphs this office checks references with (writes/peers.ts). */
+  build: (values): Readonly<Record<string, string>> => values.SUBGRAPH_PEER_URLS,
+});
+
+const observabilitySection = defineSection({
+  shape: {
+    OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url().optional().register(envDocs, {
+      description: 'OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces',
+      secret: 'url',
+      shownDefault: 'unset: no trace leaves the process',
+    }),
+  },
+  build: (values): { readonly otlpEndpoint: string | undefined } => ({
+    otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
+  }),
+});
+
+/** An office's process configuration, one section per concern, from the environment once at start-up. */
+export const subgraphConfigSections = (defaultPort: number) => ({
+  server: serverSection({ port: defaultPort }),
+  store: storeSection,
+  security: securitySection,
+  peers: peersSection,
+  observability: observabilitySection,
+});
+
+export interface SubgraphConfig {
+  readonly server: ServerSettings;
+  readonly store: StoreSettings;
+  readonly security: { readonly signingSecret: string | null };
+  readonly peers: Readonly<Record<string, string>>;
+  readonly observability: { readonly otlpEndpoint: string | undefined };
 }
 
-export async function openStore(
-  config: Pick<
-    SubgraphConfig,
-    'DATABASE_URL' | 'PGLITE_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_STATEMENT_TIMEOUT_MS'
-  >,
-): Promise<Database> {
-  if (config.DATABASE_URL) {
+export function parseSubgraphConfig(name: string, defaultPort: number, env: Env): SubgraphConfig {
+  return parseConfig(`subgraph ${name}`, subgraphConfigSections(defaultPort), env, (rule) => [
+    rule.check(['NODE_ENV'], (values, isSet) =>
+      values.NODE_ENV === 'production' && !isSet('GATEWAY_SIGNING_SECRET')
+        ? {
+            variable: 'GATEWAY_SIGNING_SECRET',
+            message: 'required in production, so that only the gateway can call this subgraph',
+          }
+        : undefined,
+    ),
+  ]);
+}
+
+export async function openStore(store: StoreSettings): Promise<Database> {
+  if (store.kind === 'postgres') {
     return new PostgresDatabase({
-      connectionString: config.DATABASE_URL,
-      poolSize: config.DATABASE_POOL_SIZE,
-      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectionString: store.connectionString,
+      poolSize: store.poolSize,
+      statementTimeoutMs: store.statementTimeoutMs,
     });
   }
-  return new PgliteDatabase(await openPglite(config.PGLITE_DATA_DIR));
+  return new PgliteDatabase(await openPglite(store.dataDir));
 }

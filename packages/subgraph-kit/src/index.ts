@@ -15,6 +15,7 @@ export {
   type PageArgs,
 } from './pagination.js';
 export { openPglite } from './pglite.js';
+export { createSubgraphMetrics, subgraphObservabilityPlugin, type SubgraphMetrics } from './observability.js';
 export {
   buildSubgraphApp,
   migrateSubgraph,
@@ -22,9 +23,16 @@ export {
   type SubgraphDeps,
   type SubgraphModule,
 } from './server.js';
-export { openStore, parseSubgraphConfig, subgraphConfigShape, type SubgraphConfig } from './config.js';
+export {
+  openStore,
+  parseSubgraphConfig,
+  subgraphConfigSections,
+  type StoreSettings,
+  type SubgraphConfig,
+} from './config.js';
 export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
 export { callerOf, requireGatewaySignature } from './gatewaySignature.js';
 export * from './writes/index.js';
 export * from './bulk/index.js';
+export * from './records/index.js';

@@ -1,6 +1,6 @@
-import { ConfigError, createLogger, stopOnSignal, type Env } from '@cip/core';
+import { createLogger, entryPointCommand, readCommandLine, stopOnSignal, type Env } from '@cip/core';
 import type { BaseContext } from '@apollo/server';
-import { openStore, parseSubgraphConfig } from './config.js';
+import { openStore, parseSubgraphConfig, subgraphConfigSections } from './config.js';
 import { buildSubgraphApp, migrateSubgraph, type SubgraphModule } from './server.js';
 import { exportSubgraphTraces } from './tracing.js';
 
@@ -12,30 +12,38 @@ export async function runSubgraph<TContext extends BaseContext>(
   module: SubgraphModule<TContext>,
   defaultPort: number,
   env: Env = process.env,
+  argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
+  const entry = `node subgraphs/${module.name}/dist/index.js`;
+  readCommandLine(
+    entryPointCommand({
+      name: entry,
+      summary: `starts the ${module.name} office's subgraph alone, on its own port and store`,
+      sections: subgraphConfigSections(defaultPort),
+    }),
+    argv,
+  );
+  // GATEWAY_SIGNING_SECRET is required in production: the config refuses to start without it.
   const config = parseSubgraphConfig(module.name, defaultPort, env);
-  const logger = createLogger(`subgraph-${module.name}`, config.LOG_LEVEL);
-  if (!config.GATEWAY_SIGNING_SECRET && config.NODE_ENV === 'production')
-    throw new ConfigError(`subgraph ${module.name}`, [
-      'GATEWAY_SIGNING_SECRET: required in production, so that only the gateway can call this subgraph',
-    ]);
-  if (!config.GATEWAY_SIGNING_SECRET)
+  const logger = createLogger(`subgraph-${module.name}`, config.server.logLevel);
+  const { signingSecret } = config.security;
+  if (!signingSecret)
     logger.warn(
       'GATEWAY_SIGNING_SECRET is not set: this subgraph accepts requests that did not come through the gateway.',
     );
-  const stopTracing = exportSubgraphTraces(module.name, config.OTEL_EXPORTER_OTLP_ENDPOINT, logger);
-  const db = await openStore(config);
+  const stopTracing = exportSubgraphTraces(module.name, config.observability.otlpEndpoint, logger);
+  const db = await openStore(config.store);
   const migrations = await migrateSubgraph(module, db);
   logger.info({ store: db.kind, ...migrations }, 'store ready');
   const app = await buildSubgraphApp(module, {
     db,
     logger,
-    mode: config.NODE_ENV,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    signingSecret: config.GATEWAY_SIGNING_SECRET ?? null,
-    peers: config.SUBGRAPH_PEER_URLS,
+    mode: config.server.mode,
+    maxBodyBytes: config.server.maxBodyBytes,
+    signingSecret,
+    peers: config.peers,
   });
-  const url = await app.listen(config.HOST, config.PORT);
+  const url = await app.listen(config.server.host, config.server.port);
   logger.info({ url: `${url}/graphql` }, 'subgraph listening');
   stopOnSignal(async () => {
     await app.stop();

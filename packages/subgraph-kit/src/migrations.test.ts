@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Database } from './database.js';
 import { migrate, type Migration } from './migrations.js';
-import { testStores } from './testing.js';
+import { describeEachStore } from '@cip/testing/subgraphs';
 
 function migration(version: string, sql: string): Migration {
   return { version, name: `step_${version}`, sql, checksum: `sum-${sql}` };
@@ -10,7 +10,7 @@ function migration(version: string, sql: string): Migration {
 const first = migration('001', 'CREATE TABLE office.record (id text PRIMARY KEY);');
 const second = migration('002', "INSERT INTO office.record VALUES ('a'), ('b');");
 
-describe.each(testStores())('migrations on $kind', (store) => {
+describeEachStore('migrations on $kind', (store) => {
   let db: Database;
   beforeEach(async () => {
     db = await store.open();

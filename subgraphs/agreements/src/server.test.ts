@@ -1,5 +1,5 @@
-import { buildTestSubgraph, countStatements, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestSubgraph, countStatements, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AgreementsContext } from './context.js';
 import { agreementsSubgraph } from './server.js';
 
@@ -15,7 +15,7 @@ const ALL_IDS = [
 type Connection = { totalCount: number; nodes: { id: string }[] };
 const idsOf = (connection: unknown) => (connection as Connection).nodes.map((node) => node.id);
 
-describe.each(testStores())('agreements subgraph on $kind', (store) => {
+describeEachStore('agreements subgraph on $kind', (store) => {
   let subgraph: TestSubgraph<AgreementsContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(agreementsSubgraph, store);

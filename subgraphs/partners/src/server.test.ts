@@ -1,9 +1,9 @@
-import { buildTestSubgraph, countStatements, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestSubgraph, countStatements, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from './context.js';
 import { partnersSubgraph } from './server.js';
 
-describe.each(testStores())('partners subgraph on $kind', (store) => {
+describeEachStore('partners subgraph on $kind', (store) => {
   let subgraph: TestSubgraph<PartnersContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(partnersSubgraph, store);

@@ -1,5 +1,5 @@
-import { buildTestSubgraph, countStatements, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestSubgraph, countStatements, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SectorsContext } from './context.js';
 import { sectorsSubgraph } from './server.js';
 
@@ -32,7 +32,7 @@ interface Step {
   path: { id: string }[];
 }
 
-describe.each(testStores())('sectors subgraph on $kind', (store) => {
+describeEachStore('sectors subgraph on $kind', (store) => {
   let subgraph: TestSubgraph<SectorsContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(sectorsSubgraph, store);

@@ -1,5 +1,5 @@
-import { buildTestSubgraph, countStatements, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestSubgraph, countStatements, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ThreatFocusAreasContext } from './context.js';
 import { threatFocusAreasSubgraph } from './server.js';
 
@@ -36,7 +36,7 @@ const ALL_SECTORS = [
 
 const ids = (nodes: { id: string }[]) => nodes.map((node) => node.id);
 
-describe.each(testStores())('threat-focus-areas subgraph on $kind', (store) => {
+describeEachStore('threat-focus-areas subgraph on $kind', (store) => {
   let subgraph: TestSubgraph<ThreatFocusAreasContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(threatFocusAreasSubgraph, store);

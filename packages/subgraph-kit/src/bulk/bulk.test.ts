@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Database, Queryable } from '../database.js';
-import { testStores } from '../testing.js';
+import { describeEachStore } from '@cip/testing/subgraphs';
 import { readAuditLog } from '../writes/audit.js';
 import { writeTablesSql } from '../writes/sql.js';
 import { bulkExport, bulkImport } from './bulk.js';
@@ -81,7 +81,7 @@ async function snapshot(db: Queryable) {
 
 const SEED_CSV = 'id,name,size,colour,tags\r\nalpha,Alpha,1,RED,a;b\r\nbeta,Beta,2,GREEN,\r\n';
 
-describe.each(testStores())('bulk import and export on $kind', (store) => {
+describeEachStore('bulk import and export on $kind', (store) => {
   let db: Database;
   beforeAll(async () => {
     db = await store.open();

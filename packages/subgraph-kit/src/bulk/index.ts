@@ -4,7 +4,6 @@ export {
   DEFAULT_ID_RULE,
   DEFAULT_MAX_ROWS,
   isRelatedList,
-  SOURCE_FIELDS,
   type BooleanField,
   type BulkErrorCode,
   type BulkField,

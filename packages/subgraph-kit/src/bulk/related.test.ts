@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Database, Queryable } from '../database.js';
-import { testStores } from '../testing.js';
+import { describeEachStore } from '@cip/testing/subgraphs';
 import { readAuditLog } from '../writes/audit.js';
 import { writeTablesSql } from '../writes/sql.js';
 import { addRelatedList, bulkExport, bulkImport } from './bulk.js';
@@ -88,7 +88,7 @@ const importAs = (db: Database, format: BulkFormat, content: string) =>
 
 const SEED = 'id,name,labels,steps\r\nalpha,Alpha,red;blue,open;fill;close\r\nbeta,Beta,,\r\n';
 
-describe.each(testStores())('bulk lists kept in child tables on $kind', (store) => {
+describeEachStore('bulk lists kept in child tables on $kind', (store) => {
   let db: Database;
   beforeAll(async () => {
     db = await store.open();

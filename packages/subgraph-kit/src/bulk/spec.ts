@@ -1,10 +1,12 @@
 import type { Queryable } from '../database.js';
+import type { BooleanRule, EnumRule, IntegerRule, TextRule } from '../records/spec.js';
 import type { ValidRecord } from './validate.js';
 
 /**
- * What an office declares to import and export one kind of record in bulk: its table, and each field
- * of the file with its column and its rules. Everything else (parsing, the validation report, the
- * one-transaction upsert, the audit rows, export) is the kit's.
+ * What it takes to import and export one kind of record in bulk: its table, and each field of the
+ * file with its column and its rules (an office derives it from its record spec: `toBulkSpec`,
+ * records/bulk.ts). Everything else (parsing, the validation report, the one-transaction upsert,
+ * the audit rows, export) is the kit's.
  */
 
 export type BulkFormat = 'JSON' | 'CSV';
@@ -67,33 +69,22 @@ interface FieldCommon {
   required?: boolean;
 }
 
-export interface TextField extends FieldCommon {
+// A file's field takes the rules of the record spec's field it comes from (records/bulk.ts).
+
+export interface TextField extends FieldCommon, Pick<TextRule, 'min' | 'max' | 'pattern' | 'patternHint' | 'default'> {
   kind: 'text';
-  /** Length after trimming (default 1 to 200). */
-  min?: number;
-  max?: number;
-  pattern?: RegExp;
-  /** What the pattern means, for the message (e.g. "lower-case words joined by hyphens"). */
-  patternHint?: string;
-  default?: string;
 }
 
-export interface IntegerField extends FieldCommon {
+export interface IntegerField extends FieldCommon, Pick<IntegerRule, 'min' | 'max' | 'default'> {
   kind: 'integer';
-  min?: number;
-  max?: number;
-  default?: number;
 }
 
-export interface BooleanField extends FieldCommon {
+export interface BooleanField extends FieldCommon, Pick<BooleanRule, 'default'> {
   kind: 'boolean';
-  default?: boolean;
 }
 
-export interface EnumField extends FieldCommon {
+export interface EnumField extends FieldCommon, Pick<EnumRule, 'values' | 'default'> {
   kind: 'enum';
-  values: readonly string[];
-  default?: string;
 }
 
 interface ListRules {
@@ -137,21 +128,6 @@ export type BulkField = TextField | IntegerField | BooleanField | EnumField | Li
 
 /** The fields stored in the entity's own table (every field but the related lists). */
 export type ColumnField = Exclude<BulkField, RelatedListField>;
-
-/**
- * The `source` every office's record carries (`source_document`, `source_section`, `source_basis`).
- * Its basis must be a fact: placeholders are seeded data, never entered.
- */
-export const SOURCE_FIELDS: Readonly<Record<string, ColumnField>> = {
-  'source.document': { kind: 'text', column: 'source_document', required: true, max: 300 },
-  'source.section': { kind: 'text', column: 'source_section', required: true, max: 300 },
-  'source.basis': {
-    kind: 'enum',
-    column: 'source_basis',
-    required: true,
-    values: ['STATED_IN_TEXT', 'PUBLIC_KNOWLEDGE'],
-  },
-};
 
 export function isRelatedList(field: BulkField): field is RelatedListField {
   return field.kind === 'list' && field.related === true;

@@ -41,11 +41,11 @@ describe('peer subgraphs', () => {
     const config = parseSubgraphConfig('agreements', 4002, {
       SUBGRAPH_PEER_URLS: 'partners=http://partners.internal:4001/graphql, sectors=https://sectors.invalid/graphql',
     });
-    expect(config.SUBGRAPH_PEER_URLS).toEqual({
+    expect(config.peers).toEqual({
       partners: 'http://partners.internal:4001/graphql',
       sectors: 'https://sectors.invalid/graphql',
     });
-    expect(parseSubgraphConfig('agreements', 4002, {}).SUBGRAPH_PEER_URLS).toEqual({});
+    expect(parseSubgraphConfig('agreements', 4002, {}).peers).toEqual({});
   });
 
   it('refuses a malformed SUBGRAPH_PEER_URLS at start-up', () => {

@@ -9,6 +9,9 @@ export function qualified(schema: string, table: string): string {
   return `${identifier(schema)}.${identifier(table)}`;
 }
 
+/** The longest idempotency key a create takes (the key column's check below). */
+export const IDEMPOTENCY_KEY_MAX = 200;
+
 /**
  * The kit's tables for one office schema: idempotency keys and the audit log. An office copies this
  * SQL into one of its migrations (migrations are checksummed files, so the kit does not run it);
@@ -19,7 +22,7 @@ export function writeTablesSql(schema: string): string {
   const audit = qualified(schema, 'audit_log');
   return `
 CREATE TABLE ${keys} (
-  key text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+  key text NOT NULL CHECK (length(key) BETWEEN 1 AND ${IDEMPOTENCY_KEY_MAX}),
   operation text NOT NULL,
   request_hash text NOT NULL,
   result_id text,

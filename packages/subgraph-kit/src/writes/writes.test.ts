@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database.js';
-import { testStores } from '../testing.js';
+import { describeEachStore } from '@cip/testing/subgraphs';
 import { readAuditLog, writeAudit } from './audit.js';
 import { insertRecord, updateVersioned } from './concurrency.js';
 import { createOnce, requestHash } from './idempotency.js';
@@ -19,7 +19,7 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: unknown; exten
   throw new Error('expected the write to fail');
 }
 
-describe.each(testStores())('the writes kit on $kind', (store) => {
+describeEachStore('the writes kit on $kind', (store) => {
   let db: Database;
   beforeAll(async () => {
     db = await store.open();

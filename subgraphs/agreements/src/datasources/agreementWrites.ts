@@ -4,58 +4,56 @@ import {
   insertRecord,
   invalidInput,
   readAuditEntries,
+  recordToColumns,
   updateVersioned,
   writeAudit,
   type Database,
   type Page,
+  type PeerReference,
   type Peers,
   type Queryable,
   archiveVersioned,
   isUniqueViolation,
   earlierCreate,
 } from '@cip/subgraph-kit';
-import type { UpdateAgreementInput } from '../__generated__/resolvers-types.js';
-import { checkSigned, MAX_PARTIES, MIN_PARTIES, type NewAgreement } from './agreementInput.js';
+import {
+  agreementRecord,
+  MAX_PARTIES,
+  MIN_PARTIES,
+  type AgreementChanges,
+  type NewAgreement,
+} from './agreementRecord.js';
 
-const SCHEMA = 'agreements';
-const ENTITY = 'Agreement';
+const { schema: SCHEMA, table: TABLE, entityType: ENTITY } = agreementRecord;
 
 /**
- * The records of other offices an agreement links to: where the links are stored, which office
- * owns the record (asked through its entity lookup), and the argument that names it.
+ * The records of other offices an agreement links to: the field of the record spec that lists
+ * them (which gives their child table and the office that owns them), the argument that names one
+ * in the add and remove mutations, and the name the audit log lists them under.
  */
-const LINKS = {
-  party: {
-    table: 'agreement_party',
-    column: 'partner_id',
-    subgraph: 'partners',
-    typename: 'Partner',
-    selection: 'id archived homeParty',
-    argument: 'partnerId',
-    noun: 'partner',
-    audited: 'parties',
-  },
-  threatFocusArea: {
-    table: 'agreement_threat_focus_area',
-    column: 'threat_focus_area_id',
-    subgraph: 'threat-focus-areas',
-    typename: 'ThreatFocusArea',
-    selection: 'id archived',
-    argument: 'threatFocusAreaId',
-    noun: 'threat focus area',
-    audited: 'threatFocusAreas',
-  },
-  sector: {
-    table: 'agreement_sector',
-    column: 'sector_id',
-    subgraph: 'sectors',
-    typename: 'Sector',
-    selection: 'id archived',
-    argument: 'sectorId',
-    noun: 'sector',
-    audited: 'sectors',
-  },
+const LINK_FIELDS = {
+  party: { field: 'partyIds', argument: 'partnerId', audited: 'parties' },
+  threatFocusArea: { field: 'threatFocusAreaIds', argument: 'threatFocusAreaId', audited: 'threatFocusAreas' },
+  sector: { field: 'sectorIds', argument: 'sectorId', audited: 'sectors' },
 } as const;
+
+function linkOf(kind: keyof typeof LINK_FIELDS) {
+  const { field, argument, audited } = LINK_FIELDS[kind];
+  const { table, item } = agreementRecord.fields[field];
+  const reference: PeerReference = item.references;
+  return {
+    ...table,
+    subgraph: reference.office,
+    typename: reference.entity,
+    selection: reference.selection ?? 'id archived',
+    noun: reference.noun,
+    field,
+    argument,
+    audited,
+  };
+}
+
+const LINKS = { party: linkOf('party'), threatFocusArea: linkOf('threatFocusArea'), sector: linkOf('sector') };
 
 export type LinkKind = keyof typeof LINKS;
 
@@ -72,12 +70,20 @@ export interface Writer {
 }
 
 async function linksOf(tx: Queryable, kind: LinkKind, agreementId: string): Promise<string[]> {
-  const { table, column } = LINKS[kind];
+  const { table, parent, column } = LINKS[kind];
   const rows = await tx.query<{ id: string }>(
-    `SELECT ${column} AS id FROM agreements.${table} WHERE agreement_id = $1 ORDER BY ${column}`,
+    `SELECT ${column} AS id FROM agreements.${table} WHERE ${parent} = $1 ORDER BY ${column}`,
     [agreementId],
   );
   return rows.map((row) => row.id);
+}
+
+/**
+ * What an idempotency key's request hash is taken of: the checked create, its signing date as the
+ * two fields it was hashed as before the record spec, so a key kept from then still matches.
+ */
+function hashed({ signed, ...agreement }: NewAgreement) {
+  return { ...agreement, signedYear: signed?.year ?? null, signedMonth: signed?.month ?? null };
 }
 
 /**
@@ -113,7 +119,7 @@ export function createAgreementWrites(db: Database) {
       // An empty change still bumps the version: the links are part of the agreement's state.
       const bumped = await updateVersioned(tx, {
         schema: SCHEMA,
-        table: 'agreement',
+        table: TABLE,
         id: agreementId,
         expectedVersion,
         set: {},
@@ -147,7 +153,7 @@ export function createAgreementWrites(db: Database) {
       if (kind === 'party' && max !== undefined && linked.length >= max) {
         throw invalidInput(link.argument, `a ${scope.toLowerCase()} agreement binds at most ${max} parties`);
       }
-      await tx.query(`INSERT INTO agreements.${link.table} (agreement_id, ${link.column}) VALUES ($1, $2)`, [
+      await tx.query(`INSERT INTO agreements.${link.table} (${link.parent}, ${link.column}) VALUES ($1, $2)`, [
         agreementId,
         id,
       ]);
@@ -165,44 +171,24 @@ export function createAgreementWrites(db: Database) {
       if (kind === 'party' && linked.length <= MIN_PARTIES) {
         throw invalidInput(link.argument, `an agreement keeps at least ${MIN_PARTIES} parties`);
       }
-      await tx.query(`DELETE FROM agreements.${link.table} WHERE agreement_id = $1 AND ${link.column} = $2`, [
+      await tx.query(`DELETE FROM agreements.${link.table} WHERE ${link.parent} = $1 AND ${link.column} = $2`, [
         agreementId,
         id,
       ]);
     });
   }
 
-  async function update(actor: string, id: string, expectedVersion: number, input: UpdateAgreementInput) {
-    const checks = new InputChecks();
-    checks.version('expectedVersion', expectedVersion);
-    const set: Record<string, unknown> = {};
-    for (const name of ['title', 'purpose', 'kind', 'scope'] as const) {
-      if (input[name] === null) checks.add(`input.${name}`, 'cannot be null: leave the field out to keep its value');
-    }
-    if (input.title != null) set.title = checks.text('input.title', input.title, { max: 300 });
-    if (input.purpose != null) set.purpose = checks.text('input.purpose', input.purpose, { max: 2000 });
-    if (input.shortTitle !== undefined) {
-      set.short_title =
-        input.shortTitle === null ? null : checks.text('input.shortTitle', input.shortTitle, { max: 60 });
-    }
-    if (input.kind != null) set.kind = input.kind;
-    if (input.scope != null) set.scope = input.scope;
-    if (input.signed !== undefined) {
-      const signed = input.signed === null ? null : checkSigned(checks, 'input.signed', input.signed);
-      set.signed_year = signed?.year ?? null;
-      set.signed_month = signed?.month ?? null;
-    }
-    if (Object.keys(input).length === 0) checks.add('input', 'name at least one field to change');
-    checks.throwIfInvalid();
+  async function update(actor: string, id: string, expectedVersion: number, fields: AgreementChanges) {
+    const set = recordToColumns(agreementRecord, fields);
     await db.transaction(async (tx) => {
-      const change = await updateVersioned(tx, { schema: SCHEMA, table: 'agreement', id, expectedVersion, set });
+      const change = await updateVersioned(tx, { schema: SCHEMA, table: TABLE, id, expectedVersion, set });
       // Checked under the agreement's row lock: a party added meanwhile waits for this transaction.
-      const maxParties = input.scope != null ? MAX_PARTIES[input.scope] : undefined;
+      const maxParties = fields.scope !== undefined ? MAX_PARTIES[fields.scope] : undefined;
       const parties = maxParties === undefined ? [] : await linksOf(tx, 'party', id);
       if (maxParties !== undefined && parties.length > maxParties) {
         throw invalidInput(
           'input.scope',
-          `a ${input.scope!.toLowerCase()} agreement binds at most ${maxParties} parties, and this one has ${parties.length}: remove parties first`,
+          `a ${fields.scope!.toLowerCase()} agreement binds at most ${maxParties} parties, and this one has ${parties.length}: remove parties first`,
         );
       }
       await writeAudit(tx, SCHEMA, { actor, action: 'update', entityType: ENTITY, entityId: id, ...change });
@@ -214,11 +200,11 @@ export function createAgreementWrites(db: Database) {
    * every unknown or archived one (`input.partyIds.2`), and a party list without the home party.
    */
   async function checkReferences(peers: Peers, agreement: NewAgreement): Promise<void> {
-    const references = [
-      { kind: 'party', path: 'input.partyIds', ids: agreement.partyIds },
-      { kind: 'threatFocusArea', path: 'input.threatFocusAreaIds', ids: agreement.threatFocusAreaIds },
-      { kind: 'sector', path: 'input.sectorIds', ids: agreement.sectorIds },
-    ] as const;
+    const references = (['party', 'threatFocusArea', 'sector'] as const).map((kind) => ({
+      kind,
+      path: `input.${LINKS[kind].field}`,
+      ids: agreement[LINKS[kind].field],
+    }));
     const found = await Promise.all(
       references.map(({ kind, ids }) => {
         const link = LINKS[kind];
@@ -247,7 +233,7 @@ export function createAgreementWrites(db: Database) {
    * before the transaction opens; the agreement, its links, the key and the audit row commit together.
    */
   async function create(who: Writer, agreement: NewAgreement, idempotencyKey: string | null | undefined) {
-    const operation = { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: agreement };
+    const operation = { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: hashed(agreement) };
     const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };
     await checkReferences(who.peers, agreement);
@@ -255,29 +241,16 @@ export function createAgreementWrites(db: Database) {
       createOnce(tx, operation, async () => {
         const [taken] = await tx.query('SELECT 1 FROM agreements.agreement WHERE id = $1', [agreement.id]);
         if (taken) throw invalidInput('input.id', `an agreement with the id ${agreement.id} exists already`);
-        const row = await insertRecord(tx, SCHEMA, 'agreement', {
+        const row = await insertRecord(tx, SCHEMA, TABLE, {
           id: agreement.id,
-          title: agreement.title,
-          short_title: agreement.shortTitle,
-          kind: agreement.kind,
-          scope: agreement.scope,
-          signed_year: agreement.signedYear,
-          signed_month: agreement.signedMonth,
-          purpose: agreement.purpose,
-          source_document: agreement.source.document,
-          source_section: agreement.source.section,
-          source_basis: agreement.source.basis,
+          ...recordToColumns(agreementRecord, agreement),
         });
         const linked: Record<string, string[]> = {};
-        for (const [kind, ids] of [
-          ['party', agreement.partyIds],
-          ['threatFocusArea', agreement.threatFocusAreaIds],
-          ['sector', agreement.sectorIds],
-        ] as const) {
-          const { table, column, audited } = LINKS[kind];
-          await tx.query(`INSERT INTO agreements.${table} (agreement_id, ${column}) SELECT $1, unnest($2::text[])`, [
+        for (const kind of ['party', 'threatFocusArea', 'sector'] as const) {
+          const { table, parent, column, field, audited } = LINKS[kind];
+          await tx.query(`INSERT INTO agreements.${table} (${parent}, ${column}) SELECT $1, unnest($2::text[])`, [
             agreement.id,
-            ids,
+            agreement[field],
           ]);
           linked[audited] = await linksOf(tx, kind, agreement.id);
         }
@@ -306,7 +279,7 @@ export function createAgreementWrites(db: Database) {
     await db.transaction(async (tx) => {
       const change = await archiveVersioned(tx, {
         schema: SCHEMA,
-        table: 'agreement',
+        table: TABLE,
         id,
         expectedVersion,
         label: 'agreement',

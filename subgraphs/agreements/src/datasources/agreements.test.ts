@@ -1,5 +1,5 @@
 import { migrateSubgraph, type Database } from '@cip/subgraph-kit';
-import { countStatements, testStores } from '@cip/subgraph-kit/testing';
+import { countStatements, describeEachStore } from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementFilter } from '../__generated__/resolvers-types.js';
 import { agreementsSubgraph } from '../server.js';
@@ -106,7 +106,7 @@ describe('agreementFilterSql', () => {
   });
 });
 
-describe.each(testStores())('listAgreements on $kind', (store) => {
+describeEachStore('listAgreements on $kind', (store) => {
   let db: Database;
   beforeAll(async () => {
     db = await store.open();

@@ -4,33 +4,24 @@ import {
   childPageLoader,
   fetchPage,
   groupLoader,
-  sourceColumn,
+  readRecord,
+  recordColumns,
   type Page,
   type Queryable,
+  type RecordRead,
 } from '@cip/subgraph-kit';
-import type {
-  AgreementFilter,
-  AgreementKind,
-  AgreementScope,
-  NegotiationStatus,
-  PartialDate,
-  Source,
-} from '../__generated__/resolvers-types.js';
+import type { AgreementFilter, NegotiationStatus, PartialDate } from '../__generated__/resolvers-types.js';
+import { agreementRecord, EARLIEST_SIGNED_YEAR, LATEST_SIGNED_YEAR } from './agreementRecord.js';
 
-export interface AgreementRow {
+/** An agreement as read: its fields (agreementRecord.ts), its date as a person writes it, and the restricted fields. */
+export type AgreementRow = Omit<RecordRead<typeof agreementRecord>, 'signed'> & {
   id: string;
-  title: string;
-  shortTitle: string | null;
-  kind: AgreementKind;
-  scope: AgreementScope;
   signed: PartialDate;
-  purpose: string;
-  source: Source;
   internalNotes: string | null;
   negotiationStatus: NegotiationStatus | null;
   version: number;
   archived: boolean;
-}
+};
 
 /** Partners, sectors and focus areas are other offices' records: this office knows only their ids. */
 export interface PartnerRef {
@@ -51,26 +42,49 @@ interface LinkRow {
   id: string;
 }
 
-export const EARLIEST_SIGNED_YEAR = 1900;
-export const LATEST_SIGNED_YEAR = 2100;
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
-// The date is built where the columns are, so every reader of an agreement gets the same text;
-// `FMMonth` is the English month name whatever the server's locale, without padding.
-const SIGNED_COLUMN = `json_build_object(
-    'year', a.signed_year,
-    'month', a.signed_month,
-    'precision', CASE WHEN a.signed_month IS NOT NULL THEN 'MONTH' WHEN a.signed_year IS NOT NULL THEN 'YEAR' ELSE 'UNKNOWN' END,
-    'text', CASE
-      WHEN a.signed_month IS NOT NULL THEN to_char(make_date(a.signed_year, a.signed_month, 1), 'FMMonth') || ' ' || a.signed_year
-      WHEN a.signed_year IS NOT NULL THEN a.signed_year::text
-      ELSE 'unknown' END
-  ) AS signed`;
+/**
+ * The signing date as the graph gives it, built in the row mapping so every reader of an
+ * agreement gets the same text: the English month name (whatever the server's locale), the year.
+ */
+export function partialDate(signed: { year: number; month: number | null } | null): PartialDate {
+  if (signed === null) return { year: null, month: null, precision: 'UNKNOWN', text: 'unknown' };
+  const { year, month } = signed;
+  if (month === null) return { year, month, precision: 'YEAR', text: String(year) };
+  return { year, month, precision: 'MONTH', text: `${MONTHS[month - 1]} ${year}` };
+}
 
-const AGREEMENT_COLUMNS = `a.id, a.title, a.short_title AS "shortTitle", a.kind, a.scope, ${SIGNED_COLUMN}, a.purpose,
-  ${sourceColumn('a')}, a.internal_notes AS "internalNotes", a.negotiation_status AS "negotiationStatus",
+const AGREEMENT_COLUMNS = `a.id, ${recordColumns(agreementRecord, 'a')},
+  a.internal_notes AS "internalNotes", a.negotiation_status AS "negotiationStatus",
   a.version, a.archived_at IS NOT NULL AS archived`;
 
-const toAgreement = (row: Record<string, unknown>) => row as unknown as AgreementRow;
+const toAgreement = (row: Record<string, unknown>): AgreementRow => {
+  const { signed, ...agreement } = readRecord(agreementRecord, row);
+  return { ...agreement, signed: partialDate(signed) } as AgreementRow;
+};
+
+const { partyIds, threatFocusAreaIds, sectorIds } = agreementRecord.fields;
+
+/** A child table of links: the agreement's id in `parent`, the linked record's in `column`. */
+interface LinkTable {
+  table: string;
+  parent: string;
+  column: string;
+}
 
 /** The filters of the agreement list, each as the condition it puts on `a`, given its value's placeholder. */
 const FILTER_CONDITIONS: {
@@ -114,39 +128,44 @@ export function agreementFilterSql(filter: AgreementFilter | null | undefined): 
  * with one SQL statement.
  */
 export function createAgreementsStore(db: Queryable) {
-  const agreementById = byIdLoader((ids) =>
-    db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM agreements.agreement a WHERE a.id = ANY($1)`, [ids]),
+  const agreementById = byIdLoader(async (ids) =>
+    (
+      await db.query<Record<string, unknown>>(
+        `SELECT ${AGREEMENT_COLUMNS} FROM agreements.agreement a WHERE a.id = ANY($1)`,
+        [ids],
+      )
+    ).map(toAgreement),
   );
 
   /** The ids one link table holds for each agreement, ordered by id. */
-  const linksOf = (table: string, column: string) =>
+  const linksOf = ({ table, parent, column }: LinkTable) =>
     groupLoader(
       (agreementIds) =>
         db.query<LinkRow>(
-          `SELECT l.agreement_id AS "agreementId", l.${column} AS id FROM agreements.${table} l
-           WHERE l.agreement_id = ANY($1) ORDER BY l.${column}`,
+          `SELECT l.${parent} AS "agreementId", l.${column} AS id FROM agreements.${table} l
+           WHERE l.${parent} = ANY($1) ORDER BY l.${column}`,
           [agreementIds],
         ),
       (row) => row.agreementId,
     );
 
-  const partiesOf = linksOf('agreement_party', 'partner_id');
-  const focusAreasOf = linksOf('agreement_threat_focus_area', 'threat_focus_area_id');
-  const sectorsOf = linksOf('agreement_sector', 'sector_id');
+  const partiesOf = linksOf(partyIds.table);
+  const focusAreasOf = linksOf(threatFocusAreaIds.table);
+  const sectorsOf = linksOf(sectorIds.table);
 
   /** One page of agreements in use per linked record (a partner, a focus area, a sector): archived ones are left out. */
-  const agreementsLinkedBy = (table: string, column: string) =>
+  const agreementsLinkedBy = ({ table, parent, column }: LinkTable) =>
     childPageLoader(
       db,
       `SELECT l.${column} AS parent_id, a.id AS sort_key, ${AGREEMENT_COLUMNS}
-       FROM agreements.${table} l JOIN agreements.agreement a ON a.id = l.agreement_id
+       FROM agreements.${table} l JOIN agreements.agreement a ON a.id = l.${parent}
        WHERE l.${column} = ANY($1) AND a.archived_at IS NULL`,
       toAgreement,
     );
 
-  const agreementsOfParty = agreementsLinkedBy('agreement_party', 'partner_id');
-  const agreementsOfFocusArea = agreementsLinkedBy('agreement_threat_focus_area', 'threat_focus_area_id');
-  const agreementsOfSector = agreementsLinkedBy('agreement_sector', 'sector_id');
+  const agreementsOfParty = agreementsLinkedBy(partyIds.table);
+  const agreementsOfFocusArea = agreementsLinkedBy(threatFocusAreaIds.table);
+  const agreementsOfSector = agreementsLinkedBy(sectorIds.table);
 
   function listAgreements(filter: AgreementFilter | null | undefined, page: Page) {
     const fromYear = filter?.signedOnOrAfterYear ?? null;

@@ -1,12 +1,12 @@
 import {
   buildTestSubgraph,
-  testStores,
+  describeEachStore,
   type TestSubgraph,
   startFakeOffices,
   type FakeOffices,
   type OtherOfficeRecords,
-} from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+} from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { AgreementsContext } from '../context.js';
 import { agreementsSubgraph } from '../server.js';
 
@@ -16,7 +16,7 @@ const READ = `query ($id: ID!) { agreement(id: $id) { title shortTitle purpose v
 const AUDIT = `query ($id: ID) { agreementAuditLog(agreementId: $id) { totalCount nodes { action oldValues newValues } } }`;
 
 /** The office's own fields; links to other offices' records are in test/cross-office-writes.test.ts. */
-describe.each(testStores())('agreement updates on $kind', (store) => {
+describeEachStore('agreement updates on $kind', (store) => {
   let subgraph: TestSubgraph<AgreementsContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(agreementsSubgraph, store);
@@ -129,7 +129,7 @@ interface AuditNode {
   newValues: string | null;
 }
 
-describe.each(testStores())('agreement creates and archives on $kind', (store) => {
+describeEachStore('agreement creates and archives on $kind', (store) => {
   let subgraph: TestSubgraph<AgreementsContext>;
   let offices: FakeOffices;
   beforeAll(async () => {
@@ -343,7 +343,7 @@ describe.each(testStores())('agreement creates and archives on $kind', (store) =
   });
 });
 
-describe.each(testStores())('agreement updates of kind, scope and date on $kind', (store) => {
+describeEachStore('agreement updates of kind, scope and date on $kind', (store) => {
   const CHANGE = `mutation ($id: ID!, $version: Int!, $input: UpdateAgreementInput!) {
     updateAgreement(id: $id, expectedVersion: $version, input: $input) { kind scope signed { year month text } version } }`;
   const READ_OWN = `query ($id: ID!) { agreement(id: $id) { kind scope signed { text } version } }`;

@@ -1,7 +1,7 @@
-import { actorOf, peersOf } from '@cip/subgraph-kit';
+import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput, peersOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { AgreementsContext } from '../context.js';
-import { checkArchiveAgreement, checkCreateAgreement } from '../datasources/agreementInput.js';
+import { agreementRecord } from '../datasources/agreementRecord.js';
 import type { AgreementRow } from '../datasources/agreements.js';
 
 /**
@@ -22,17 +22,18 @@ const writer = (context: AgreementsContext) => ({ actor: actorOf(context), peers
 
 export const Mutation: MutationResolvers = {
   createAgreement: async (_root, { input, idempotencyKey }, context) => {
-    const agreement = checkCreateAgreement(input, idempotencyKey);
+    const agreement = checkCreateInput(agreementRecord, input, idempotencyKey);
     const { id } = await context.agreementWrites.create(writer(context), agreement, idempotencyKey);
     return committed(context, id);
   },
   archiveAgreement: async (_root, { id, expectedVersion }, context) => {
-    checkArchiveAgreement(expectedVersion);
+    checkArchiveInput(expectedVersion);
     await context.agreementWrites.archive(actorOf(context), id, expectedVersion);
     return committed(context, id);
   },
   updateAgreement: async (_root, { id, expectedVersion, input }, context) => {
-    await context.agreementWrites.update(actorOf(context), id, expectedVersion, input);
+    const fields = checkUpdateInput(agreementRecord, expectedVersion, input);
+    await context.agreementWrites.update(actorOf(context), id, expectedVersion, fields);
     return committed(context, id);
   },
   addAgreementParty: async (_root, { agreementId, partnerId, expectedVersion }, context) => {

@@ -1,13 +1,13 @@
 import {
   bulkFields,
   buildTestSubgraph,
-  testStores,
+  describeEachStore,
   type TestSubgraph,
   startFakeOffices,
   type FakeOffices,
   type OtherOfficeRecords,
-} from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+} from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { AgreementsContext } from '../context.js';
 import { agreementsSubgraph } from '../server.js';
 
@@ -34,7 +34,7 @@ const row = (
     'PUBLIC_KNOWLEDGE',
   ].join(',');
 
-describe.each(testStores())('agreements bulk import and export on $kind', (store) => {
+describeEachStore('agreements bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<AgreementsContext>;
   let offices: FakeOffices;
   const records: OtherOfficeRecords = { Partner: {}, ThreatFocusArea: {}, Sector: {} };

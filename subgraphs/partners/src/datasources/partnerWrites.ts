@@ -3,6 +3,7 @@ import {
   insertRecord,
   invalidInput,
   readAuditEntries,
+  recordToColumns,
   updateVersioned,
   writeAudit,
   type Database,
@@ -10,41 +11,9 @@ import {
   archiveVersioned,
   isUniqueViolation,
 } from '@cip/subgraph-kit';
-import type { PartnerKind, SourceBasis } from '../__generated__/resolvers-types.js';
+import { partnerRecord, type NewPartner, type PartnerChanges } from './partnerRecord.js';
 
-const SCHEMA = 'partners';
-const ENTITY = 'Partner';
-
-/** The stored columns an office may set, already checked (partnerInput.ts). */
-export interface PartnerFields {
-  name?: string;
-  shortName?: string;
-  kind?: PartnerKind;
-  region?: string;
-  sharesLandBorderWithUnitedStates?: boolean;
-  source?: { document: string; section: string; basis: SourceBasis };
-}
-
-export interface NewPartner extends Required<PartnerFields> {
-  id: string;
-}
-
-function toColumns(fields: PartnerFields): Record<string, unknown> {
-  const columns: Record<string, unknown> = {};
-  if (fields.name !== undefined) columns.name = fields.name;
-  if (fields.shortName !== undefined) columns.short_name = fields.shortName;
-  if (fields.kind !== undefined) columns.kind = fields.kind;
-  if (fields.region !== undefined) columns.region = fields.region;
-  if (fields.sharesLandBorderWithUnitedStates !== undefined) {
-    columns.shares_land_border_with_us = fields.sharesLandBorderWithUnitedStates;
-  }
-  if (fields.source !== undefined) {
-    columns.source_document = fields.source.document;
-    columns.source_section = fields.source.section;
-    columns.source_basis = fields.source.basis;
-  }
-  return columns;
-}
+const { schema: SCHEMA, table: TABLE, entityType: ENTITY } = partnerRecord;
 
 /**
  * Every write of the partners office: each one transaction holding the change and its audit row,
@@ -56,7 +25,10 @@ export function createPartnerWrites(db: Database) {
       createOnce(tx, { schema: SCHEMA, operation: 'createPartner', key: idempotencyKey, input: partner }, async () => {
         const [taken] = await tx.query('SELECT 1 FROM partners.partner WHERE id = $1', [partner.id]);
         if (taken) throw invalidInput('input.id', `a partner with the id ${partner.id} exists already`);
-        const row = await insertRecord(tx, SCHEMA, 'partner', { id: partner.id, ...toColumns(partner) });
+        const row = await insertRecord(tx, SCHEMA, TABLE, {
+          id: partner.id,
+          ...recordToColumns(partnerRecord, partner),
+        });
         await writeAudit(tx, SCHEMA, {
           actor,
           action: 'create',
@@ -77,14 +49,14 @@ export function createPartnerWrites(db: Database) {
     });
   }
 
-  async function update(actor: string, id: string, expectedVersion: number, fields: PartnerFields) {
+  async function update(actor: string, id: string, expectedVersion: number, fields: PartnerChanges) {
     await db.transaction(async (tx) => {
       const change = await updateVersioned(tx, {
         schema: SCHEMA,
-        table: 'partner',
+        table: TABLE,
         id,
         expectedVersion,
-        set: toColumns(fields),
+        set: recordToColumns(partnerRecord, fields),
       });
       await writeAudit(tx, SCHEMA, { actor, action: 'update', entityType: ENTITY, entityId: id, ...change });
     });
@@ -94,7 +66,7 @@ export function createPartnerWrites(db: Database) {
     await db.transaction(async (tx) => {
       const change = await archiveVersioned(tx, {
         schema: SCHEMA,
-        table: 'partner',
+        table: TABLE,
         id,
         expectedVersion,
         label: 'partner',

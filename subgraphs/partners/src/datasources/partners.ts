@@ -3,24 +3,23 @@ import {
   childPageLoader,
   fetchPage,
   groupLoader,
+  readRecord,
+  recordColumns,
   sourceColumn,
   type Page,
   type Queryable,
+  type RecordRead,
 } from '@cip/subgraph-kit';
-import type { PartnerFilter, PartnerKind, Source } from '../__generated__/resolvers-types.js';
+import type { PartnerFilter, Source } from '../__generated__/resolvers-types.js';
+import { partnerRecord } from './partnerRecord.js';
 
-export interface PartnerRow {
+/** A partner as read: its fields (partnerRecord.ts), and what the office keeps beside them. */
+export type PartnerRow = RecordRead<typeof partnerRecord> & {
   id: string;
-  name: string;
-  shortName: string;
-  kind: PartnerKind;
-  region: string;
-  sharesLandBorderWithUnitedStates: boolean;
   homeParty: boolean;
-  source: Source;
   version: number;
   archived: boolean;
-}
+};
 
 export interface MembershipRow {
   organizationId: string;
@@ -46,21 +45,25 @@ export interface BodyRow {
   source: Source;
 }
 
-const PARTNER_COLUMNS = `p.id, p.name, p.short_name AS "shortName", p.kind, p.region,
-  p.shares_land_border_with_us AS "sharesLandBorderWithUnitedStates", p.home_party AS "homeParty", ${sourceColumn('p')},
+const PARTNER_COLUMNS = `p.id, ${recordColumns(partnerRecord, 'p')}, p.home_party AS "homeParty",
   p.version, p.archived_at IS NOT NULL AS archived`;
 
 const BODY_COLUMNS = `b.id, b.partner_id AS "partnerId", b.name, b.description, b.advises_id AS "advisesId", ${sourceColumn('b')}`;
 
-const toPartner = (row: Record<string, unknown>) => row as unknown as PartnerRow;
+const toPartner = (row: Record<string, unknown>) => readRecord(partnerRecord, row) as PartnerRow;
 
 /**
  * Every read of the partners office, batched per request: each loader answers any number of keys
  * with one SQL statement.
  */
 export function createPartnersStore(db: Queryable) {
-  const partnerById = byIdLoader((ids) =>
-    db.query<PartnerRow>(`SELECT ${PARTNER_COLUMNS} FROM partners.partner p WHERE p.id = ANY($1)`, [ids]),
+  const partnerById = byIdLoader(async (ids) =>
+    (
+      await db.query<Record<string, unknown>>(
+        `SELECT ${PARTNER_COLUMNS} FROM partners.partner p WHERE p.id = ANY($1)`,
+        [ids],
+      )
+    ).map(toPartner),
   );
 
   const bodyById = byIdLoader((ids) =>

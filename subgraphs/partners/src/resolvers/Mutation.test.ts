@@ -1,5 +1,5 @@
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
 import { partnersSubgraph } from '../server.js';
 
@@ -30,7 +30,7 @@ interface AuditNode {
   newValues: string | null;
 }
 
-describe.each(testStores())('partners mutations on $kind', (store) => {
+describeEachStore('partners mutations on $kind', (store) => {
   let subgraph: TestSubgraph<PartnersContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(partnersSubgraph, store);

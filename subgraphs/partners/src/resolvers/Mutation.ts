@@ -1,7 +1,7 @@
-import { actorOf } from '@cip/subgraph-kit';
+import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
-import { checkArchivePartner, checkCreatePartner, checkUpdatePartner } from '../datasources/partnerInput.js';
 import type { PartnersContext } from '../context.js';
+import { partnerRecord } from '../datasources/partnerRecord.js';
 import type { PartnerRow } from '../datasources/partners.js';
 
 /**
@@ -16,17 +16,17 @@ async function committed({ partners }: PartnersContext, id: string): Promise<Par
 
 export const Mutation: MutationResolvers = {
   createPartner: async (_root, { input, idempotencyKey }, context) => {
-    const partner = checkCreatePartner(input, idempotencyKey);
+    const partner = checkCreateInput(partnerRecord, input, idempotencyKey);
     const { id } = await context.partnerWrites.create(actorOf(context), partner, idempotencyKey);
     return committed(context, id);
   },
   updatePartner: async (_root, { id, expectedVersion, input }, context) => {
-    const fields = checkUpdatePartner(expectedVersion, input);
+    const fields = checkUpdateInput(partnerRecord, expectedVersion, input);
     await context.partnerWrites.update(actorOf(context), id, expectedVersion, fields);
     return committed(context, id);
   },
   archivePartner: async (_root, { id, expectedVersion }, context) => {
-    checkArchivePartner(expectedVersion);
+    checkArchiveInput(expectedVersion);
     await context.partnerWrites.archive(actorOf(context), id, expectedVersion);
     return committed(context, id);
   },

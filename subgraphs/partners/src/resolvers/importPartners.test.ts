@@ -1,5 +1,5 @@
-import { bulkFields, buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bulkFields, buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
 import { partnersSubgraph } from '../server.js';
 
@@ -8,7 +8,7 @@ const HEADER =
 const row = (id: string, name: string, basis = 'PUBLIC_KNOWLEDGE') =>
   `${id},"${name}",${id.toUpperCase()},COUNTRY,Oceania,false,Office register,"Partners, added in review",${basis}`;
 
-describe.each(testStores())('partners bulk import and export on $kind', (store) => {
+describeEachStore('partners bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<PartnersContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(partnersSubgraph, store);

@@ -2,53 +2,48 @@ import {
   addRelatedList,
   bulkExport,
   bulkImport,
+  knownLocally,
+  toBulkSpec,
   type BulkFormat,
   type BulkImportRequest,
-  type BulkRecordSpec,
   type Database,
-  SOURCE_FIELDS,
 } from '@cip/subgraph-kit';
+import { sectorRecord } from './sectorRecord.js';
 
 /** An agency of the file's `agencies` list: `DOE`, or `USCG (maritime)` when it leads only part of the sector. */
 const AGENCY_ITEM = /^([^()]+?)(?: \(([^()]+)\))?$/;
 
+const { abbreviation, scope } = sectorRecord.fields.agencies.item.fields;
+
 export function parseAgency(item: string): { abbreviation: string; scope: string | null } {
-  const [, abbreviation, scope] = AGENCY_ITEM.exec(item) ?? [];
-  return { abbreviation: abbreviation ?? item, scope: scope ?? null };
+  const [, parsedAbbreviation, parsedScope] = AGENCY_ITEM.exec(item) ?? [];
+  return { abbreviation: parsedAbbreviation ?? item, scope: parsedScope ?? null };
 }
 
 /**
- * A sector as a row of an import or export file: the `sector` table's columns, and its agencies,
- * kept in `sector_agency` in the plan's order (a `related`, ordered list). The same rules as `createSector` (sectorInput.ts): at least one agency, none
- * twice, each one this office knows. Dependencies are not in the file: they have their own
- * mutations (`addSectorDependency`), with their own degree and source.
+ * A sector as a row of an import or export file: the fields of `sectorRecord`, with its rules, its
+ * agencies one text each (`DHS (pipelines)`), kept in `sector_agency` in the plan's order (an
+ * ordered list: a reordered list is a change).
  */
-export const sectorRecordSpec: BulkRecordSpec = {
-  entityType: 'Sector',
-  schema: 'sectors',
-  table: 'sector',
-  fields: {
-    name: { kind: 'text', column: 'name', required: true, max: 200 },
+const sectorBulkSpec = toBulkSpec(sectorRecord, {
+  itemsAsText: {
     agencies: {
-      kind: 'list',
-      related: true,
-      // The order is the plan's (a position column): a reordered list is a change.
-      ordered: true,
-      required: true,
-      item: { max: 123, pattern: AGENCY_ITEM, patternHint: 'an abbreviation, or an abbreviation and (its scope)' },
+      max: abbreviation.max + ' ()'.length + scope.max,
+      pattern: AGENCY_ITEM,
+      patternHint: 'an abbreviation, or an abbreviation and (its scope)',
     },
-    ...SOURCE_FIELDS,
   },
   references: [
     {
       field: 'agencies',
-      entity: 'agency',
+      entity: abbreviation.references.entity,
       known: async (items, { db }) => {
-        const rows = await db.query<{ abbreviation: string }>(
-          'SELECT abbreviation FROM sectors.agency WHERE abbreviation = ANY($1::text[])',
-          [items.map((item) => parseAgency(item).abbreviation)],
+        const known = await knownLocally(
+          db,
+          sectorRecord.schema,
+          abbreviation.references,
+          items.map((item) => parseAgency(item).abbreviation),
         );
-        const known = new Set(rows.map((row) => row.abbreviation));
         return items.filter((item) => known.has(parseAgency(item).abbreviation));
       },
     },
@@ -56,11 +51,15 @@ export const sectorRecordSpec: BulkRecordSpec = {
   checkRow(record, fail) {
     const seen = new Set<string>();
     for (const item of record.agencies as string[]) {
-      const { abbreviation, scope } = parseAgency(item);
-      if (abbreviation.length > 20) fail('agencies', `${abbreviation}: an abbreviation has at most 20 characters`);
-      if (scope !== null && scope.length > 100) fail('agencies', `${abbreviation}: a scope has at most 100 characters`);
-      if (seen.has(abbreviation)) fail('agencies', `${abbreviation} is named twice`);
-      seen.add(abbreviation);
+      const agency = parseAgency(item);
+      if (agency.abbreviation.length > abbreviation.max) {
+        fail('agencies', `${agency.abbreviation}: an abbreviation has at most ${abbreviation.max} characters`);
+      }
+      if (agency.scope !== null && agency.scope.length > scope.max) {
+        fail('agencies', `${agency.abbreviation}: a scope has at most ${scope.max} characters`);
+      }
+      if (seen.has(agency.abbreviation)) fail('agencies', `${agency.abbreviation} is named twice`);
+      seen.add(agency.abbreviation);
     }
   },
   async readRelated(db, ids) {
@@ -90,13 +89,13 @@ export const sectorRecordSpec: BulkRecordSpec = {
       [JSON.stringify(rows)],
     );
   },
-};
+});
 
 /** The sectors office's bulk import and export (docs/bulk.md). */
 export function createSectorBulk(db: Database) {
   return {
-    import: (request: BulkImportRequest) => bulkImport(db, sectorRecordSpec, request),
-    export: (format: BulkFormat) => bulkExport(db, sectorRecordSpec, format),
+    import: (request: BulkImportRequest) => bulkImport(db, sectorBulkSpec, request),
+    export: (format: BulkFormat) => bulkExport(db, sectorBulkSpec, format),
   };
 }
 

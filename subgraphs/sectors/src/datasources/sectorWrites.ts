@@ -1,9 +1,12 @@
 import {
+  checkRecordFields,
   createOnce,
   InputChecks,
   insertRecord,
   invalidInput,
+  knownLocally,
   readAuditEntries,
+  recordToColumns,
   updateVersioned,
   writeAudit,
   type Database,
@@ -14,21 +17,15 @@ import {
   isUniqueViolation,
 } from '@cip/subgraph-kit';
 import type { SectorDependencyInput } from '../__generated__/resolvers-types.js';
-import { ENTERED_BASES, type AgencyAssignment, type NewSector, type SectorFields } from './sectorInput.js';
+import {
+  sectorDependencyRecord,
+  sectorRecord,
+  type AgencyAssignment,
+  type NewSector,
+  type SectorChanges,
+} from './sectorRecord.js';
 
-const SCHEMA = 'sectors';
-const ENTITY = 'Sector';
-
-function toColumns(fields: SectorFields): Record<string, unknown> {
-  const columns: Record<string, unknown> = {};
-  if (fields.name !== undefined) columns.name = fields.name;
-  if (fields.source !== undefined) {
-    columns.source_document = fields.source.document;
-    columns.source_section = fields.source.section;
-    columns.source_basis = fields.source.basis;
-  }
-  return columns;
-}
+const { schema: SCHEMA, table: TABLE, entityType: ENTITY } = sectorRecord;
 
 function agenciesOf(tx: Queryable, sectorId: string): Promise<AgencyAssignment[]> {
   return tx.query<AgencyAssignment>(
@@ -40,11 +37,8 @@ function agenciesOf(tx: Queryable, sectorId: string): Promise<AgencyAssignment[]
 /** Replaces a sector's agencies, in order; each must be an agency this office knows (`input.agencies.<index>`). */
 async function assignAgencies(tx: Queryable, sectorId: string, agencies: readonly AgencyAssignment[]): Promise<void> {
   const abbreviations = agencies.map((agency) => agency.abbreviation);
-  const known = await tx.query<{ abbreviation: string }>(
-    'SELECT abbreviation FROM sectors.agency WHERE abbreviation = ANY($1::text[])',
-    [abbreviations],
-  );
-  const knownAbbreviations = new Set(known.map((row) => row.abbreviation));
+  const { references } = sectorRecord.fields.agencies.item.fields.abbreviation;
+  const knownAbbreviations = await knownLocally(tx, SCHEMA, references, abbreviations);
   const checks = new InputChecks();
   abbreviations.forEach((abbreviation, index) => {
     if (!knownAbbreviations.has(abbreviation)) {
@@ -95,7 +89,7 @@ export function createSectorWrites(db: Database) {
       }
       const bumped = await updateVersioned(tx, {
         schema: SCHEMA,
-        table: 'sector',
+        table: TABLE,
         id: sectorId,
         expectedVersion,
         set: {},
@@ -124,11 +118,7 @@ export function createSectorWrites(db: Database) {
     const checks = new InputChecks();
     checks.version('expectedVersion', expectedVersion);
     if (dependsOnId === sectorId) checks.add('dependsOnId', 'a sector cannot depend on itself');
-    const document = checks.text('input.source.document', input.source.document, { max: 300 });
-    const section = checks.text('input.source.section', input.source.section, { max: 300 });
-    if (!ENTERED_BASES.has(input.source.basis)) {
-      checks.add('input.source.basis', 'must be STATED_IN_TEXT or PUBLIC_KNOWLEDGE');
-    }
+    const dependency = checkRecordFields(sectorDependencyRecord, input, checks);
     checks.throwIfInvalid();
     await changeDependencies(
       actor,
@@ -145,11 +135,11 @@ export function createSectorWrites(db: Database) {
         );
         if (!known) throw invalidInput('dependsOnId', `no sector has the id ${dependsOnId}`);
         if (known.archived) throw invalidInput('dependsOnId', `sector ${dependsOnId} is archived`);
-        await tx.query(
-          `INSERT INTO sectors.dependency (dependent_id, dependency_id, degree, source_document, source_section, source_basis)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-          [sectorId, dependsOnId, input.degree ?? null, document, section, input.source.basis],
-        );
+        await insertRecord(tx, SCHEMA, sectorDependencyRecord.table, {
+          dependent_id: sectorId,
+          dependency_id: dependsOnId,
+          ...recordToColumns(sectorDependencyRecord, dependency),
+        });
       },
       dependsOnId,
     );
@@ -175,7 +165,7 @@ export function createSectorWrites(db: Database) {
       createOnce(tx, { schema: SCHEMA, operation: 'createSector', key: idempotencyKey, input: sector }, async () => {
         const [taken] = await tx.query('SELECT 1 FROM sectors.sector WHERE id = $1', [sector.id]);
         if (taken) throw invalidInput('input.id', `a sector with the id ${sector.id} exists already`);
-        const row = await insertRecord(tx, SCHEMA, 'sector', { id: sector.id, ...toColumns(sector) });
+        const row = await insertRecord(tx, SCHEMA, TABLE, { id: sector.id, ...recordToColumns(sectorRecord, sector) });
         await assignAgencies(tx, sector.id, sector.agencies);
         await writeAudit(tx, SCHEMA, {
           actor,
@@ -198,14 +188,14 @@ export function createSectorWrites(db: Database) {
   }
 
   /** Changes a sector's own fields; its agencies, when given, are replaced as a whole. */
-  async function update(actor: string, id: string, expectedVersion: number, fields: SectorFields) {
+  async function update(actor: string, id: string, expectedVersion: number, fields: SectorChanges) {
     await db.transaction(async (tx) => {
       const change = await updateVersioned(tx, {
         schema: SCHEMA,
-        table: 'sector',
+        table: TABLE,
         id,
         expectedVersion,
-        set: toColumns(fields),
+        set: recordToColumns(sectorRecord, fields),
       });
       const before = await agenciesOf(tx, id);
       if (fields.agencies !== undefined) await assignAgencies(tx, id, fields.agencies);
@@ -228,7 +218,7 @@ export function createSectorWrites(db: Database) {
     await db.transaction(async (tx) => {
       const change = await archiveVersioned(tx, {
         schema: SCHEMA,
-        table: 'sector',
+        table: TABLE,
         id,
         expectedVersion,
         label: 'sector',

@@ -1,23 +1,30 @@
 import { badUserInput } from '@cip/core';
-import { byIdLoader, fetchPage, groupLoader, sourceColumn, type Page, type Queryable } from '@cip/subgraph-kit';
-import type { DependencyDegree, SectorAgency, SectorFilter, Source } from '../__generated__/resolvers-types.js';
+import {
+  byIdLoader,
+  fetchPage,
+  groupLoader,
+  readRecord,
+  recordColumns,
+  type Page,
+  type Queryable,
+  type RecordRead,
+} from '@cip/subgraph-kit';
+import type { SectorAgency, SectorFilter } from '../__generated__/resolvers-types.js';
+import { sectorDependencyRecord, sectorRecord } from './sectorRecord.js';
 
-export interface SectorRow {
+/** A sector as read: its fields (sectorRecord.ts), each agency with its name, and what the office keeps beside them. */
+export type SectorRow = RecordRead<typeof sectorRecord> & {
   id: string;
-  name: string;
   agencies: SectorAgency[];
-  source: Source;
   version: number;
   archived: boolean;
-}
+};
 
-/** One end of a dependency, seen from the sector at the other end. */
-export interface SectorDependencyRow {
+/** One end of a dependency, seen from the sector at the other end: the dependency's fields (sectorRecord.ts). */
+export type SectorDependencyRow = RecordRead<typeof sectorDependencyRecord> & {
   /** The sector at the other end. */
   sectorId: string;
-  degree: DependencyDegree | null;
-  source: Source;
-}
+};
 
 export interface CascadeStepRow {
   sectorId: string;
@@ -27,26 +34,26 @@ export interface CascadeStepRow {
 }
 
 /** A dependency row as read for a batch of sectors: `ownerId` says which sector of the batch it belongs to. */
-interface OwnedDependencyRow extends SectorDependencyRow {
-  ownerId: string;
-}
+type OwnedDependencyRow = SectorDependencyRow & { ownerId: string };
 
 export const MIN_CASCADE_HOPS = 1;
 export const DEFAULT_CASCADE_HOPS = 3;
 export const MAX_CASCADE_HOPS = 10;
 
 // Agencies are aggregated in the same statement, in the plan's order, so a sector is one row.
-const SECTOR_COLUMNS = `s.id, s.name,
+const SECTOR_COLUMNS = `s.id,
   COALESCE((
     SELECT json_agg(json_build_object('abbreviation', a.abbreviation, 'name', a.name, 'scope', sa.scope) ORDER BY sa.position)
     FROM sectors.sector_agency sa JOIN sectors.agency a ON a.abbreviation = sa.abbreviation
     WHERE sa.sector_id = s.id
   ), '[]'::json) AS agencies,
-  ${sourceColumn('s')}, s.version, s.archived_at IS NOT NULL AS archived`;
+  ${recordColumns(sectorRecord, 's')}, s.version, s.archived_at IS NOT NULL AS archived`;
 
-const DEPENDENCY_COLUMNS = `d.degree, ${sourceColumn('d')}`;
+const DEPENDENCY_COLUMNS = recordColumns(sectorDependencyRecord, 'd');
 
-const toSector = (row: Record<string, unknown>) => row as unknown as SectorRow;
+const toSector = (row: Record<string, unknown>) => readRecord(sectorRecord, row) as SectorRow;
+
+const toDependency = (row: Record<string, unknown>) => readRecord(sectorDependencyRecord, row) as OwnedDependencyRow;
 
 /**
  * An explicit null means the default, as `first: null` does for pages (the generated types say
@@ -101,29 +108,30 @@ function compareIds(a: string, b: string): number {
  * with one SQL statement, and the cascade reads the whole dependency graph once per request.
  */
 export function createSectorsStore(db: Queryable) {
-  const sectorById = byIdLoader((ids) =>
-    db.query<SectorRow>(`SELECT ${SECTOR_COLUMNS} FROM sectors.sector s WHERE s.id = ANY($1)`, [ids]),
+  const sectorById = byIdLoader(async (ids) =>
+    (
+      await db.query<Record<string, unknown>>(`SELECT ${SECTOR_COLUMNS} FROM sectors.sector s WHERE s.id = ANY($1)`, [
+        ids,
+      ])
+    ).map(toSector),
   );
 
-  const dependenciesOf = groupLoader(
-    (sectorIds) =>
-      db.query<OwnedDependencyRow>(
-        `SELECT d.dependent_id AS "ownerId", d.dependency_id AS "sectorId", ${DEPENDENCY_COLUMNS}
-         FROM sectors.dependency d WHERE d.dependent_id = ANY($1) ORDER BY d.dependency_id`,
-        [sectorIds],
-      ),
-    (row) => row.ownerId,
-  );
+  /** Each sector's dependencies (it is their `dependent_id`) or dependents (`dependency_id`), with the sector at the other end. */
+  const dependencyEnds = (own: 'dependent_id' | 'dependency_id', other: 'dependent_id' | 'dependency_id') =>
+    groupLoader(
+      async (sectorIds) =>
+        (
+          await db.query<Record<string, unknown>>(
+            `SELECT d.${own} AS "ownerId", d.${other} AS "sectorId", ${DEPENDENCY_COLUMNS}
+             FROM sectors.dependency d WHERE d.${own} = ANY($1) ORDER BY d.${other}`,
+            [sectorIds],
+          )
+        ).map(toDependency),
+      (row) => row.ownerId,
+    );
 
-  const dependentsOf = groupLoader(
-    (sectorIds) =>
-      db.query<OwnedDependencyRow>(
-        `SELECT d.dependency_id AS "ownerId", d.dependent_id AS "sectorId", ${DEPENDENCY_COLUMNS}
-         FROM sectors.dependency d WHERE d.dependency_id = ANY($1) ORDER BY d.dependent_id`,
-        [sectorIds],
-      ),
-    (row) => row.ownerId,
-  );
+  const dependenciesOf = dependencyEnds('dependent_id', 'dependency_id');
+  const dependentsOf = dependencyEnds('dependency_id', 'dependent_id');
 
   // Created on the first cascade of the request and shared by every other: one statement, however
   // many sectors ask. Neighbours are sorted here, not in SQL, so the id order (and with it the

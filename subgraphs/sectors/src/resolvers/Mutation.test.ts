@@ -1,5 +1,5 @@
-import { buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SectorsContext } from '../context.js';
 import { sectorsSubgraph } from '../server.js';
 
@@ -12,7 +12,7 @@ const REMOVE = `mutation ($id: ID!, $on: ID!, $version: Int!) {
 const READ = `query ($id: ID!) { sector(id: $id) { version dependsOn { sector { id } } } }`;
 const AUDIT = `query ($id: ID) { sectorAuditLog(sectorId: $id) { totalCount nodes { action sectorId newValues } } }`;
 
-describe.each(testStores())('sectors mutations on $kind', (store) => {
+describeEachStore('sectors mutations on $kind', (store) => {
   let subgraph: TestSubgraph<SectorsContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(sectorsSubgraph, store);
@@ -134,7 +134,7 @@ interface SectorAuditNode {
   newValues: string | null;
 }
 
-describe.each(testStores())('sector creates, updates and archives on $kind', (store) => {
+describeEachStore('sector creates, updates and archives on $kind', (store) => {
   let subgraph: TestSubgraph<SectorsContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(sectorsSubgraph, store);

@@ -1,7 +1,7 @@
-import { actorOf } from '@cip/subgraph-kit';
+import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { SectorsContext } from '../context.js';
-import { checkArchiveSector, checkCreateSector, checkUpdateSector } from '../datasources/sectorInput.js';
+import { sectorRecord } from '../datasources/sectorRecord.js';
 import type { SectorRow } from '../datasources/sectors.js';
 
 /** The sector as committed: what the request read before the write (loaders, cascade graph) is forgotten. */
@@ -14,17 +14,17 @@ async function committed({ sectors }: SectorsContext, id: string): Promise<Secto
 
 export const Mutation: MutationResolvers = {
   createSector: async (_root, { input, idempotencyKey }, context) => {
-    const sector = checkCreateSector(input, idempotencyKey);
+    const sector = checkCreateInput(sectorRecord, input, idempotencyKey);
     const { id } = await context.sectorWrites.create(actorOf(context), sector, idempotencyKey);
     return committed(context, id);
   },
   updateSector: async (_root, { id, expectedVersion, input }, context) => {
-    const fields = checkUpdateSector(expectedVersion, input);
+    const fields = checkUpdateInput(sectorRecord, expectedVersion, input);
     await context.sectorWrites.update(actorOf(context), id, expectedVersion, fields);
     return committed(context, id);
   },
   archiveSector: async (_root, { id, expectedVersion }, context) => {
-    checkArchiveSector(expectedVersion);
+    checkArchiveInput(expectedVersion);
     await context.sectorWrites.archive(actorOf(context), id, expectedVersion);
     return committed(context, id);
   },

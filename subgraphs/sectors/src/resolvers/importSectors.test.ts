@@ -1,5 +1,5 @@
-import { bulkFields, buildTestSubgraph, testStores, type TestSubgraph } from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bulkFields, buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SectorsContext } from '../context.js';
 import { sectorsSubgraph } from '../server.js';
 
@@ -7,7 +7,7 @@ const HEADER = 'id,name,agencies,source.document,source.section,source.basis';
 const row = (id: string, agencies = 'DHS', basis = 'PUBLIC_KNOWLEDGE') =>
   `${id},"Sector ${id}",${agencies},Office register,"Sectors, added in review",${basis}`;
 
-describe.each(testStores())('sectors bulk import and export on $kind', (store) => {
+describeEachStore('sectors bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<SectorsContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(sectorsSubgraph, store);

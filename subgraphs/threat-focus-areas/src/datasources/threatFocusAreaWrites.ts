@@ -4,6 +4,7 @@ import {
   insertRecord,
   invalidInput,
   readAuditEntries,
+  recordToColumns,
   updateVersioned,
   writeAudit,
   type Database,
@@ -14,12 +15,17 @@ import {
   isUniqueViolation,
   earlierCreate,
 } from '@cip/subgraph-kit';
-import type { UpdateThreatFocusAreaInput } from '../__generated__/resolvers-types.js';
-import type { NewThreatFocusArea } from './threatFocusAreaInput.js';
+import {
+  threatFocusAreaRecord,
+  type NewThreatFocusArea,
+  type ThreatFocusAreaChanges,
+} from './threatFocusAreaRecord.js';
 
-const SCHEMA = 'threat_focus_areas';
-const TABLE = 'threat_focus_area';
-const ENTITY = 'ThreatFocusArea';
+const { schema: SCHEMA, table: TABLE, entityType: ENTITY } = threatFocusAreaRecord;
+
+/** The offices that own the records a focus area names, as the record spec says. */
+const SECTOR = threatFocusAreaRecord.fields.affectedSectorIds.item.references;
+const AGREEMENT = threatFocusAreaRecord.fields.origin.fields.namedById.references;
 
 /** What another office says of a record this office names: unknown (null), or known and maybe archived. */
 type Referenced = { id: string; archived?: boolean } | null | undefined;
@@ -44,17 +50,8 @@ async function sectorsOf(tx: Queryable, id: string): Promise<string[]> {
  * lookup over HTTP before the transaction opens, never through its tables.
  */
 export function createThreatFocusAreaWrites(db: Database) {
-  async function update(who: Writer, id: string, expectedVersion: number, input: UpdateThreatFocusAreaInput) {
-    const checks = new InputChecks();
-    checks.version('expectedVersion', expectedVersion);
-    const set: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(input)) {
-      if (value === null) checks.add(`input.${name}`, 'cannot be null: leave the field out to keep its value');
-    }
-    if (input.name != null) set.name = checks.text('input.name', input.name);
-    if (input.description != null) set.description = checks.text('input.description', input.description, { max: 2000 });
-    if (Object.keys(input).length === 0) checks.add('input', 'name at least one field to change');
-    checks.throwIfInvalid();
+  async function update(who: Writer, id: string, expectedVersion: number, fields: ThreatFocusAreaChanges) {
+    const set = recordToColumns(threatFocusAreaRecord, fields);
     await db.transaction(async (tx) => {
       const change = await updateVersioned(tx, { schema: SCHEMA, table: TABLE, id, expectedVersion, set });
       await writeAudit(tx, SCHEMA, { actor: who.actor, action: 'update', entityType: ENTITY, entityId: id, ...change });
@@ -73,9 +70,10 @@ export function createThreatFocusAreaWrites(db: Database) {
     checks.slug('sectorId', sectorId);
     checks.throwIfInvalid();
     if (action === 'addSector') {
-      const [known] = (await who.peers.lookup('sectors', 'Sector', [sectorId], 'id archived')) as Referenced[];
-      if (!known) throw invalidInput('sectorId', `the sectors office knows no sector with the id ${sectorId}`);
-      if (known.archived) throw invalidInput('sectorId', `sector ${sectorId} is archived: it cannot be linked`);
+      const [known] = (await who.peers.lookup(SECTOR.office, SECTOR.entity, [sectorId], 'id archived')) as Referenced[];
+      if (!known)
+        throw invalidInput('sectorId', `the ${SECTOR.office} office knows no ${SECTOR.noun} with the id ${sectorId}`);
+      if (known.archived) throw invalidInput('sectorId', `${SECTOR.noun} ${sectorId} is archived: it cannot be linked`);
     }
     await db.transaction(async (tx) => {
       const bumped = await updateVersioned(tx, { schema: SCHEMA, table: TABLE, id, expectedVersion, set: {} });
@@ -108,8 +106,8 @@ export function createThreatFocusAreaWrites(db: Database) {
   async function checkReferences(peers: Peers, focusArea: NewThreatFocusArea): Promise<void> {
     const namedBy = focusArea.origin.namedById;
     const [sectors, agreements] = await Promise.all([
-      peers.lookup('sectors', 'Sector', focusArea.affectedSectorIds, 'id archived') as Promise<Referenced[]>,
-      peers.lookup('agreements', 'Agreement', namedBy === null ? [] : [namedBy], 'id archived') as Promise<
+      peers.lookup(SECTOR.office, SECTOR.entity, focusArea.affectedSectorIds, 'id archived') as Promise<Referenced[]>,
+      peers.lookup(AGREEMENT.office, AGREEMENT.entity, namedBy === null ? [] : [namedBy], 'id archived') as Promise<
         Referenced[]
       >,
     ]);
@@ -117,14 +115,15 @@ export function createThreatFocusAreaWrites(db: Database) {
     focusArea.affectedSectorIds.forEach((sectorId, index) => {
       const sector = sectors[index];
       const path = `input.affectedSectorIds.${index}`;
-      if (!sector) checks.add(path, `the sectors office knows no sector with the id ${sectorId}`);
-      else if (sector.archived) checks.add(path, `sector ${sectorId} is archived: it cannot be linked`);
+      if (!sector) checks.add(path, `the ${SECTOR.office} office knows no ${SECTOR.noun} with the id ${sectorId}`);
+      else if (sector.archived) checks.add(path, `${SECTOR.noun} ${sectorId} is archived: it cannot be linked`);
     });
     if (namedBy !== null) {
       const [agreement] = agreements;
+      const path = 'input.origin.namedById';
       if (!agreement)
-        checks.add('input.origin.namedById', `the agreements office knows no agreement with the id ${namedBy}`);
-      else if (agreement.archived) checks.add('input.origin.namedById', `agreement ${namedBy} is archived`);
+        checks.add(path, `the ${AGREEMENT.office} office knows no ${AGREEMENT.noun} with the id ${namedBy}`);
+      else if (agreement.archived) checks.add(path, `${AGREEMENT.noun} ${namedBy} is archived`);
     }
     checks.throwIfInvalid();
   }
@@ -146,14 +145,7 @@ export function createThreatFocusAreaWrites(db: Database) {
         if (taken) throw invalidInput('input.id', `a threat focus area with the id ${focusArea.id} exists already`);
         const row = await insertRecord(tx, SCHEMA, TABLE, {
           id: focusArea.id,
-          name: focusArea.name,
-          description: focusArea.description,
-          category: focusArea.category,
-          origin_statement: focusArea.origin.statement,
-          origin_agreement_id: focusArea.origin.namedById,
-          source_document: focusArea.source.document,
-          source_section: focusArea.source.section,
-          source_basis: focusArea.source.basis,
+          ...recordToColumns(threatFocusAreaRecord, focusArea),
         });
         await tx.query(
           `INSERT INTO threat_focus_areas.affected_sector (threat_focus_area_id, sector_id)

@@ -1,5 +1,16 @@
-import { byIdLoader, fetchPage, groupLoader, sourceColumn, type Page, type Queryable } from '@cip/subgraph-kit';
-import type { Source, ThreatCategory, ThreatFocusAreaFilter } from '../__generated__/resolvers-types.js';
+import {
+  byIdLoader,
+  fetchPage,
+  groupLoader,
+  readRecord,
+  recordColumns,
+  sourceColumn,
+  type Page,
+  type Queryable,
+  type RecordRead,
+} from '@cip/subgraph-kit';
+import type { Source, ThreatFocusAreaFilter } from '../__generated__/resolvers-types.js';
+import { threatFocusAreaRecord } from './threatFocusAreaRecord.js';
 
 /** A sector, owned by the sectors office: this office knows only its id. */
 export interface SectorRef {
@@ -11,16 +22,13 @@ export interface AgreementRef {
   id: string;
 }
 
-export interface ThreatFocusAreaRow {
+/** A focus area as read: its fields (threatFocusAreaRecord.ts), the agreement that names it as a reference. */
+export type ThreatFocusAreaRow = Omit<RecordRead<typeof threatFocusAreaRecord>, 'origin'> & {
   id: string;
-  name: string;
-  description: string;
-  category: ThreatCategory;
   origin: { statement: string; namedBy: AgreementRef | null };
-  source: Source;
   version: number;
   archived: boolean;
-}
+};
 
 export interface ThreatAssessmentRow {
   id: string;
@@ -28,23 +36,27 @@ export interface ThreatAssessmentRow {
   source: Source;
 }
 
-const FOCUS_AREA_COLUMNS = `t.id, t.name, t.description, t.category,
-  json_build_object('statement', t.origin_statement, 'namedBy',
-    CASE WHEN t.origin_agreement_id IS NULL THEN NULL ELSE json_build_object('id', t.origin_agreement_id) END) AS origin,
-  ${sourceColumn('t')}, t.version, t.archived_at IS NOT NULL AS archived`;
+const FOCUS_AREA_COLUMNS = `t.id, ${recordColumns(threatFocusAreaRecord, 't')},
+  t.version, t.archived_at IS NOT NULL AS archived`;
 
-const toFocusArea = (row: Record<string, unknown>) => row as unknown as ThreatFocusAreaRow;
+const toFocusArea = (row: Record<string, unknown>): ThreatFocusAreaRow => {
+  const { origin, ...focusArea } = readRecord(threatFocusAreaRecord, row);
+  const namedBy = origin.namedById === null ? null : { id: origin.namedById };
+  return { ...focusArea, origin: { statement: origin.statement, namedBy } } as ThreatFocusAreaRow;
+};
 
 /**
  * Every read of the threat-focus-areas office, batched per request: each loader answers any number
  * of keys with one SQL statement.
  */
 export function createThreatFocusAreasStore(db: Queryable) {
-  const threatFocusAreaById = byIdLoader((ids) =>
-    db.query<ThreatFocusAreaRow>(
-      `SELECT ${FOCUS_AREA_COLUMNS} FROM threat_focus_areas.threat_focus_area t WHERE t.id = ANY($1)`,
-      [ids],
-    ),
+  const threatFocusAreaById = byIdLoader(async (ids) =>
+    (
+      await db.query<Record<string, unknown>>(
+        `SELECT ${FOCUS_AREA_COLUMNS} FROM threat_focus_areas.threat_focus_area t WHERE t.id = ANY($1)`,
+        [ids],
+      )
+    ).map(toFocusArea),
   );
 
   const affectedSectorsOf = groupLoader(
@@ -59,13 +71,15 @@ export function createThreatFocusAreasStore(db: Queryable) {
 
   /** The focus areas in use that touch each sector: archived ones are left out. */
   const focusAreasOfSector = groupLoader(
-    (sectorIds) =>
-      db.query<ThreatFocusAreaRow & { sectorId: string }>(
-        `SELECT a.sector_id AS "sectorId", ${FOCUS_AREA_COLUMNS}
-         FROM threat_focus_areas.affected_sector a JOIN threat_focus_areas.threat_focus_area t ON t.id = a.threat_focus_area_id
-         WHERE a.sector_id = ANY($1) AND t.archived_at IS NULL ORDER BY t.id`,
-        [sectorIds],
-      ),
+    async (sectorIds) =>
+      (
+        await db.query<Record<string, unknown>>(
+          `SELECT a.sector_id AS "sectorId", ${FOCUS_AREA_COLUMNS}
+           FROM threat_focus_areas.affected_sector a JOIN threat_focus_areas.threat_focus_area t ON t.id = a.threat_focus_area_id
+           WHERE a.sector_id = ANY($1) AND t.archived_at IS NULL ORDER BY t.id`,
+          [sectorIds],
+        )
+      ).map((row) => ({ ...toFocusArea(row), sectorId: row.sectorId as string })),
     (row) => row.sectorId,
   );
 

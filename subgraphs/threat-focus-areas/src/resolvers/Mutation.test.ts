@@ -1,12 +1,12 @@
 import {
   buildTestSubgraph,
-  testStores,
+  describeEachStore,
   type TestSubgraph,
   startFakeOffices,
   type FakeOffices,
   type OtherOfficeRecords,
-} from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+} from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ThreatFocusAreasContext } from '../context.js';
 import { threatFocusAreasSubgraph } from '../server.js';
 
@@ -17,7 +17,7 @@ const AUDIT = `query ($id: ID) { threatFocusAreaAuditLog(threatFocusAreaId: $id)
   totalCount nodes { actor action threatFocusAreaId oldValues newValues } } }`;
 
 /** The office's own writes; linking sectors (checked with the sectors office) is in test/cross-office-writes.test.ts. */
-describe.each(testStores())('threat focus area mutations on $kind', (store) => {
+describeEachStore('threat focus area mutations on $kind', (store) => {
   let subgraph: TestSubgraph<ThreatFocusAreasContext>;
   beforeAll(async () => {
     subgraph = await buildTestSubgraph(threatFocusAreasSubgraph, store);
@@ -124,7 +124,7 @@ interface FocusAreaAuditNode {
   newValues: string | null;
 }
 
-describe.each(testStores())('threat focus area creates and archives on $kind', (store) => {
+describeEachStore('threat focus area creates and archives on $kind', (store) => {
   let subgraph: TestSubgraph<ThreatFocusAreasContext>;
   let offices: FakeOffices;
   beforeAll(async () => {

@@ -1,7 +1,7 @@
-import { actorOf, peersOf } from '@cip/subgraph-kit';
+import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput, peersOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { ThreatFocusAreasContext } from '../context.js';
-import { checkArchiveThreatFocusArea, checkCreateThreatFocusArea } from '../datasources/threatFocusAreaInput.js';
+import { threatFocusAreaRecord } from '../datasources/threatFocusAreaRecord.js';
 import type { ThreatFocusAreaRow } from '../datasources/threatFocusAreas.js';
 
 /** The audit log's actor and the offices to check references with, both from the gateway-signed request. */
@@ -17,17 +17,18 @@ async function committed({ threatFocusAreas }: ThreatFocusAreasContext, id: stri
 
 export const Mutation: MutationResolvers = {
   createThreatFocusArea: async (_root, { input, idempotencyKey }, context) => {
-    const focusArea = checkCreateThreatFocusArea(input, idempotencyKey);
+    const focusArea = checkCreateInput(threatFocusAreaRecord, input, idempotencyKey);
     const { id } = await context.threatFocusAreaWrites.create(writer(context), focusArea, idempotencyKey);
     return committed(context, id);
   },
   archiveThreatFocusArea: async (_root, { id, expectedVersion }, context) => {
-    checkArchiveThreatFocusArea(expectedVersion);
+    checkArchiveInput(expectedVersion);
     await context.threatFocusAreaWrites.archive(writer(context), id, expectedVersion);
     return committed(context, id);
   },
   updateThreatFocusArea: async (_root, { id, expectedVersion, input }, context) => {
-    await context.threatFocusAreaWrites.update(writer(context), id, expectedVersion, input);
+    const fields = checkUpdateInput(threatFocusAreaRecord, expectedVersion, input);
+    await context.threatFocusAreaWrites.update(writer(context), id, expectedVersion, fields);
     return committed(context, id);
   },
   addThreatFocusAreaSector: async (_root, { id, sectorId, expectedVersion }, context) => {

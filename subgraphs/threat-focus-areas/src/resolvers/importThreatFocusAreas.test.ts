@@ -1,13 +1,13 @@
 import {
   bulkFields,
   buildTestSubgraph,
-  testStores,
+  describeEachStore,
   type TestSubgraph,
   startFakeOffices,
   type FakeOffices,
   type OtherOfficeRecords,
-} from '@cip/subgraph-kit/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+} from '@cip/testing/subgraphs';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ThreatFocusAreasContext } from '../context.js';
 import { threatFocusAreasSubgraph } from '../server.js';
 
@@ -16,7 +16,7 @@ const HEADER =
 const row = (id: string, sectors = 'energy', namedBy = '', category = 'CROSS_SECTOR') =>
   `${id},"Focus ${id}","To protect, in review.",${category},Office review (2006),${namedBy},${sectors},Office register,Review,PUBLIC_KNOWLEDGE`;
 
-describe.each(testStores())('threat focus areas bulk import and export on $kind', (store) => {
+describeEachStore('threat focus areas bulk import and export on $kind', (store) => {
   let subgraph: TestSubgraph<ThreatFocusAreasContext>;
   let offices: FakeOffices;
   const records: OtherOfficeRecords = { Sector: {}, Agreement: {} };

@@ -1,0 +1,128 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { ErrorCode } from '@cip/core';
+import { Kind, OperationTypeNode, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { guardFetcher, networkCode, withFetchScope, type FetchScope } from '../resilience/guardedFetch.js';
+import type { SubgraphGuard } from '../resilience/subgraphGuards.js';
+import { SubgraphTimeoutError, SubgraphUnavailableError } from '../resilience/timeouts.js';
+
+type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+
+/** Runs before each request to a subgraph: headers to add (propagation, signing, tracing). */
+export type SubgraphRequestHook = (
+  subgraph: string,
+  options: GraphQLDataSourceProcessOptions<GatewayContext>,
+) => void | Promise<void>;
+
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+type IncomingOperationOptions = Extract<ProcessOptions, { incomingRequestContext: unknown }>;
+
+/** A fetch for a client's operation (not a health check or schema load). The kind enum is not exported. */
+function isIncomingOperation(options: ProcessOptions): options is IncomingOperationOptions {
+  return 'incomingRequestContext' in options;
+}
+
+function isQuery(document: DocumentNode | undefined, query: string | undefined): boolean {
+  const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (operation) return operation.operation === OperationTypeNode.QUERY;
+  return query !== undefined && !/^\s*(mutation|subscription)\b/.test(query);
+}
+
+function parseQuietly(query: string | undefined): DocumentNode | undefined {
+  try {
+    return query ? parse(query) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Caps the errors one failed entity fetch adds (one per entity it cost), so a long list cannot flood the response. */
+const MAX_ERRORS_PER_FETCH = 20;
+
+/**
+ * The paths in the subgraph's own response that a failed fetch cost: each root field, or each
+ * entity (`_entities.<i>`). @apollo/gateway rewrites these into paths of the client's response.
+ */
+function costPaths(options: GraphQLDataSourceProcessOptions<GatewayContext>): (string | number)[][] {
+  if (!isIncomingOperation(options)) return [];
+  // The planner's document is not always handed over; the query text always is (parsed only on failure).
+  const document = options.document ?? parseQuietly(options.request.query);
+  const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const rootFields = (operation?.selectionSet.selections ?? []).flatMap((selection) =>
+    selection.kind === Kind.FIELD ? [selection] : [],
+  );
+  const representations: unknown = options.request.variables?.representations;
+  if (Array.isArray(representations)) {
+    // `_entities { ... on Item { detail } }`: point at the first field fetched for each entity.
+    const entityFields = rootFields[0]?.selectionSet?.selections ?? [];
+    const fragment = entityFields.find((selection) => selection.kind === Kind.INLINE_FRAGMENT);
+    const firstField = fragment?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
+    const field = firstField ? [firstField.alias?.value ?? firstField.name.value] : [];
+    return representations.slice(0, MAX_ERRORS_PER_FETCH).map((_, index) => ['_entities', index, ...field]);
+  }
+  return rootFields.map((field) => [field.alias?.value ?? field.name.value]);
+}
+
+function classify(subgraph: string, error: unknown): { code: ErrorCode; message: string } {
+  if (error instanceof SubgraphTimeoutError) return { code: 'SUBGRAPH_TIMEOUT', message: error.message };
+  if (error instanceof SubgraphUnavailableError) return { code: 'SUBGRAPH_UNAVAILABLE', message: error.message };
+  if (networkCode(error)) {
+    return { code: 'SUBGRAPH_UNREACHABLE', message: `The ${subgraph} subgraph could not be reached.` };
+  }
+  const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
+  return {
+    code: 'SUBGRAPH_BAD_RESPONSE',
+    message:
+      typeof status === 'number'
+        ? `The ${subgraph} subgraph answered HTTP ${status}.`
+        : `The ${subgraph} subgraph answered with something that is not a GraphQL response.`,
+  };
+}
+
+/**
+ * A subgraph's data source that never throws into the query plan: a subgraph that cannot be
+ * reached, is too slow, has its breaker open, or answers something that is not a GraphQL response,
+ * becomes a coded error carrying the subgraph's name and the paths it cost, and the rest of the plan
+ * still runs. (Thrown errors would reach the client without the subgraph's name.)
+ *
+ * Each HTTP attempt is guarded by the subgraph's timeout, breaker and retries (resilience/guardedFetch.ts).
+ */
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    readonly name: string,
+    config: { url: string; fetcher: Fetcher },
+    private readonly requestHooks: readonly SubgraphRequestHook[] = [],
+    private readonly guard?: SubgraphGuard,
+  ) {
+    super(config);
+    if (guard) this.fetcher = guardFetcher(guard, config.fetcher);
+  }
+
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    for (const hook of this.requestHooks) await hook(this.name, options);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const scope: FetchScope = {
+      deadline: (options.context as Partial<GatewayContext> | undefined)?.deadline,
+      retryable: isQuery(isIncomingOperation(options) ? options.document : undefined, options.request.query),
+    };
+    try {
+      return await withFetchScope(scope, () => super.process(options));
+    } catch (error) {
+      const { code, message } = classify(this.name, error);
+      this.guard?.metrics.subgraphErrors.inc({ subgraph: this.name, code });
+      // A breaker that is open fails every request fast; one warning per request would flood the log
+      // (the breaker's own state change is logged once, at warn).
+      if (code === 'SUBGRAPH_UNAVAILABLE') this.guard?.logger.debug({ code }, 'subgraph fetch refused');
+      else this.guard?.logger.warn({ code, err: error }, 'subgraph fetch failed');
+      const paths = costPaths(options);
+      const errors: GraphQLFormattedError[] =
+        paths.length > 0
+          ? paths.map((path) => ({ message, path, extensions: { code } }))
+          : [{ message, extensions: { code } }];
+      return { errors };
+    }
+  }
+}

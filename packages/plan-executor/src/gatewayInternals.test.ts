@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway, LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { isSchema, parse, type GraphQLSchema } from 'graphql';
+import { afterEach, describe, expect, test } from 'vitest';
+import { installFastExecutor } from './fastExecutor.js';
+import {
+  gatewayInternals,
+  GatewayInternalsError,
+  INCOMING_OPERATION,
+  installedApolloGatewayVersion,
+  LOADING_SCHEMA,
+  observePlanLookups,
+  VERIFIED_APOLLO_GATEWAY_VERSION,
+  type ResolvedQueryPlan,
+} from './gatewayInternals.js';
+
+/**
+ * The contract between gatewayInternals.ts and the installed @apollo/gateway: its version is the
+ * verified one, and every internal the adapter reads is there, with the shape and the meaning the
+ * adapter assumes, on a real gateway loaded over a small supergraph (two subgraphs, one entity
+ * across them; no network: the subgraphs run in-process behind LocalGraphQLDataSource).
+ */
+
+const require = createRequire(import.meta.url);
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const federation = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
+
+const subgraphs = {
+  vehicles: buildSubgraphSchema({
+    typeDefs: parse(`${federation}
+      type Query { vehicle(id: ID!): Vehicle }
+      type Vehicle @key(fields: "id") { id: ID! name: String }`),
+    resolvers: { Query: { vehicle: (_: unknown, { id }: { id: string }) => ({ id, name: 'Hauler' }) } },
+  }),
+  telemetry: buildSubgraphSchema({
+    typeDefs: parse(`${federation}
+      type Vehicle @key(fields: "id") { id: ID! speed: Int }`),
+    resolvers: { Vehicle: { __resolveReference: ({ id }: { id: string }) => ({ id, speed: 42 }) } },
+  }),
+};
+
+const composition = composeServices(
+  Object.entries(subgraphs).map(([name, schema]) => ({
+    name,
+    url: `http://${name}.invalid/graphql`,
+    typeDefs: new LocalGraphQLDataSource(schema).sdl(),
+  })),
+);
+if (composition.errors) throw new Error(composition.errors.map(({ message }) => message).join('\n'));
+const { supergraphSdl } = composition;
+
+/** Records the request kind of each fetch, then answers from the in-process subgraph. */
+class RecordingDataSource extends LocalGraphQLDataSource {
+  readonly kinds: unknown[] = [];
+
+  override async process(options: GraphQLDataSourceProcessOptions) {
+    this.kinds.push(options.kind);
+    return super.process(options);
+  }
+}
+
+// One fetch to each subgraph: the root field, then the entity.
+const query = '{ vehicle(id: "v1") { name speed } }';
+const expected = { data: { vehicle: { name: 'Hauler', speed: 42 } } };
+
+interface Harness {
+  gateway: ApolloGateway;
+  server: ApolloServer;
+  sources: Record<keyof typeof subgraphs, RecordingDataSource>;
+  resolved: ResolvedQueryPlan[];
+  didResolveQueryPlan: (resolved: ResolvedQueryPlan) => void;
+}
+
+const started: ApolloServer[] = [];
+
+afterEach(async () => {
+  for (const server of started.splice(0)) await server.stop();
+});
+
+function harness(): Harness {
+  const sources = {
+    vehicles: new RecordingDataSource(subgraphs.vehicles),
+    telemetry: new RecordingDataSource(subgraphs.telemetry),
+  };
+  const resolved: ResolvedQueryPlan[] = [];
+  const didResolveQueryPlan = (options: ResolvedQueryPlan) => void resolved.push(options);
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: silent,
+    buildService: ({ name }) => sources[name as keyof typeof sources],
+    experimental_didResolveQueryPlan: didResolveQueryPlan,
+  });
+  const server = new ApolloServer({ gateway, logger: silent });
+  return { gateway, server, sources, resolved, didResolveQueryPlan };
+}
+
+async function start(server: ApolloServer): Promise<void> {
+  await server.start();
+  started.push(server);
+}
+
+async function execute(server: ApolloServer): Promise<unknown> {
+  const response = await server.executeOperation({ query });
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
+const member = (gateway: ApolloGateway, name: string): unknown => Reflect.get(gateway, name);
+
+describe('gatewayInternals: the contract with the installed @apollo/gateway', () => {
+  test('the installed @apollo/gateway is the version the adapter was verified with', () => {
+    const { version } = require('@apollo/gateway/package.json') as { version: string };
+    expect(
+      version,
+      `@apollo/gateway ${version} is installed, but packages/plan-executor/src/gatewayInternals.ts was ` +
+        `verified with ${VERIFIED_APOLLO_GATEWAY_VERSION}. Check each internal it reads against ` +
+        `${version} (the other tests of this file do it on a real gateway; read dist/index.js for what ` +
+        `they cannot see), then set VERIFIED_APOLLO_GATEWAY_VERSION to '${version}'.`,
+    ).toBe(VERIFIED_APOLLO_GATEWAY_VERSION);
+    expect(installedApolloGatewayVersion()).toBe(version);
+  });
+
+  test('the forged request kinds are the values of the enum @apollo/gateway does not export', () => {
+    const { GraphQLDataSourceRequestKind } = require('@apollo/gateway/dist/datasources/types.js') as {
+      GraphQLDataSourceRequestKind: Record<string, string>;
+    };
+    expect(INCOMING_OPERATION).toBe(GraphQLDataSourceRequestKind.INCOMING_OPERATION);
+    expect(LOADING_SCHEMA).toBe(GraphQLDataSourceRequestKind.LOADING_SCHEMA);
+  });
+
+  test('each internal read is there with the expected shape, before and after load, and means what we assume', async () => {
+    const { gateway, server, sources, resolved, didResolveQueryPlan } = harness();
+    // From the constructor on.
+    const stock = member(gateway, 'executor');
+    expect(stock).toBeTypeOf('function');
+    const store = member(gateway, 'queryPlanStore') as { get?: unknown; set?: unknown };
+    expect(store.get).toBeTypeOf('function');
+    expect(store.set).toBeTypeOf('function');
+    expect(member(gateway, 'serviceMap')).toEqual({});
+    expect(Object.prototype.hasOwnProperty.call(gateway, 'experimental_didResolveQueryPlan')).toBe(true);
+    expect(member(gateway, 'experimental_didResolveQueryPlan')).toBe(didResolveQueryPlan);
+    expect(member(gateway, 'schema')).toBeUndefined();
+    expect(member(gateway, 'supergraphSchema')).toBeUndefined();
+
+    const internals = gatewayInternals(gateway);
+    expect(internals.stockExecutor).toBe(stock);
+    expect(internals.schemas()).toBeUndefined();
+    const lookups: boolean[] = [];
+    observePlanLookups(gateway, (found) => {
+      lookups.push(found);
+    });
+
+    // After load (ApolloServer#start calls it; the adapter checks the rest then).
+    await start(server);
+    const schema = member(gateway, 'schema') as GraphQLSchema;
+    const supergraphSchema = member(gateway, 'supergraphSchema') as GraphQLSchema;
+    expect(isSchema(schema)).toBe(true);
+    expect(isSchema(supergraphSchema)).toBe(true);
+    // `schema` is the API schema, `supergraphSchema` the supergraph with its join__ types.
+    expect(schema.getType('join__Graph')).toBeUndefined();
+    expect(supergraphSchema.getType('join__Graph')).toBeDefined();
+    expect(internals.schemas()).toEqual({ schema, supergraphSchema });
+    const serviceMap = member(gateway, 'serviceMap') as Record<string, { dataSource?: unknown }>;
+    expect(Object.keys(serviceMap).sort()).toEqual(['telemetry', 'vehicles']);
+    expect(serviceMap.vehicles?.dataSource).toBe(sources.vehicles);
+    expect(serviceMap.telemetry?.dataSource).toBe(sources.telemetry);
+    expect({ ...internals.dataSources() }).toEqual({ vehicles: sources.vehicles, telemetry: sources.telemetry });
+
+    // The stock executor: it stores the plan under the query hash, hands the same plan and data
+    // sources to experimental_didResolveQueryPlan, and sends each fetch with INCOMING_OPERATION.
+    expect(await execute(server)).toEqual(expected);
+    expect(sources.vehicles.kinds).toEqual([INCOMING_OPERATION]);
+    expect(sources.telemetry.kinds).toEqual([INCOMING_OPERATION]);
+    expect(resolved).toHaveLength(1);
+    const [first] = resolved;
+    expect(first?.queryPlan).toMatchObject({ kind: 'QueryPlan', node: { kind: 'Sequence' } });
+    expect({ ...first?.serviceMap }).toEqual({ ...internals.dataSources() });
+    const queryHash = createHash('sha256').update(query).digest('hex');
+    expect(await internals.lookUpPlan(queryHash)).toBe(first?.queryPlan);
+    expect(lookups).toEqual([false]);
+    await execute(server);
+    expect(lookups).toEqual([false, true]);
+
+    if (!first) throw new Error('unreachable');
+    internals.didResolveQueryPlan(first);
+    expect(resolved.at(-1)).toBe(first);
+    const replacement = () => Promise.resolve({ data: null });
+    internals.replaceExecutor(replacement);
+    expect(member(gateway, 'executor')).toBe(replacement);
+  });
+
+  test('the fast executor runs on these internals as the stock executor does', async () => {
+    const { gateway, server, sources, resolved } = harness();
+    const stats = installFastExecutor(gateway);
+    await start(server);
+    // First sight: the stock executor plans and runs it. Second: ours runs the stored plan.
+    expect(await execute(server)).toEqual(expected);
+    expect(await execute(server)).toEqual(expected);
+    expect(stats).toEqual({ fast: 1, stock: 1 });
+    expect(sources.vehicles.kinds).toEqual([INCOMING_OPERATION, INCOMING_OPERATION]);
+    expect(sources.telemetry.kinds).toEqual([INCOMING_OPERATION, INCOMING_OPERATION]);
+    expect(resolved).toHaveLength(2);
+    expect(resolved[1]?.queryPlan).toBe(resolved[0]?.queryPlan);
+    expect({ ...resolved[1]?.serviceMap }).toEqual({ ...resolved[0]?.serviceMap });
+  });
+
+  test('a missing internal fails at install, naming it and both versions', () => {
+    const versions = `verified with ${VERIFIED_APOLLO_GATEWAY_VERSION}; ${installedApolloGatewayVersion()} is installed`;
+    const withoutStore = harness().gateway;
+    Reflect.deleteProperty(withoutStore, 'queryPlanStore');
+    expect(() => installFastExecutor(withoutStore)).toThrow(GatewayInternalsError);
+    expect(() => installFastExecutor(withoutStore)).toThrow(
+      `ApolloGateway#queryPlanStore is undefined, expected an object with a get() method: @cip/plan-executor ` +
+        `reads it from the internals of @apollo/gateway, ${versions}.`,
+    );
+
+    const withoutHook = harness().gateway;
+    Reflect.deleteProperty(withoutHook, 'experimental_didResolveQueryPlan');
+    expect(() => gatewayInternals(withoutHook)).toThrow(/^ApolloGateway#experimental_didResolveQueryPlan is missing/);
+
+    const withNumberExecutor = harness().gateway;
+    Reflect.set(withNumberExecutor, 'executor', 1);
+    expect(() => gatewayInternals(withNumberExecutor)).toThrow(
+      /^ApolloGateway#executor is a number, expected a function/,
+    );
+  });
+
+  test('an internal that load() no longer sets fails the start', async () => {
+    const { gateway, server } = harness();
+    // As if a release renamed the member: what load() assigns to it goes nowhere.
+    Object.defineProperty(gateway, 'supergraphSchema', { configurable: true, get: () => undefined, set: () => {} });
+    installFastExecutor(gateway);
+    await expect(server.start()).rejects.toThrow(
+      /^ApolloGateway#supergraphSchema is undefined, expected a GraphQLSchema: @cip\/plan-executor/,
+    );
+    await gateway.stop();
+  });
+});

@@ -1,0 +1,8 @@
+export { installFastExecutor, type PlanExecutorStats } from './fastExecutor.js';
+export {
+  GatewayInternalsError,
+  installedApolloGatewayVersion,
+  LOADING_SCHEMA,
+  observePlanLookups,
+  VERIFIED_APOLLO_GATEWAY_VERSION,
+} from './gatewayInternals.js';

@@ -1,0 +1,4 @@
+export { canonicalResponse } from './canonicalResponse.js';
+export { generateVariants, type Example, type Variant } from './operationVariants.js';
+export { composeFleet, fleetApiSchema, startFleet, type FleetSystem } from './fleet/fleetSystem.js';
+export { fleetExamples } from './fleet/fleetOperations.js';
