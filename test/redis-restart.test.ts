@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@cip/stack';
 import { keysUnder, startRedisServer, type RedisServer } from '@cip/testing/redis';
 import { post } from '@cip/testing/tokens';
+import { eventually } from '@cip/testing/suites';
 
 const PREFIX = 'cip-restart:';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -11,15 +12,6 @@ const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1,
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every 50 ms until it holds, for at most `withinMs`. */
-async function eventually(check: () => Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`not within ${withinMs} ms: ${what}`);
-}
-
 describe('Redis stopped and started again under traffic (a redis-server of its own)', () => {
   let redis: RedisServer;
   let stack: Stack;

@@ -5,6 +5,7 @@ import { TEST_REDIS_URL, deleteKeysUnder, keysUnder, randomKeyPrefix } from '@ci
 import { startEntry } from '@cip/testing/processes';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
+import { eventually } from '@cip/testing/suites';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
@@ -38,15 +39,6 @@ async function counter(gatewayUrl: string, name: string, labels = ''): Promise<n
 }
 
 /** Polls `check` every 50 ms until it holds, for at most `withinMs`. */
-async function eventually(check: () => Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`not within ${withinMs} ms: ${what}`);
-}
-
 describe('two gateway processes sharing one Redis (APQ, response cache, invalidation)', () => {
   const prefix = randomKeyPrefix();
   const gateways: GatewayProcess[] = [];

@@ -12,6 +12,7 @@ import {
 } from '@cip/testing/redis';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { post } from '@cip/testing/tokens';
+import { eventually } from '@cip/testing/suites';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
@@ -34,14 +35,6 @@ async function sharedStateErrors(gatewayUrl: string): Promise<number> {
     .split('\n')
     .filter((line) => line.startsWith('cip_gateway_shared_state_errors_total{'))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`not within 10 s: ${what}`);
 }
 
 describe('gateway replicas sharing APQ registrations through Redis', () => {

@@ -8,3 +8,16 @@ export function describeUnless(skipReason: string | undefined, title: string, bo
   if (skipReason === undefined) describe(title, body);
   else describe.skip(`${title} [skipped: ${skipReason}]`, body);
 }
+
+/**
+ * Resolves once `check` holds, polling every 50 ms; fails naming `what` after `withinMs`. A test
+ * waits on the condition it needs, never on a fixed sleep, and the limit is sized for a busy machine.
+ */
+export async function eventually(check: () => Promise<boolean>, what: string, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`not within ${withinMs} ms: ${what}`);
+}
