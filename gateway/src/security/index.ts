@@ -51,6 +51,8 @@ export async function buildSecurity(
     issuer: auth.issuer,
     audience: auth.audience,
     clockSkewSeconds: auth.clockSkewSeconds,
+    requireExp: auth.requireExp,
+    maxLifetimeSeconds: auth.maxTokenLifetimeSeconds,
     scopesClaim: auth.scopesClaim,
   });
   const mode = authMode(verifier, runMode);
@@ -62,6 +64,8 @@ export async function buildSecurity(
     logger.warn(
       'No token verification configured in production: every caller is anonymous, restricted fields are hidden.',
     );
+  if (mode === 'jwt' && !auth.requireExp)
+    logger.warn('AUTH_REQUIRE_EXP=false: tokens without `exp` are accepted, and never expire.');
   if (auth.keys.source === 'hs256' && runMode === 'production')
     logger.warn('AUTH_HS256_SECRET is meant for development; use AUTH_JWKS_FILE or AUTH_JWKS_URL in production.');
 
