@@ -43,4 +43,13 @@ describe('processes', () => {
     expect(started.output().stderr).toContain('invalid configuration');
     expect(started.output().stderr).toContain(named);
   });
+
+  // Regression (issue 13, item 8): a refused AUTH_HS256_SECRET used to be printed at start-up.
+  it('gateway/src/main.ts names a too-short AUTH_HS256_SECRET at start-up without printing its value', async () => {
+    const started = run('gateway/src/main.ts', { AUTH_HS256_SECRET: 'short-but-still-secret' });
+    expect(await started.exited).toBe(78);
+    const { stdout, stderr } = started.output();
+    expect(stderr).toContain('AUTH_HS256_SECRET: expected at least 32 characters');
+    expect(stdout + stderr).not.toContain('short-but-still-secret');
+  });
 });

@@ -52,6 +52,8 @@ const unauthorized = (...path: string[]) => ({
   extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
 });
 
+const TEN_YEARS = 10 * 365 * 86_400;
+
 describe('who may see what (HS256 tokens, issuer and audience checked)', () => {
   let system: RunningSystem;
   beforeAll(async () => {
@@ -65,6 +67,11 @@ describe('who may see what (HS256 tokens, issuer and audience checked)', () => {
     ['the wrong audience', () => makeToken({ audience: 'someone-else' })],
     ['the wrong issuer', () => makeToken({ issuer: 'https://elsewhere.invalid' })],
     ['garbage', async () => 'not.a.jwt'],
+    // Regression (issue 13, item 4): the first three were accepted; nbf was already checked, kept beside them.
+    ['a token without exp', () => makeToken({ expiresIn: null })],
+    ['an iat ten years ahead', () => makeToken({ issuedAt: TEN_YEARS })],
+    ['a lifetime over AUTH_MAX_TOKEN_LIFETIME_SECONDS (one day)', () => makeToken({ expiresIn: 86_400 })],
+    ['an nbf beyond the clock skew', () => makeToken({ notBefore: 60 })],
   ])('%s gets HTTP 401 UNAUTHENTICATED, without details', async (_name, token) => {
     const { status, body } = await post(system.gatewayUrl, { query: PROFILE }, await token());
     expect(status).toBe(401);

@@ -85,7 +85,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   contextBuilders.push(requestIdContext, (_req, context) => {
     context.deadline = Date.now() + config.resilience.requestDeadlineMs;
   });
-  plugins.push(metricsPlugin(metrics));
+  // The `operation` label takes only trusted operation names, so clients cannot add series.
+  plugins.push(metricsPlugin(metrics, security.trustedOperationNames));
   subgraphRequestHooks.push(propagateRequestId, propagateTraceContext);
   const { origin, subgraphUrls } = config.supergraph;
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { boundedOperationLabel } from '@cip/core';
+import { registeredOperationLabel } from '@cip/core';
 import { observePlanLookups } from '@cip/plan-executor';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayContext } from '../context.js';
@@ -22,13 +22,13 @@ export function createGatewayMetrics() {
     registry,
     requests: new Counter({
       name: 'cip_gateway_requests_total',
-      help: 'GraphQL requests by operation name and outcome (success, partial: data with errors, error: no data).',
+      help: 'GraphQL requests by operation (a trusted operation name, else other) and outcome (success, partial: data with errors, error: no data).',
       labelNames: ['operation', 'outcome'] as const,
       registers,
     }),
     requestDuration: new Histogram({
       name: 'cip_gateway_request_duration_seconds',
-      help: 'Time to answer a GraphQL request, by operation name.',
+      help: 'Time to answer a GraphQL request, by operation (a trusted operation name, else other).',
       labelNames: ['operation'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
@@ -103,9 +103,16 @@ export function createGatewayMetrics() {
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
-/** Counts requests by operation and outcome, their latency, and those in flight. */
-export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
-  const operationLabel = boundedOperationLabel();
+/**
+ * Counts requests by operation and outcome, their latency, and those in flight. The `operation`
+ * label is the operation's name only when it is one of `registeredNames` (the trusted documents'),
+ * else `other`: clients choose operation names, and each new label value is a new series.
+ */
+export function metricsPlugin(
+  metrics: GatewayMetrics,
+  registeredNames: Iterable<string>,
+): ApolloServerPlugin<GatewayContext> {
+  const operationLabel = registeredOperationLabel(registeredNames);
   return {
     async requestDidStart() {
       metrics.inFlight.inc();

@@ -10,7 +10,13 @@ const problems = (env: Env) => configProblems(() => parse(env));
 describe('security config', () => {
   it('defaults: no key source, trusted documents allowed by hash, the documented limits', () => {
     const security = parse({});
-    expect(security.auth).toMatchObject({ keys: { source: 'none' }, clockSkewSeconds: 30, analystScope: 'analyst' });
+    expect(security.auth).toMatchObject({
+      keys: { source: 'none' },
+      clockSkewSeconds: 30,
+      requireExp: true,
+      maxTokenLifetimeSeconds: 86_400,
+      analystScope: 'analyst',
+    });
     expect(security.trustedDocuments).toMatchObject({
       mode: 'allow',
       path: expect.stringMatching(/trusted-documents\.json$/),
@@ -74,11 +80,21 @@ describe('security config', () => {
         AUTH_ISSUER: 'https://issuer.invalid',
         AUTH_AUDIENCE: 'cip',
         AUTH_CLOCK_SKEW_SECONDS: '10',
+        AUTH_REQUIRE_EXP: 'false',
+        AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600',
         AUTH_SCOPES_CLAIM: 'scp',
         AUTH_ANALYST_SCOPE: 'analysts',
       }),
     ).toEqual(
-      ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_CLOCK_SKEW_SECONDS', 'AUTH_SCOPES_CLAIM', 'AUTH_ANALYST_SCOPE'].map(
+      [
+        'AUTH_ISSUER',
+        'AUTH_AUDIENCE',
+        'AUTH_CLOCK_SKEW_SECONDS',
+        'AUTH_REQUIRE_EXP',
+        'AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+        'AUTH_SCOPES_CLAIM',
+        'AUTH_ANALYST_SCOPE',
+      ].map(
         (name) =>
           `${name}: has no effect without AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_HS256_SECRET: no token is verified without a key source, so no claim is checked`,
       ),
@@ -86,6 +102,18 @@ describe('security config', () => {
     expect(parse({ AUTH_HS256_SECRET: SECRET, AUTH_ISSUER: 'https://issuer.invalid' }).auth.issuer).toBe(
       'https://issuer.invalid',
     );
+  });
+
+  it('reads the token lifetime rules: exp optional only when asked, a positive maximum lifetime', () => {
+    expect(
+      parse({ AUTH_HS256_SECRET: SECRET, AUTH_REQUIRE_EXP: 'false', AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' }).auth,
+    ).toMatchObject({ requireExp: false, maxTokenLifetimeSeconds: 3_600 });
+    expect(
+      problems({ AUTH_HS256_SECRET: SECRET, AUTH_REQUIRE_EXP: 'no', AUTH_MAX_TOKEN_LIFETIME_SECONDS: '0' }),
+    ).toEqual([
+      'AUTH_REQUIRE_EXP="no": expected true, false, 1 or 0',
+      expect.stringMatching(/^AUTH_MAX_TOKEN_LIFETIME_SECONDS="0": /),
+    ]);
   });
 
   it('refuses a trusted-document manifest that TRUSTED_DOCUMENTS=off would not read', () => {

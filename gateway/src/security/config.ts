@@ -19,6 +19,10 @@ export interface AuthSettings {
   readonly issuer: string | undefined;
   readonly audience: string | undefined;
   readonly clockSkewSeconds: number;
+  /** Tokens without `exp` are refused; off (AUTH_REQUIRE_EXP=false) they are accepted, with a warning at start-up. */
+  readonly requireExp: boolean;
+  /** The longest lifetime a token may state: `exp - iat`, or `exp - now` without `iat`. */
+  readonly maxTokenLifetimeSeconds: number;
   readonly scopesClaim: string;
   /** The scope that may send ad-hoc documents in trusted-documents mode, introspect in production, see plans. */
   readonly analystScope: string;
@@ -62,7 +66,13 @@ export const securitySection = defineSection({
       description: 'when set, tokens must carry this `aud`',
     }),
     AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30).register(envDocs, {
-      description: 'tolerance on `exp` / `nbf`, 0 to 300',
+      description: 'tolerance on `exp` / `nbf` / `iat`, 0 to 300',
+    }),
+    AUTH_REQUIRE_EXP: envVar.flag(true).register(envDocs, {
+      description: 'refuse tokens without `exp`; `false` accepts them (they never expire) and warns at start-up',
+    }),
+    AUTH_MAX_TOKEN_LIFETIME_SECONDS: envVar.positiveInt(86_400).register(envDocs, {
+      description: 'refuse tokens whose `exp` is further than this after their `iat` (or after now, without `iat`)',
     }),
     AUTH_SCOPES_CLAIM: z.string().min(1).default('scope').register(envDocs, {
       description: 'the claim holding scopes: a space-separated string or an array',
@@ -107,7 +117,15 @@ export const securitySection = defineSection({
     // The verifier used to take the file, then the URL, then the secret, and say nothing of the others.
     rule.oneOf([...KEY_SOURCES], 'tokens are verified with one key source; set only one'),
     rule.onlyWith(
-      ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_CLOCK_SKEW_SECONDS', 'AUTH_SCOPES_CLAIM', 'AUTH_ANALYST_SCOPE'],
+      [
+        'AUTH_ISSUER',
+        'AUTH_AUDIENCE',
+        'AUTH_CLOCK_SKEW_SECONDS',
+        'AUTH_REQUIRE_EXP',
+        'AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+        'AUTH_SCOPES_CLAIM',
+        'AUTH_ANALYST_SCOPE',
+      ],
       [...KEY_SOURCES],
       'no token is verified without a key source, so no claim is checked',
     ),
@@ -130,6 +148,8 @@ export const securitySection = defineSection({
       issuer: values.AUTH_ISSUER,
       audience: values.AUTH_AUDIENCE,
       clockSkewSeconds: values.AUTH_CLOCK_SKEW_SECONDS,
+      requireExp: values.AUTH_REQUIRE_EXP,
+      maxTokenLifetimeSeconds: values.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
       scopesClaim: values.AUTH_SCOPES_CLAIM,
       analystScope: values.AUTH_ANALYST_SCOPE,
     },

@@ -12,7 +12,7 @@ import { limitsPlugin } from './limits.js';
 import { propagateHeaders } from './headerPropagation.js';
 import { signSubgraphRequests } from './subgraphSignature.js';
 import { SupergraphSecurity } from './supergraphSecurity.js';
-import { readTrustedDocuments, trustedDocumentsPlugin } from './trustedDocuments.js';
+import { readTrustedDocuments, trustedDocumentsPlugin, trustedOperationNames } from './trustedDocuments.js';
 
 export interface GatewaySecurity {
   mode: AuthMode;
@@ -23,6 +23,8 @@ export interface GatewaySecurity {
   subgraphRequestHooks: SubgraphRequestHook[];
   /** Whether the caller holds the analyst scope (the explorer and query plans ask too). */
   isAnalyst: (context: GatewayContext) => boolean;
+  /** The operation names of the trusted documents (none with TRUSTED_DOCUMENTS=off): the metrics' `operation` labels. */
+  trustedOperationNames: ReadonlySet<string>;
 }
 
 /** The verifier's key settings: the config allows one source at most (security/config.ts). */
@@ -51,6 +53,8 @@ export async function buildSecurity(
     issuer: auth.issuer,
     audience: auth.audience,
     clockSkewSeconds: auth.clockSkewSeconds,
+    requireExp: auth.requireExp,
+    maxLifetimeSeconds: auth.maxTokenLifetimeSeconds,
     scopesClaim: auth.scopesClaim,
   });
   const mode = authMode(verifier, runMode);
@@ -62,6 +66,8 @@ export async function buildSecurity(
     logger.warn(
       'No token verification configured in production: every caller is anonymous, restricted fields are hidden.',
     );
+  if (mode === 'jwt' && !auth.requireExp)
+    logger.warn('AUTH_REQUIRE_EXP=false: tokens without `exp` are accepted, and never expire.');
   if (auth.keys.source === 'hs256' && runMode === 'production')
     logger.warn('AUTH_HS256_SECRET is meant for development; use AUTH_JWKS_FILE or AUTH_JWKS_URL in production.');
 
@@ -81,6 +87,7 @@ export async function buildSecurity(
       authorizationPlugin(() => supergraph.policy),
     ],
     isAnalyst: (context) => isAnalyst(context.caller ?? ANONYMOUS, auth.analystScope),
+    trustedOperationNames: trustedOperationNames(trustedDocuments),
     subgraphRequestHooks: [
       propagateHeaders(config.propagateHeaders),
       signSubgraphRequests(config.signingSecret ?? processSigningSecret()),

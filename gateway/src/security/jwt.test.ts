@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TokenRejected, createTokenVerifier, scopesOf } from './jwt.js';
 
@@ -19,7 +19,14 @@ async function jwksFile() {
   return { path, rsa, ec };
 }
 
-const settings = { clockSkewSeconds: 30, scopesClaim: 'scope', issuer: 'https://issuer.invalid', audience: 'cip' };
+const settings = {
+  clockSkewSeconds: 30,
+  requireExp: true,
+  maxLifetimeSeconds: 86_400,
+  scopesClaim: 'scope',
+  issuer: 'https://issuer.invalid',
+  audience: 'cip',
+};
 
 describe('token verification', () => {
   it('accepts RS256 and ES256 tokens signed by a key of the JWKS file, with their scopes', async () => {
@@ -109,5 +116,79 @@ describe('keys from a JWKS URL', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+/** A key source to test the time rules with: its verifier settings and a signer of claims. */
+interface Signer {
+  keys: { hs256Secret: string } | { jwksFile: string };
+  sign: (claims: { exp?: number; iat?: number; nbf?: number }) => Promise<string>;
+}
+
+function signer(keys: Signer['keys'], alg: string, key: CryptoKey | Uint8Array, kid?: string): Signer {
+  return {
+    keys,
+    sign: ({ exp, iat, nbf }) => {
+      let token = new SignJWT({})
+        .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience);
+      if (exp !== undefined) token = token.setExpirationTime(exp);
+      if (iat !== undefined) token = token.setIssuedAt(iat);
+      if (nbf !== undefined) token = token.setNotBefore(nbf);
+      return token.sign(key);
+    },
+  };
+}
+
+const sources: [string, () => Promise<Signer>][] = [
+  [
+    'HS256',
+    async () => {
+      const secret = 'h'.repeat(32);
+      return signer({ hs256Secret: secret }, 'HS256', new TextEncoder().encode(secret));
+    },
+  ],
+  [
+    'RS256 from a JWKS file',
+    async () => {
+      const { path, rsa } = await jwksFile();
+      return signer({ jwksFile: path }, 'RS256', rsa.privateKey, 'rsa');
+    },
+  ],
+];
+
+// Regression (issue 13, item 4): a token without `exp` never expired, and an `iat` ten years ahead passed.
+describe.each(sources)('token lifetime (%s)', (_name, makeSigner) => {
+  const TEN_YEARS = 10 * 365 * 86_400;
+
+  it('refuses a token without exp by default, accepts it with requireExp off', async () => {
+    const { keys, sign } = await makeSigner();
+    const token = await sign({ iat: now() });
+    const strict = (await createTokenVerifier({ ...settings, ...keys }))!;
+    await expect(strict(token)).rejects.toThrow(/missing required "exp" claim/);
+    const lenient = (await createTokenVerifier({ ...settings, ...keys, requireExp: false }))!;
+    await expect(lenient(token)).resolves.toMatchObject({ authenticated: true });
+  });
+
+  it('refuses an iat or nbf ahead of now by more than the clock skew, accepts one within it', async () => {
+    const { keys, sign } = await makeSigner();
+    const verify = (await createTokenVerifier({ ...settings, ...keys }))!;
+    const exp = now() + 60;
+    await expect(verify(await sign({ exp, iat: now() + TEN_YEARS }))).rejects.toThrow(/iat/);
+    await expect(verify(await sign({ exp, iat: now() + 40 }))).rejects.toThrow(/iat/);
+    await expect(verify(await sign({ exp, iat: now() + 20 }))).resolves.toMatchObject({ authenticated: true });
+    await expect(verify(await sign({ exp, nbf: now() + TEN_YEARS }))).rejects.toThrow(/nbf/);
+  });
+
+  it('refuses a lifetime over the maximum: exp - iat, or exp - now (beyond the skew) without iat', async () => {
+    const { keys, sign } = await makeSigner();
+    const verify = (await createTokenVerifier({ ...settings, ...keys, maxLifetimeSeconds: 3_600 }))!;
+    const iat = now() - 100;
+    await expect(verify(await sign({ iat, exp: iat + 3_600 }))).resolves.toMatchObject({ authenticated: true });
+    await expect(verify(await sign({ iat, exp: iat + 3_601 }))).rejects.toThrow(/more than 3600 s/);
+    await expect(verify(await sign({ iat, exp: iat + TEN_YEARS }))).rejects.toThrow(/more than 3600 s/);
+    await expect(verify(await sign({ exp: now() + 3_600 + 20 }))).resolves.toMatchObject({ authenticated: true });
+    await expect(verify(await sign({ exp: now() + 3_600 + 40 }))).rejects.toThrow(/more than 3600 s/);
   });
 });

@@ -31,7 +31,12 @@ export interface JwtSettings {
   hs256Secret?: string | undefined;
   issuer?: string | undefined;
   audience?: string | undefined;
+  /** Tolerance on `exp`, `nbf` and `iat`, for clocks that disagree. */
   clockSkewSeconds: number;
+  /** Refuse a token without `exp` (AUTH_REQUIRE_EXP): without one it would never expire. */
+  requireExp: boolean;
+  /** The longest lifetime accepted (AUTH_MAX_TOKEN_LIFETIME_SECONDS): `exp - iat`, or `exp - now` without `iat`. */
+  maxLifetimeSeconds: number;
   /** The claim holding scopes: a space-separated string (`scope`) or an array (`scp`). */
   scopesClaim: string;
 }
@@ -60,9 +65,28 @@ async function keySource(settings: JwtSettings): Promise<{ key: JWTVerifyGetKey 
 }
 
 /**
+ * The time checks jose leaves to us, on a payload it has verified: jose looks at `iat` only with its
+ * `maxTokenAge` option, which measures age rather than lifetime, so an `iat` ten years ahead passed,
+ * and nothing bounded how far ahead `exp` may be. Returns why the token is refused, or undefined.
+ */
+function lifetimeProblem(
+  payload: JWTPayload,
+  settings: Pick<JwtSettings, 'clockSkewSeconds' | 'maxLifetimeSeconds'>,
+  now = Math.floor(Date.now() / 1000),
+): string | undefined {
+  const { clockSkewSeconds: skew, maxLifetimeSeconds: max } = settings;
+  if (payload.iat !== undefined && payload.iat > now + skew) return '"iat" claim is in the future';
+  if (payload.exp === undefined) return undefined;
+  // Measured from `iat` when the token states it; else from now, with the skew the issuer's clock may be ahead by.
+  const lifetime = payload.iat === undefined ? payload.exp - now - skew : payload.exp - payload.iat;
+  return lifetime > max ? `"exp" claim is more than ${max} s after "iat" (or now)` : undefined;
+}
+
+/**
  * Builds the verifier of bearer tokens, or undefined when no key is configured. Checks the
  * signature with the configured keys only (the algorithm list is fixed per key source, so a token
- * cannot pick `none` or switch RS256 for HS256), `exp` / `nbf` within the clock skew, and the
+ * cannot pick `none` or switch RS256 for HS256), that `exp` is there (unless `requireExp` is off)
+ * and at most `maxLifetimeSeconds` ahead, `exp` / `nbf` / `iat` within the clock skew, and the
  * issuer and audience when configured.
  */
 export async function createTokenVerifier(settings: JwtSettings): Promise<TokenVerifier | undefined> {
@@ -71,23 +95,27 @@ export async function createTokenVerifier(settings: JwtSettings): Promise<TokenV
   const options = {
     algorithms,
     clockTolerance: settings.clockSkewSeconds,
+    requiredClaims: settings.requireExp ? ['exp'] : [],
     ...(settings.issuer ? { issuer: settings.issuer } : {}),
     ...(settings.audience ? { audience: settings.audience } : {}),
   };
   return async (token) => {
+    let payload: JWTPayload;
     try {
-      const { payload } =
-        key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
-      return {
-        authenticated: true,
-        subject: typeof payload.sub === 'string' ? payload.sub : null,
-        scopes: scopesOf(payload, settings.scopesClaim),
-        unrestricted: false,
-      };
+      ({ payload } =
+        key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
     } catch (error) {
       throw new TokenRejected(error instanceof Error ? `${error.name}: ${error.message}` : 'token refused', {
         cause: error,
       });
     }
+    const problem = lifetimeProblem(payload, settings);
+    if (problem) throw new TokenRejected(problem);
+    return {
+      authenticated: true,
+      subject: typeof payload.sub === 'string' ? payload.sub : null,
+      scopes: scopesOf(payload, settings.scopesClaim),
+      unrestricted: false,
+    };
   };
 }

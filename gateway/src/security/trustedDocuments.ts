@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { errorCodes, refusal } from '@cip/core';
+import { Kind, parse } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { isAnalyst } from './callers.js';
 import { ANONYMOUS } from './jwt.js';
@@ -36,6 +37,19 @@ export async function readTrustedDocuments(path: string): Promise<ReadonlyMap<st
     documents.set(id, body);
   }
   return documents;
+}
+
+/**
+ * The names of the operations in the trusted documents: names an operator registered, where any
+ * other name is the client's choice (metrics label only these; observability/metrics.ts).
+ */
+export function trustedOperationNames(documents: ReadonlyMap<string, string>): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const body of documents.values()) {
+    for (const definition of parse(body).definitions)
+      if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+  }
+  return names;
 }
 
 function persistedHash(extensions: Record<string, unknown> | undefined): string | undefined {

@@ -81,4 +81,4 @@ export {
   verifyGatewaySignature,
   type VerifiedClaims,
 } from './gatewaySignature.js';
-export { boundedOperationLabel } from './operationLabel.js';
+export { boundedOperationLabel, registeredOperationLabel } from './operationLabel.js';

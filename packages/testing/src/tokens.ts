@@ -12,21 +12,27 @@ export interface TokenOptions {
   secret?: string;
   issuer?: string;
   audience?: string;
-  /** Seconds from now; negative for an expired token. */
-  expiresIn?: number;
+  /** Seconds from now; negative for an expired token; null for a token without `exp`. */
+  expiresIn?: number | null;
+  /** Seconds from now (default -10); positive for an `iat` in the future; null for no `iat`. */
+  issuedAt?: number | null;
+  /** Seconds from now; unset: no `nbf`. */
+  notBefore?: number;
   subject?: string;
 }
 
 export async function makeToken(options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: (options.scopes ?? []).join(' ') })
+  const { expiresIn = 300, issuedAt = -10, notBefore } = options;
+  let token = new SignJWT({ scope: (options.scopes ?? []).join(' ') })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(options.subject ?? 'test-user')
     .setIssuer(options.issuer ?? TEST_AUTH.AUTH_ISSUER)
-    .setAudience(options.audience ?? TEST_AUTH.AUTH_AUDIENCE)
-    .setIssuedAt(now - 10)
-    .setExpirationTime(now + (options.expiresIn ?? 300))
-    .sign(new TextEncoder().encode(options.secret ?? TEST_AUTH.AUTH_HS256_SECRET));
+    .setAudience(options.audience ?? TEST_AUTH.AUTH_AUDIENCE);
+  if (issuedAt !== null) token = token.setIssuedAt(now + issuedAt);
+  if (expiresIn !== null) token = token.setExpirationTime(now + expiresIn);
+  if (notBefore !== undefined) token = token.setNotBefore(now + notBefore);
+  return token.sign(new TextEncoder().encode(options.secret ?? TEST_AUTH.AUTH_HS256_SECRET));
 }
 
 /** POSTs an operation with an optional bearer token; returns status and parsed body. */
