@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   close,
+  createHttpServer,
   drainConnections,
   graphqlHandler,
   listen,
@@ -178,7 +179,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   // Outermost on /graphql: a request id and a log line per request, and the request's server span.
   const answerGraphql = httpRoutes['/graphql'];
   if (answerGraphql) httpRoutes['/graphql'] = withRequestLogging(withTracing(answerGraphql), logger);
-  const httpServer = createServer(routes(httpRoutes, onInternalError));
+  const httpServer = createHttpServer(routes(httpRoutes, onInternalError));
 
   return {
     apollo,

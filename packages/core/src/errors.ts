@@ -13,6 +13,14 @@ export const errorCodes = {
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The operation is not syntactically valid GraphQL.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The operation does not match the schema.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the configured limit.' },
+  REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers are larger than the server reads (16 KB): send a shorter token or fewer cookies.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: "The request headers or body did not arrive within the server's time limit; the connection is closed.",
+  },
   NOT_FOUND: { status: 404, description: 'No route at this path.' },
   INTERNAL_SERVER_ERROR: {
     status: 500,

@@ -1,10 +1,19 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { close, graphqlHandler, listen, offlinePlugins, routes, sendJson, type Logger } from '@cip/core';
+import {
+  close,
+  createHttpServer,
+  graphqlHandler,
+  listen,
+  offlinePlugins,
+  routes,
+  sendJson,
+  type Logger,
+} from '@cip/core';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Registry } from 'prom-client';
 import type { Database } from './database.js';
@@ -102,7 +111,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   });
   await apollo.start();
   const onInternalError = (error: unknown) => logger.error({ err: error }, 'request failed');
-  const httpServer = createServer(
+  const httpServer = createHttpServer(
     routes(
       {
         '/graphql': requireGatewaySignature(
