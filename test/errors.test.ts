@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { post } from '@cip/testing/tokens';
+
+const SUBSCRIPTION = 'subscription { __typename }';
 
 describe('errors from the offices, as clients see them', () => {
   describe('in development', () => {
@@ -30,6 +34,42 @@ describe('errors from the offices, as clients see them', () => {
       const { status, errors } = await system.query('{ partner(id: "canada") { nickname } }');
       expect(status).toBe(400);
       expect(errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+
+    it('an operation type the gateway does not serve is a 400 with a code, sent alone, batched or by APQ', async () => {
+      const refused = {
+        message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+        extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
+      };
+      const alone = await system.query(SUBSCRIPTION);
+      expect(alone.status).toBe(400);
+      expect(alone.errors).toMatchObject([refused]);
+      const chosen = await post(system.gatewayUrl, {
+        query: `query Q { __typename } ${SUBSCRIPTION.replace('subscription', 'subscription S')}`,
+        operationName: 'S',
+      });
+      expect(chosen.status).toBe(400);
+      expect(chosen.body).toMatchObject({ errors: [refused] });
+      const batch = await post(system.gatewayUrl, [{ query: '{ __typename }' }, { query: SUBSCRIPTION }]);
+      expect(batch.status).toBe(400);
+      expect(batch.body).toMatchObject([{ data: { __typename: 'Query' } }, { errors: [refused] }]);
+      const sha256Hash = createHash('sha256').update(SUBSCRIPTION).digest('hex');
+      const persistedQuery = { version: 1, sha256Hash };
+      const registered = await post(system.gatewayUrl, { query: SUBSCRIPTION, extensions: { persistedQuery } });
+      expect(registered.status).toBe(400);
+      expect(registered.body).toMatchObject({ errors: [refused] });
+      // Refused, so not registered: the hash alone is unknown.
+      const byHash = await post(system.gatewayUrl, { extensions: { persistedQuery } });
+      expect(byHash.body).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    });
+
+    it('by GET, an operation that is not a query is a 405 with a code and the method to use', async () => {
+      const response = await fetch(`${system.gatewayUrl}?query=${encodeURIComponent(SUBSCRIPTION)}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     });
 
     it('a body that is not JSON is refused with a code', async () => {
@@ -68,6 +108,17 @@ describe('errors from the offices, as clients see them', () => {
         },
       ]);
       expect(JSON.stringify(errors)).not.toMatch(/gone|relation|select|stack/i);
+    });
+
+    it('refuse an operation type the gateway does not serve with its code and no stack', async () => {
+      const { status, errors } = await system.query(SUBSCRIPTION);
+      expect(status).toBe(400);
+      expect(errors).toEqual([
+        {
+          message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+          extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
+        },
+      ]);
     });
 
     it('name the office that cannot be reached, and keep the rest of the answer', async () => {

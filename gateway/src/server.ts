@@ -17,6 +17,7 @@ import { createContext, type ContextBuilder, type GatewayContext } from './conte
 import { createSubgraphClient } from './execution/subgraphClient.js';
 import { formatGatewayError } from './errors/errorFormatting.js';
 import { SubgraphDataSource, type SubgraphRequestHook } from './execution/subgraphDataSource.js';
+import { servedOperationTypesPlugin } from './execution/operationTypes.js';
 import {
   supergraphFromFile,
   supergraphFromRunningSubgraphs,
@@ -56,7 +57,11 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   disableApolloTelemetry();
 
   const contextBuilders: ContextBuilder[] = [];
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [...offlinePlugins<GatewayContext>()];
+  // First, so that a subscription gets its own refusal rather than another plugin's.
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    ...offlinePlugins<GatewayContext>(),
+    servedOperationTypesPlugin<GatewayContext>(),
+  ];
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
 

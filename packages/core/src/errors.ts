@@ -12,6 +12,11 @@ export const errorCodes = {
   BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request this server can read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The operation is not syntactically valid GraphQL.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The operation does not match the schema.' },
+  OPERATION_NOT_SUPPORTED: {
+    status: 400,
+    description:
+      'The gateway does not serve this operation type (subscriptions are not served yet): send a query or a mutation.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the configured limit.' },
   REQUEST_HEADERS_TOO_LARGE: {
     status: 431,
