@@ -5,6 +5,69 @@ import { post } from '@cip/testing/tokens';
 
 const SUBSCRIPTION = 'subscription { __typename }';
 
+const partnerInput = (name: string) => ({
+  id: 'nul-byte-land',
+  name,
+  shortName: 'NBL',
+  kind: 'COUNTRY',
+  region: 'Nowhere',
+  source: { document: 'A test', section: 'errors.test.ts', basis: 'PUBLIC_KNOWLEDGE' },
+});
+
+/** Strings no office can store, each in a different kind of argument, and where the refusal must point. */
+const UNSTORABLE: {
+  query: string;
+  variables?: Record<string, unknown>;
+  path: string[];
+  argument: string;
+  office: string;
+}[] = [
+  { query: '{ partner(id: "canada\\u0000") { name } }', path: ['partner'], argument: 'id', office: 'partners' },
+  { query: '{ agreement(id: "\\u0000") { title } }', path: ['agreement'], argument: 'id', office: 'agreements' },
+  { query: '{ sector(id: "\\u0000") { name } }', path: ['sector'], argument: 'id', office: 'sectors' },
+  {
+    query: '{ threatFocusArea(id: "\\u0000") { name } }',
+    path: ['threatFocusArea'],
+    argument: 'id',
+    office: 'threat-focus-areas',
+  },
+  {
+    query: 'query ($agency: String) { sectors(filter: { agency: $agency }) { totalCount } }',
+    variables: { agency: 'DHS\u0000' },
+    path: ['sectors'],
+    argument: 'filter.agency',
+    office: 'sectors',
+  },
+  {
+    query: '{ partner(id: "canada") { name agreements(after: "\\u0000") { totalCount } } }',
+    path: ['partner', 'agreements'],
+    argument: 'after',
+    office: 'agreements',
+  },
+  {
+    query: 'query ($id: ID!) { threatFocusArea(id: $id) { name } }',
+    variables: { id: 'cyber\ud800' },
+    path: ['threatFocusArea'],
+    argument: 'id',
+    office: 'threat-focus-areas',
+  },
+  {
+    query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { id } }',
+    variables: { input: partnerInput('Nul\u0000') },
+    path: ['createPartner'],
+    argument: 'input.name',
+    office: 'partners',
+  },
+  {
+    query:
+      'mutation ($input: CreatePartnerInput!, $key: String) { createPartner(input: $input, idempotencyKey: $key) { id } }',
+    variables: { input: partnerInput('Nul Byte Land'), key: 'retry-\u0000' },
+    path: ['createPartner'],
+    argument: 'idempotencyKey',
+    office: 'partners',
+  },
+];
+
 describe('errors from the offices, as clients see them', () => {
   describe('in development', () => {
     let system: RunningSystem;
@@ -35,6 +98,20 @@ describe('errors from the offices, as clients see them', () => {
       expect(status).toBe(400);
       expect(errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
     });
+
+    it.each(UNSTORABLE)(
+      'a string no store can hold is BAD_USER_INPUT naming the argument, before any SQL: $argument at $office',
+      async ({ query, variables, path, argument, office }) => {
+        const statements: string[] = [];
+        const stop = system.stores[office]!.onStatement((sql) => statements.push(sql));
+        const { status, errors } = await system.query(query, variables).finally(stop);
+        expect(status).toBe(200);
+        expect(errors).toHaveLength(1);
+        expect(errors![0]).toMatchObject({ path, extensions: { code: 'BAD_USER_INPUT', argument, subgraph: office } });
+        expect(errors![0]!.message.startsWith(`${argument} holds a `)).toBe(true);
+        expect(statements).toEqual([]);
+      },
+    );
 
     it('an operation type the gateway does not serve is a 400 with a code, sent alone, batched or by APQ', async () => {
       const refused = {
@@ -117,6 +194,18 @@ describe('errors from the offices, as clients see them', () => {
         {
           message: 'This gateway does not serve subscription operations; send a query or a mutation.',
           extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
+        },
+      ]);
+    });
+
+    it("refuse a NUL byte with BAD_USER_INPUT, not the store's message", async () => {
+      const { data, errors } = await system.query('{ partner(id: "\\u0000") { name } }');
+      expect(data).toEqual({ partner: null });
+      expect(errors).toEqual([
+        {
+          message: 'id holds a NUL character (\\u0000), which cannot be stored.',
+          path: ['partner'],
+          extensions: { code: 'BAD_USER_INPUT', argument: 'id', subgraph: 'partners' },
         },
       ]);
     });

@@ -8,7 +8,11 @@ import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
  * here too, so that this table is the one place to look a code up.
  */
 export const errorCodes = {
-  BAD_USER_INPUT: { status: 400, description: 'An argument is invalid: see the message and `extensions.argument`.' },
+  BAD_USER_INPUT: {
+    status: 400,
+    description:
+      'An argument is invalid (text with a NUL character, which no office can store, included): see the message and `extensions.argument`.',
+  },
   BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request this server can read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The operation is not syntactically valid GraphQL.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The operation does not match the schema.' },

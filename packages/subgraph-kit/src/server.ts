@@ -20,6 +20,7 @@ import type { Database } from './database.js';
 import { httpPeers } from './writes/peers.js';
 import { migrate, readMigrations, type MigrationResult } from './migrations.js';
 import { headerOf, requireGatewaySignature } from './gatewaySignature.js';
+import { refuseUnstorableArguments } from './storableInput.js';
 import { GATEWAY_CLAIMS_HEADER, decodeClaims, processSigningSecret } from '@cip/core';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
 import { drainConnections } from '@cip/core';
@@ -93,10 +94,13 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: module.typeDefs,
-      resolvers: module.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    // Strings the store cannot hold (a NUL byte) are refused as BAD_USER_INPUT before a resolver runs.
+    schema: refuseUnstorableArguments(
+      buildSubgraphSchema({
+        typeDefs: module.typeDefs,
+        resolvers: module.resolvers as GraphQLResolverMap<unknown>,
+      }),
+    ),
     plugins: [
       ...offlinePlugins<TContext>(),
       ApolloServerPluginInlineTraceDisabled(),
