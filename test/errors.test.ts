@@ -1,5 +1,72 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { post } from '@cip/testing/tokens';
+
+const SUBSCRIPTION = 'subscription { __typename }';
+
+const partnerInput = (name: string) => ({
+  id: 'nul-byte-land',
+  name,
+  shortName: 'NBL',
+  kind: 'COUNTRY',
+  region: 'Nowhere',
+  source: { document: 'A test', section: 'errors.test.ts', basis: 'PUBLIC_KNOWLEDGE' },
+});
+
+/** Strings no office can store, each in a different kind of argument, and where the refusal must point. */
+const UNSTORABLE: {
+  query: string;
+  variables?: Record<string, unknown>;
+  path: string[];
+  argument: string;
+  office: string;
+}[] = [
+  { query: '{ partner(id: "canada\\u0000") { name } }', path: ['partner'], argument: 'id', office: 'partners' },
+  { query: '{ agreement(id: "\\u0000") { title } }', path: ['agreement'], argument: 'id', office: 'agreements' },
+  { query: '{ sector(id: "\\u0000") { name } }', path: ['sector'], argument: 'id', office: 'sectors' },
+  {
+    query: '{ threatFocusArea(id: "\\u0000") { name } }',
+    path: ['threatFocusArea'],
+    argument: 'id',
+    office: 'threat-focus-areas',
+  },
+  {
+    query: 'query ($agency: String) { sectors(filter: { agency: $agency }) { totalCount } }',
+    variables: { agency: 'DHS\u0000' },
+    path: ['sectors'],
+    argument: 'filter.agency',
+    office: 'sectors',
+  },
+  {
+    query: '{ partner(id: "canada") { name agreements(after: "\\u0000") { totalCount } } }',
+    path: ['partner', 'agreements'],
+    argument: 'after',
+    office: 'agreements',
+  },
+  {
+    query: 'query ($id: ID!) { threatFocusArea(id: $id) { name } }',
+    variables: { id: 'cyber\ud800' },
+    path: ['threatFocusArea'],
+    argument: 'id',
+    office: 'threat-focus-areas',
+  },
+  {
+    query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { id } }',
+    variables: { input: partnerInput('Nul\u0000') },
+    path: ['createPartner'],
+    argument: 'input.name',
+    office: 'partners',
+  },
+  {
+    query:
+      'mutation ($input: CreatePartnerInput!, $key: String) { createPartner(input: $input, idempotencyKey: $key) { id } }',
+    variables: { input: partnerInput('Nul Byte Land'), key: 'retry-\u0000' },
+    path: ['createPartner'],
+    argument: 'idempotencyKey',
+    office: 'partners',
+  },
+];
 
 describe('errors from the offices, as clients see them', () => {
   describe('in development', () => {
@@ -30,6 +97,56 @@ describe('errors from the offices, as clients see them', () => {
       const { status, errors } = await system.query('{ partner(id: "canada") { nickname } }');
       expect(status).toBe(400);
       expect(errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+
+    it.each(UNSTORABLE)(
+      'a string no store can hold is BAD_USER_INPUT naming the argument, before any SQL: $argument at $office',
+      async ({ query, variables, path, argument, office }) => {
+        const statements: string[] = [];
+        const stop = system.stores[office]!.onStatement((sql) => statements.push(sql));
+        const { status, errors } = await system.query(query, variables).finally(stop);
+        expect(status).toBe(200);
+        expect(errors).toHaveLength(1);
+        expect(errors![0]).toMatchObject({ path, extensions: { code: 'BAD_USER_INPUT', argument, subgraph: office } });
+        expect(errors![0]!.message.startsWith(`${argument} holds a `)).toBe(true);
+        expect(statements).toEqual([]);
+      },
+    );
+
+    it('an operation type the gateway does not serve is a 400 with a code, sent alone, batched or by APQ', async () => {
+      const refused = {
+        message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+        extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
+      };
+      const alone = await system.query(SUBSCRIPTION);
+      expect(alone.status).toBe(400);
+      expect(alone.errors).toMatchObject([refused]);
+      const chosen = await post(system.gatewayUrl, {
+        query: `query Q { __typename } ${SUBSCRIPTION.replace('subscription', 'subscription S')}`,
+        operationName: 'S',
+      });
+      expect(chosen.status).toBe(400);
+      expect(chosen.body).toMatchObject({ errors: [refused] });
+      const batch = await post(system.gatewayUrl, [{ query: '{ __typename }' }, { query: SUBSCRIPTION }]);
+      expect(batch.status).toBe(400);
+      expect(batch.body).toMatchObject([{ data: { __typename: 'Query' } }, { errors: [refused] }]);
+      const sha256Hash = createHash('sha256').update(SUBSCRIPTION).digest('hex');
+      const persistedQuery = { version: 1, sha256Hash };
+      const registered = await post(system.gatewayUrl, { query: SUBSCRIPTION, extensions: { persistedQuery } });
+      expect(registered.status).toBe(400);
+      expect(registered.body).toMatchObject({ errors: [refused] });
+      // Refused, so not registered: the hash alone is unknown.
+      const byHash = await post(system.gatewayUrl, { extensions: { persistedQuery } });
+      expect(byHash.body).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    });
+
+    it('by GET, an operation that is not a query is a 405 with a code and the method to use', async () => {
+      const response = await fetch(`${system.gatewayUrl}?query=${encodeURIComponent(SUBSCRIPTION)}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     });
 
     it('a body that is not JSON is refused with a code', async () => {
@@ -68,6 +185,29 @@ describe('errors from the offices, as clients see them', () => {
         },
       ]);
       expect(JSON.stringify(errors)).not.toMatch(/gone|relation|select|stack/i);
+    });
+
+    it('refuse an operation type the gateway does not serve with its code and no stack', async () => {
+      const { status, errors } = await system.query(SUBSCRIPTION);
+      expect(status).toBe(400);
+      expect(errors).toEqual([
+        {
+          message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+          extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
+        },
+      ]);
+    });
+
+    it("refuse a NUL byte with BAD_USER_INPUT, not the store's message", async () => {
+      const { data, errors } = await system.query('{ partner(id: "\\u0000") { name } }');
+      expect(data).toEqual({ partner: null });
+      expect(errors).toEqual([
+        {
+          message: 'id holds a NUL character (\\u0000), which cannot be stored.',
+          path: ['partner'],
+          extensions: { code: 'BAD_USER_INPUT', argument: 'id', subgraph: 'partners' },
+        },
+      ]);
     });
 
     it('name the office that cannot be reached, and keep the rest of the answer', async () => {

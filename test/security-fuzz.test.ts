@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH } from '@cip/testing/tokens';
+import { rawExchange } from '@cip/testing/raw-http';
 
 /** A seeded generator, so a failure can be replayed. */
 function random(seed: number) {
@@ -149,4 +150,38 @@ describe('fuzz: hostile requests', () => {
     // Generous: the system itself is in this process; a leak per request would pass it quickly.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(400 * 1024 * 1024);
   }, 180_000);
+
+  it("Node's own refusals (headers too large, malformed, chunk extensions too large) carry a JSON body and a code, at the gateway and every office", async () => {
+    const requests = {
+      REQUEST_HEADERS_TOO_LARGE: [
+        431,
+        `POST /graphql HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${'a'.repeat(20 * 1024)}\r\n\r\n`,
+      ],
+      BAD_REQUEST: [400, 'GARBAGE\r\n\r\n'],
+      PAYLOAD_TOO_LARGE: [
+        413,
+        `POST /graphql HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n2;${'x'.repeat(20 * 1024)}\r\n{}\r\n0\r\n\r\n`,
+      ],
+    } as const;
+    for (const url of [system.gatewayUrl, ...Object.values(system.subgraphUrls)]) {
+      for (const [code, [status, bytes]] of Object.entries(requests)) {
+        const response = await rawExchange(url, bytes);
+        expect({ url, status: response.status }).toEqual({ url, status });
+        expect(response.head).toMatch(/^content-type: application\/json/im);
+        expect(JSON.parse(response.body)).toMatchObject({
+          errors: [{ message: expect.any(String), extensions: { code } }],
+        });
+      }
+    }
+    // A body over the limit is refused by the gateway's own reader, in the same shape.
+    const tooLong = await rawExchange(
+      system.gatewayUrl,
+      'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 99999999\r\n\r\n{}',
+    );
+    expect(tooLong.status).toBe(413);
+    expect(JSON.parse(tooLong.body)).toMatchObject({ errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(await system.query('{ partner(id: "canada") { name } }')).toMatchObject({
+      data: { partner: { name: 'Canada' } },
+    });
+  });
 });

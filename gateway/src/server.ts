@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   close,
+  createHttpServer,
   drainConnections,
   graphqlHandler,
   listen,
@@ -16,6 +17,7 @@ import { createContext, type ContextBuilder, type GatewayContext } from './conte
 import { createSubgraphClient } from './execution/subgraphClient.js';
 import { formatGatewayError } from './errors/errorFormatting.js';
 import { SubgraphDataSource, type SubgraphRequestHook } from './execution/subgraphDataSource.js';
+import { servedOperationTypesPlugin } from './execution/operationTypes.js';
 import {
   supergraphFromFile,
   supergraphFromRunningSubgraphs,
@@ -55,7 +57,11 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   disableApolloTelemetry();
 
   const contextBuilders: ContextBuilder[] = [];
-  const plugins: ApolloServerPlugin<GatewayContext>[] = [...offlinePlugins<GatewayContext>()];
+  // First, so that a subscription gets its own refusal rather than another plugin's.
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    ...offlinePlugins<GatewayContext>(),
+    servedOperationTypesPlugin<GatewayContext>(),
+  ];
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
 
@@ -179,7 +185,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   // Outermost on /graphql: a request id and a log line per request, and the request's server span.
   const answerGraphql = httpRoutes['/graphql'];
   if (answerGraphql) httpRoutes['/graphql'] = withRequestLogging(withTracing(answerGraphql), logger);
-  const httpServer = createServer(routes(httpRoutes, onInternalError));
+  const httpServer = createHttpServer(routes(httpRoutes, onInternalError));
 
   return {
     apollo,

@@ -8,11 +8,28 @@ import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
  * here too, so that this table is the one place to look a code up.
  */
 export const errorCodes = {
-  BAD_USER_INPUT: { status: 400, description: 'An argument is invalid: see the message and `extensions.argument`.' },
+  BAD_USER_INPUT: {
+    status: 400,
+    description:
+      'An argument is invalid (text with a NUL character, which no office can store, included): see the message and `extensions.argument`.',
+  },
   BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request this server can read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The operation is not syntactically valid GraphQL.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The operation does not match the schema.' },
+  OPERATION_NOT_SUPPORTED: {
+    status: 400,
+    description:
+      'The gateway does not serve this operation type (subscriptions are not served yet): send a query or a mutation.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the configured limit.' },
+  REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers are larger than the server reads (16 KB): send a shorter token or fewer cookies.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: "The request headers or body did not arrive within the server's time limit; the connection is closed.",
+  },
   NOT_FOUND: { status: 404, description: 'No route at this path.' },
   INTERNAL_SERVER_ERROR: {
     status: 500,

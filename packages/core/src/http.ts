@@ -1,5 +1,13 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { errorCodes, type ErrorCode } from './errors.js';
 
@@ -31,8 +39,61 @@ export function sendJson(
   res.end(payload);
 }
 
+/** The body of every refusal: one error with its message and its code. */
+function errorBody(error: HttpError): { errors: { message: string; extensions: { code: ErrorCode } }[] } {
+  return { errors: [{ message: error.message, extensions: { code: error.code } }] };
+}
+
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+  sendJson(res, error.status, errorBody(error));
+}
+
+/** What Node's HTTP parser refuses (by the `code` of its 'clientError'), as the coded error a client is answered with. */
+const PARSER_REFUSALS: Readonly<Record<string, readonly [ErrorCode, string]>> = {
+  HPE_HEADER_OVERFLOW: ['REQUEST_HEADERS_TOO_LARGE', 'The request headers are larger than this server reads.'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [
+    'PAYLOAD_TOO_LARGE',
+    "The request body's chunk extensions are larger than this server reads.",
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: ['REQUEST_TIMEOUT', 'The request did not arrive in time.'],
+};
+
+function clientRefusal(error: NodeJS.ErrnoException): HttpError {
+  const [code, message] = PARSER_REFUSALS[error.code ?? ''] ?? ['BAD_REQUEST', 'The request is not valid HTTP/1.1.'];
+  return new HttpError(code, message);
+}
+
+/**
+ * An HTTP server for `handler` whose own refusals are coded JSON errors like every other. What
+ * Node's parser cannot read (headers over 16 KB, a malformed request line, oversized chunk
+ * extensions, a request that does not arrive in time) it answers itself, with a status and no body,
+ * unless the server handles 'clientError': there the answer is written straight to the socket.
+ */
+export function createHttpServer(handler: RequestListener): Server {
+  const server = createServer(handler);
+  // The responses under way on each socket. Once one has started, a raw answer written to its socket
+  // would land inside it (a pipelined request's error arriving mid-response), so that socket is only closed.
+  const responses = new WeakMap<Duplex, Set<ServerResponse>>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const underWay = responses.get(req.socket) ?? new Set<ServerResponse>();
+    responses.set(req.socket, underWay.add(res));
+    res.once('close', () => underWay.delete(res));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const started = [...(responses.get(socket) ?? [])].some((response) => response.headersSent);
+    if (!socket.writable || started) return void socket.destroy();
+    const refusal = clientRefusal(error);
+    const payload = JSON.stringify(errorBody(refusal));
+    const head = [
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}`,
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(payload)}`,
+      'connection: close',
+    ];
+    // The parser cannot go on after its error, so the connection ends once the answer is written.
+    socket.end(`${head.join('\r\n')}\r\n\r\n${payload}`, () => socket.destroy());
+  });
+  return server;
 }
 
 /** Reads a request body, refusing (413) as soon as it passes `limitBytes` rather than buffering it all. */

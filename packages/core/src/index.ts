@@ -51,6 +51,7 @@ export {
 export {
   HttpError,
   close,
+  createHttpServer,
   graphqlHandler,
   listen,
   readBody,

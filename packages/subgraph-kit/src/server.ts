@@ -1,16 +1,26 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { close, graphqlHandler, listen, offlinePlugins, routes, sendJson, type Logger } from '@cip/core';
+import {
+  close,
+  createHttpServer,
+  graphqlHandler,
+  listen,
+  offlinePlugins,
+  routes,
+  sendJson,
+  type Logger,
+} from '@cip/core';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Registry } from 'prom-client';
 import type { Database } from './database.js';
 import { httpPeers } from './writes/peers.js';
 import { migrate, readMigrations, type MigrationResult } from './migrations.js';
 import { headerOf, requireGatewaySignature } from './gatewaySignature.js';
+import { refuseUnstorableArguments } from './storableInput.js';
 import { GATEWAY_CLAIMS_HEADER, decodeClaims, processSigningSecret } from '@cip/core';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
 import { drainConnections } from '@cip/core';
@@ -84,10 +94,13 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: module.typeDefs,
-      resolvers: module.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    // Strings the store cannot hold (a NUL byte) are refused as BAD_USER_INPUT before a resolver runs.
+    schema: refuseUnstorableArguments(
+      buildSubgraphSchema({
+        typeDefs: module.typeDefs,
+        resolvers: module.resolvers as GraphQLResolverMap<unknown>,
+      }),
+    ),
     plugins: [
       ...offlinePlugins<TContext>(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -102,7 +115,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   });
   await apollo.start();
   const onInternalError = (error: unknown) => logger.error({ err: error }, 'request failed');
-  const httpServer = createServer(
+  const httpServer = createHttpServer(
     routes(
       {
         '/graphql': requireGatewaySignature(
