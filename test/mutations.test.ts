@@ -80,6 +80,12 @@ describe('mutations through the gateway (HS256 tokens)', () => {
     const again = await post(system.gatewayUrl, { query: CREATE, variables: { key: 'nz-1' } }, writer);
     expect(first.body).toEqual({ data: { createPartner: { id: 'new-zealand', version: 1, archived: false } } });
     expect(again.body).toEqual(first.body);
+    // The key is editor-1's: another writer sending the same key and input makes a create of its
+    // own (refused, the id being taken), never gets editor-1's record back.
+    const other = await makeToken({ scopes: ['partners:write'], subject: 'editor-9' });
+    const theirs = await post(system.gatewayUrl, { query: CREATE, variables: { key: 'nz-1' } }, other);
+    expect(theirs.body.data).toBeNull();
+    expect(theirs.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
   });
 
   it('shows the audit log, naming the token subject, only with the audit scope', async () => {

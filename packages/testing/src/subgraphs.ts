@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe } from 'vitest';
 import { describeUnless } from './suites.js';
 import { pino } from 'pino';
-import { processSigningSecret } from '@cip/core';
+import { processSigningSecret, type VerifiedClaims } from '@cip/core';
 import {
   PgliteDatabase,
   PostgresDatabase,
@@ -120,11 +120,23 @@ export async function countStatements<T>(
   }
 }
 
+/** The claims the gateway passes for a signed-in caller, for `TestSubgraph.execute`. */
+export function signedIn(subject: string, scopes: readonly string[] = []): VerifiedClaims {
+  return { authenticated: true, subject, scopes: [...scopes] };
+}
+
 export interface TestSubgraph<TContext extends BaseContext> {
   app: SubgraphApp<TContext>;
   db: Database;
-  /** Runs an operation in-process with a fresh request context; returns the single result. */
-  execute(query: string, variables?: Record<string, unknown>): Promise<FormattedExecutionResult>;
+  /**
+   * Runs an operation in-process with a fresh request context; returns the single result. The
+   * caller is the one the gateway would have verified (`callerOf`): anonymous unless given.
+   */
+  execute(
+    query: string,
+    variables?: Record<string, unknown>,
+    caller?: VerifiedClaims,
+  ): Promise<FormattedExecutionResult>;
   close(): Promise<void>;
 }
 
@@ -149,10 +161,10 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
   return {
     app,
     db,
-    async execute(query, variables) {
+    async execute(query, variables, caller) {
       const response = await app.apollo.executeOperation(
         { query, ...(variables ? { variables } : {}) },
-        { contextValue: Object.assign(module.createContext(db), { peers: lookups }) },
+        { contextValue: Object.assign(module.createContext(db), { peers: lookups }, caller ? { caller } : {}) },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult;

@@ -23,11 +23,12 @@ export function writeTablesSql(schema: string): string {
   return `
 CREATE TABLE ${keys} (
   key text NOT NULL CHECK (length(key) BETWEEN 1 AND ${IDEMPOTENCY_KEY_MAX}),
+  owner text NOT NULL,
   operation text NOT NULL,
   request_hash text NOT NULL,
   result_id text,
   created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (operation, key)
+  PRIMARY KEY (operation, owner, key)
 );
 CREATE TABLE ${audit} (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

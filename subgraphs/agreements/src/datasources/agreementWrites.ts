@@ -8,6 +8,7 @@ import {
   updateVersioned,
   writeAudit,
   type Database,
+  type IdempotencyKey,
   type Page,
   type PeerReference,
   type Peers,
@@ -232,7 +233,7 @@ export function createAgreementWrites(db: Database) {
    * Creates an agreement with its links, once per idempotency key. The other offices are asked
    * before the transaction opens; the agreement, its links, the key and the audit row commit together.
    */
-  async function create(who: Writer, agreement: NewAgreement, idempotencyKey: string | null | undefined) {
+  async function create(who: Writer, agreement: NewAgreement, idempotencyKey: IdempotencyKey) {
     const operation = { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: hashed(agreement) };
     const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };

@@ -7,6 +7,7 @@ import {
   updateVersioned,
   writeAudit,
   type Database,
+  type IdempotencyKey,
   type Page,
   archiveVersioned,
   isUniqueViolation,
@@ -20,7 +21,7 @@ const { schema: SCHEMA, table: TABLE, entityType: ENTITY } = partnerRecord;
  * so the log has exactly the committed changes.
  */
 export function createPartnerWrites(db: Database) {
-  async function create(actor: string, partner: NewPartner, idempotencyKey: string | null | undefined) {
+  async function create(actor: string, partner: NewPartner, idempotencyKey: IdempotencyKey) {
     const created = db.transaction((tx) =>
       createOnce(tx, { schema: SCHEMA, operation: 'createPartner', key: idempotencyKey, input: partner }, async () => {
         const [taken] = await tx.query('SELECT 1 FROM partners.partner WHERE id = $1', [partner.id]);

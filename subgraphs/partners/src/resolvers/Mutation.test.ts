@@ -1,4 +1,4 @@
-import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { buildTestSubgraph, describeEachStore, signedIn, type TestSubgraph } from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
 import { partnersSubgraph } from '../server.js';
@@ -79,6 +79,26 @@ describeEachStore('partners mutations on $kind', (store) => {
     const reused = await subgraph.execute(CREATE, { input: newPartner('tonga'), key: 'create-samoa' });
     expect(reused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
     expect(await read('tonga')).toBeNull();
+  });
+
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's partner", async () => {
+    const [alice, bob] = [signedIn('alice'), signedIn('bob')];
+    const first = await subgraph.execute(CREATE, { input: newPartner('cook-islands'), key: 'shared-key' }, alice);
+    expect(first.errors).toBeUndefined();
+    // The same key and input from Bob, or from an anonymous caller, is a create of their own: the id is taken.
+    for (const caller of [bob, undefined]) {
+      const other = await subgraph.execute(CREATE, { input: newPartner('cook-islands'), key: 'shared-key' }, caller);
+      expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
+    }
+    // Bob's key with other input is no CONFLICT with Alice's; each retry replays its own caller's record.
+    const own = await subgraph.execute(CREATE, { input: newPartner('niue'), key: 'shared-key' }, bob);
+    expect(own.data?.createPartner).toMatchObject({ id: 'niue', version: 1 });
+    expect(await subgraph.execute(CREATE, { input: newPartner('cook-islands'), key: 'shared-key' }, alice)).toEqual(
+      first,
+    );
+    expect(await subgraph.execute(CREATE, { input: newPartner('niue'), key: 'shared-key' }, bob)).toEqual(own);
+    expect((await auditOf('cook-islands')).map((entry) => entry.actor)).toEqual(['alice']);
+    expect((await auditOf('niue')).map((entry) => entry.actor)).toEqual(['bob']);
   });
 
   it('refuses a second partner with the same id, naming input.id', async () => {
@@ -181,7 +201,17 @@ describeEachStore('partners mutations on $kind', (store) => {
     const result = await subgraph.execute(AUDIT, { id: null });
     const log = result.data?.partnerAuditLog as { totalCount: number; nodes: AuditNode[] };
     const creates = log.nodes.filter((entry) => entry.action === 'create').map((entry) => entry.partnerId);
-    expect(creates.sort()).toEqual(['fiji', 'kiribati', 'nauru', 'palau', 'samoa', 'tuvalu', 'vanuatu']);
+    expect(creates.sort()).toEqual([
+      'cook-islands',
+      'fiji',
+      'kiribati',
+      'nauru',
+      'niue',
+      'palau',
+      'samoa',
+      'tuvalu',
+      'vanuatu',
+    ]);
     expect(log.totalCount).toBe(creates.length + 4);
   });
 });

@@ -10,6 +10,7 @@ import {
   updateVersioned,
   writeAudit,
   type Database,
+  type IdempotencyKey,
   type Page,
   type Queryable,
   type RecordRow,
@@ -160,7 +161,7 @@ export function createSectorWrites(db: Database) {
     });
   }
 
-  async function create(actor: string, sector: NewSector, idempotencyKey: string | null | undefined) {
+  async function create(actor: string, sector: NewSector, idempotencyKey: IdempotencyKey) {
     const created = db.transaction((tx) =>
       createOnce(tx, { schema: SCHEMA, operation: 'createSector', key: idempotencyKey, input: sector }, async () => {
         const [taken] = await tx.query('SELECT 1 FROM sectors.sector WHERE id = $1', [sector.id]);

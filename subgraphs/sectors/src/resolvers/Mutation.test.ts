@@ -1,4 +1,4 @@
-import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { buildTestSubgraph, describeEachStore, signedIn, type TestSubgraph } from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SectorsContext } from '../context.js';
 import { sectorsSubgraph } from '../server.js';
@@ -198,6 +198,26 @@ describeEachStore('sector creates, updates and archives on $kind', (store) => {
     const reused = await subgraph.execute(CREATE_SECTOR, { input: newSector('review-only-sector'), key: 'space-1' });
     expect(codeOf(reused)).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
     expect(await read('review-only-sector')).toBeNull();
+  });
+
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's sector", async () => {
+    const [alice, bob] = [signedIn('alice'), signedIn('bob')];
+    const input = newSector('outer-space');
+    const first = await subgraph.execute(CREATE_SECTOR, { input, key: 'shared-key' }, alice);
+    expect(first.errors).toBeUndefined();
+    // The same key and input from Bob, or from an anonymous caller, is a create of their own: the id is taken.
+    for (const caller of [bob, undefined]) {
+      const other = await subgraph.execute(CREATE_SECTOR, { input, key: 'shared-key' }, caller);
+      expect(codeOf(other)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
+    }
+    // Bob's key with other input is no CONFLICT with Alice's; each retry replays its own caller's record.
+    const others = newSector('deep-sea');
+    const own = await subgraph.execute(CREATE_SECTOR, { input: others, key: 'shared-key' }, bob);
+    expect(own.data?.createSector).toMatchObject({ id: 'deep-sea', version: 1 });
+    expect(await subgraph.execute(CREATE_SECTOR, { input, key: 'shared-key' }, alice)).toEqual(first);
+    expect(await subgraph.execute(CREATE_SECTOR, { input: others, key: 'shared-key' }, bob)).toEqual(own);
+    expect((await auditOf('outer-space')).nodes.map((entry) => entry.actor)).toEqual(['alice']);
+    expect((await auditOf('deep-sea')).nodes.map((entry) => entry.actor)).toEqual(['bob']);
   });
 
   it.each([

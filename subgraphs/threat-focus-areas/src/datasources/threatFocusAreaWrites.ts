@@ -8,6 +8,7 @@ import {
   updateVersioned,
   writeAudit,
   type Database,
+  type IdempotencyKey,
   type Page,
   type Peers,
   type Queryable,
@@ -132,7 +133,7 @@ export function createThreatFocusAreaWrites(db: Database) {
    * Creates a focus area with its sectors, once per idempotency key. The other offices are asked
    * before the transaction opens; the focus area, its sectors, the key and the audit row commit together.
    */
-  async function create(who: Writer, focusArea: NewThreatFocusArea, idempotencyKey: string | null | undefined) {
+  async function create(who: Writer, focusArea: NewThreatFocusArea, idempotencyKey: IdempotencyKey) {
     const operation = { schema: SCHEMA, operation: 'createThreatFocusArea', key: idempotencyKey, input: focusArea };
     const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };
