@@ -1,9 +1,12 @@
 export { actorOf, keyOwnerOf } from './actor.js';
 export {
+  auditReaderOf,
   readAuditEntries,
   readAuditLog,
+  visibleValues,
   writeAudit,
   type AuditChange,
+  type AuditReader,
   type AuditEntry,
   type AuditFilter,
   type PresentedAuditEntry,

@@ -7,6 +7,7 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
   type IdempotencyKey,
   type Page,
@@ -289,8 +290,9 @@ export function createAgreementWrites(db: Database) {
     });
   }
 
-  function auditLog(agreementId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: agreementId }, page, 'agreementId');
+  /** One page of the audit log (one agreement's when given), as `reader` may see it. */
+  function auditLog(agreementId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: agreementId }, page, 'agreementId', reader);
   }
 
   return { create, update, archive, add, remove, auditLog };

@@ -49,6 +49,36 @@ describeEachStore('agreement updates on $kind', (store) => {
     expect(JSON.parse(entry!.newValues)).toMatchObject({ short_title: null, version: 2 });
   });
 
+  it('shows restricted values in the audit log only to callers with their scope, as the SDL says', async () => {
+    // `internalNotes` and `negotiationStatus` are `@requiresScopes(scopes: [["agreements:restricted"]])`.
+    const updated = await subgraph.execute(UPDATE, {
+      id: 'smart-border-declaration',
+      version: 1,
+      input: { purpose: 'Reviewed in the office.' },
+    });
+    expect(updated.errors).toBeUndefined();
+    const valuesFor = async (caller?: ReturnType<typeof signedIn>) => {
+      const audit = await subgraph.execute(AUDIT, { id: 'smart-border-declaration' }, caller);
+      const [entry] = (audit.data?.agreementAuditLog as { nodes: { oldValues: string; newValues: string }[] }).nodes;
+      return [JSON.parse(entry!.oldValues), JSON.parse(entry!.newValues)] as Record<string, unknown>[];
+    };
+    for (const caller of [signedIn('auditor', ['agreements:audit']), undefined]) {
+      for (const values of await valuesFor(caller)) {
+        expect(values).toMatchObject({ id: 'smart-border-declaration', kind: 'DECLARATION' });
+        expect(values).not.toHaveProperty('internal_notes');
+        expect(values).not.toHaveProperty('negotiation_status');
+      }
+    }
+    const [before, after] = await valuesFor(signedIn('auditor', ['agreements:audit', 'agreements:restricted']));
+    for (const values of [before, after]) {
+      expect(values).toMatchObject({
+        negotiation_status: 'CONCLUDED',
+        internal_notes: expect.stringContaining('[Fictional placeholder]'),
+      });
+    }
+    expect(after).toMatchObject({ purpose: 'Reviewed in the office.', version: 2 });
+  });
+
   it('refuses a stale version with CONFLICT and changes nothing', async () => {
     const before = await read('security-and-prosperity-partnership');
     const result = await subgraph.execute(UPDATE, {

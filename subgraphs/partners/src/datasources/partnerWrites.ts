@@ -6,6 +6,7 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
   type IdempotencyKey,
   type Page,
@@ -79,8 +80,9 @@ export function createPartnerWrites(db: Database) {
     });
   }
 
-  function auditLog(partnerId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: partnerId }, page, 'partnerId');
+  /** One page of the audit log (one partner's when given), as `reader` may see it. */
+  function auditLog(partnerId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: partnerId }, page, 'partnerId', reader);
   }
 
   return { create, update, archive, auditLog };

@@ -1,3 +1,4 @@
+import { writeAudit } from '@cip/subgraph-kit';
 import { buildTestSubgraph, describeEachStore, signedIn, type TestSubgraph } from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
@@ -197,6 +198,34 @@ describeEachStore('partners mutations on $kind', (store) => {
     expect(JSON.parse(updates[0]!.oldValues!)).toMatchObject({ name: 'Partner vanuatu', version: 1 });
   });
 
+  it('shows points of contact in the audit log only as the SDL lets each caller see them', async () => {
+    // `pointsOfContact` is `@authenticated`, each contact's `email` `partners:restricted`. No write
+    // audits contacts today; an entry holding them, as one that did would write it:
+    const contact = { name: 'A. Contact', role: 'Liaison', email: 'liaison@partner.invalid' };
+    await writeAudit(subgraph.db, 'partners', {
+      actor: 'editor-1',
+      action: 'update',
+      entityType: 'Partner',
+      entityId: 'united-kingdom',
+      old: { version: 1, pointsOfContact: [] },
+      new: { version: 2, pointsOfContact: [contact] },
+    });
+    const newValuesFor = async (caller?: ReturnType<typeof signedIn>) => {
+      const result = await subgraph.execute(AUDIT, { id: 'united-kingdom' }, caller);
+      const [entry] = (result.data?.partnerAuditLog as { nodes: AuditNode[] }).nodes;
+      return JSON.parse(entry!.newValues!) as Record<string, unknown>;
+    };
+    expect(await newValuesFor()).toEqual({ version: 2 });
+    expect(await newValuesFor(signedIn('auditor', ['partners:audit']))).toEqual({
+      version: 2,
+      pointsOfContact: [{ name: 'A. Contact', role: 'Liaison' }],
+    });
+    expect(await newValuesFor(signedIn('auditor', ['partners:audit', 'partners:restricted']))).toEqual({
+      version: 2,
+      pointsOfContact: [contact],
+    });
+  });
+
   it('keeps exactly the winning changes in the audit log of the whole office', async () => {
     const result = await subgraph.execute(AUDIT, { id: null });
     const log = result.data?.partnerAuditLog as { totalCount: number; nodes: AuditNode[] };
@@ -212,6 +241,6 @@ describeEachStore('partners mutations on $kind', (store) => {
       'tuvalu',
       'vanuatu',
     ]);
-    expect(log.totalCount).toBe(creates.length + 4);
+    expect(log.totalCount).toBe(creates.length + 5);
   });
 });

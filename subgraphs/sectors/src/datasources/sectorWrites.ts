@@ -9,6 +9,7 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
   type IdempotencyKey,
   type Page,
@@ -237,8 +238,9 @@ export function createSectorWrites(db: Database) {
     });
   }
 
-  function auditLog(sectorId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: sectorId }, page, 'sectorId');
+  /** One page of the audit log (one sector's when given), as `reader` may see it. */
+  function auditLog(sectorId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: sectorId }, page, 'sectorId', reader);
   }
 
   return { create, update, archive, addDependency, removeDependency, auditLog };

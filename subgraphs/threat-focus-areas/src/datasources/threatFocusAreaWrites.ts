@@ -7,6 +7,7 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
   type IdempotencyKey,
   type Page,
@@ -193,8 +194,16 @@ export function createThreatFocusAreaWrites(db: Database) {
     });
   }
 
-  function auditLog(focusAreaId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: focusAreaId }, page, 'threatFocusAreaId');
+  /** One page of the audit log (one focus area's when given), as `reader` may see it. */
+  function auditLog(focusAreaId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(
+      db,
+      SCHEMA,
+      { entityType: ENTITY, entityId: focusAreaId },
+      page,
+      'threatFocusAreaId',
+      reader,
+    );
   }
 
   return { create, update, archive, changeSectors, auditLog };
