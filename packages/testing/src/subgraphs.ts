@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { BaseContext } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { describe, expect } from 'vitest';
 import { describeUnless } from './suites.js';
 import { pino } from 'pino';
 import { processSigningSecret, type VerifiedClaims } from '@cip/core';
@@ -174,6 +174,48 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
       await db.close();
     },
   };
+}
+
+/** An office's create, as `expectKeysKeptToTheirCaller` runs it. */
+export interface KeyedCreate {
+  /** The create mutation, taking `$input` and `$key`. */
+  mutation: string;
+  /** Its field, e.g. `createPartner`. */
+  field: string;
+  /** Two valid inputs, of records that do not exist yet. */
+  inputs: readonly [{ id: string }, { id: string }];
+  /** The actors the office's audit log names for a record, oldest first. */
+  actorsOf(id: string): Promise<string[]>;
+}
+
+/**
+ * Asserts that an office keeps an idempotency key to its caller. Alice creates with a key; the
+ * same key and input from Bob, or from an anonymous caller, is a create of their own (refused,
+ * the id being taken), never Alice's record; Bob's key with other input is no CONFLICT with
+ * Alice's; each one's retry replays their own record.
+ */
+export async function expectKeysKeptToTheirCaller(
+  subgraph: Pick<TestSubgraph<BaseContext>, 'execute'>,
+  create: KeyedCreate,
+): Promise<void> {
+  const [alice, bob] = [signedIn('alice'), signedIn('bob')];
+  const [mine, theirs] = create.inputs;
+  const run = (input: { id: string }, caller?: VerifiedClaims) =>
+    subgraph.execute(create.mutation, { input, key: 'shared-key' }, caller);
+  const first = await run(mine, alice);
+  expect(first.errors).toBeUndefined();
+  for (const caller of [bob, undefined]) {
+    expect((await run(mine, caller)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.id',
+    });
+  }
+  const own = await run(theirs, bob);
+  expect(own.data?.[create.field]).toMatchObject({ id: theirs.id, version: 1 });
+  expect(await run(mine, alice)).toEqual(first);
+  expect(await run(theirs, bob)).toEqual(own);
+  expect(await create.actorsOf(mine.id)).toEqual(['alice']);
+  expect(await create.actorsOf(theirs.id)).toEqual(['bob']);
 }
 
 /** Entities other offices hold, by type then id, as their `_entities` answers them; ids left out are unknown there. */

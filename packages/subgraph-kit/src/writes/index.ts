@@ -30,6 +30,6 @@ export {
   type IdempotencyKey,
   type IdempotentCreate,
 } from './idempotency.js';
-export { identifier, qualified, writeTablesSql } from './sql.js';
+export { identifier, idempotencyKeyOwnerSql, qualified, writeTablesSql } from './sql.js';
 export { InputChecks, invalidInput, type InputIssue } from './validation.js';
 export { httpPeers, peersOf, type HttpPeersOptions, type Peers } from './peers.js';

@@ -1,6 +1,7 @@
 import {
   buildTestSubgraph,
   describeEachStore,
+  expectKeysKeptToTheirCaller,
   signedIn,
   type TestSubgraph,
   startFakeOffices,
@@ -248,25 +249,13 @@ describeEachStore('agreement creates and archives on $kind', (store) => {
     expect(await read('pact-three')).toBeNull();
   });
 
-  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's agreement", async () => {
-    const [alice, bob] = [signedIn('alice'), signedIn('bob')];
-    const input = newAgreement('pact-shared-key');
-    const first = await subgraph.execute(CREATE, { input, key: 'shared-key' }, alice);
-    expect(first.errors).toBeUndefined();
-    // The same key and input from Bob, or from an anonymous caller, is a create of their own: the id is taken.
-    for (const caller of [bob, undefined]) {
-      const other = await subgraph.execute(CREATE, { input, key: 'shared-key' }, caller);
-      expect(codeOf(other)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
-    }
-    // Bob's key with other input is no CONFLICT with Alice's; each retry replays its own caller's record.
-    const others = newAgreement('pact-bobs-key');
-    const own = await subgraph.execute(CREATE, { input: others, key: 'shared-key' }, bob);
-    expect(own.data?.createAgreement).toMatchObject({ id: 'pact-bobs-key', version: 1 });
-    expect(await subgraph.execute(CREATE, { input, key: 'shared-key' }, alice)).toEqual(first);
-    expect(await subgraph.execute(CREATE, { input: others, key: 'shared-key' }, bob)).toEqual(own);
-    expect((await auditOf('pact-shared-key')).nodes.map((entry) => entry.actor)).toEqual(['alice']);
-    expect((await auditOf('pact-bobs-key')).nodes.map((entry) => entry.actor)).toEqual(['bob']);
-  });
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's agreement", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE,
+      field: 'createAgreement',
+      inputs: [newAgreement('pact-shared-key'), newAgreement('pact-bobs-key')],
+      actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
+    }));
 
   it('refuses a second agreement with an id in use, naming input.id', async () => {
     const result = await subgraph.execute(CREATE, { input: newAgreement('smart-border-declaration') });

@@ -1,5 +1,11 @@
 import { writeAudit } from '@cip/subgraph-kit';
-import { buildTestSubgraph, describeEachStore, signedIn, type TestSubgraph } from '@cip/testing/subgraphs';
+import {
+  buildTestSubgraph,
+  describeEachStore,
+  expectKeysKeptToTheirCaller,
+  signedIn,
+  type TestSubgraph,
+} from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
 import { partnersSubgraph } from '../server.js';
@@ -82,25 +88,13 @@ describeEachStore('partners mutations on $kind', (store) => {
     expect(await read('tonga')).toBeNull();
   });
 
-  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's partner", async () => {
-    const [alice, bob] = [signedIn('alice'), signedIn('bob')];
-    const first = await subgraph.execute(CREATE, { input: newPartner('cook-islands'), key: 'shared-key' }, alice);
-    expect(first.errors).toBeUndefined();
-    // The same key and input from Bob, or from an anonymous caller, is a create of their own: the id is taken.
-    for (const caller of [bob, undefined]) {
-      const other = await subgraph.execute(CREATE, { input: newPartner('cook-islands'), key: 'shared-key' }, caller);
-      expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
-    }
-    // Bob's key with other input is no CONFLICT with Alice's; each retry replays its own caller's record.
-    const own = await subgraph.execute(CREATE, { input: newPartner('niue'), key: 'shared-key' }, bob);
-    expect(own.data?.createPartner).toMatchObject({ id: 'niue', version: 1 });
-    expect(await subgraph.execute(CREATE, { input: newPartner('cook-islands'), key: 'shared-key' }, alice)).toEqual(
-      first,
-    );
-    expect(await subgraph.execute(CREATE, { input: newPartner('niue'), key: 'shared-key' }, bob)).toEqual(own);
-    expect((await auditOf('cook-islands')).map((entry) => entry.actor)).toEqual(['alice']);
-    expect((await auditOf('niue')).map((entry) => entry.actor)).toEqual(['bob']);
-  });
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's partner", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE,
+      field: 'createPartner',
+      inputs: [newPartner('cook-islands'), newPartner('niue')],
+      actorsOf: async (id) => (await auditOf(id)).map((entry) => entry.actor),
+    }));
 
   it('refuses a second partner with the same id, naming input.id', async () => {
     const result = await subgraph.execute(CREATE, { input: newPartner('canada') });

@@ -1,4 +1,9 @@
-import { buildTestSubgraph, describeEachStore, signedIn, type TestSubgraph } from '@cip/testing/subgraphs';
+import {
+  buildTestSubgraph,
+  describeEachStore,
+  expectKeysKeptToTheirCaller,
+  type TestSubgraph,
+} from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SectorsContext } from '../context.js';
 import { sectorsSubgraph } from '../server.js';
@@ -200,25 +205,13 @@ describeEachStore('sector creates, updates and archives on $kind', (store) => {
     expect(await read('review-only-sector')).toBeNull();
   });
 
-  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's sector", async () => {
-    const [alice, bob] = [signedIn('alice'), signedIn('bob')];
-    const input = newSector('outer-space');
-    const first = await subgraph.execute(CREATE_SECTOR, { input, key: 'shared-key' }, alice);
-    expect(first.errors).toBeUndefined();
-    // The same key and input from Bob, or from an anonymous caller, is a create of their own: the id is taken.
-    for (const caller of [bob, undefined]) {
-      const other = await subgraph.execute(CREATE_SECTOR, { input, key: 'shared-key' }, caller);
-      expect(codeOf(other)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
-    }
-    // Bob's key with other input is no CONFLICT with Alice's; each retry replays its own caller's record.
-    const others = newSector('deep-sea');
-    const own = await subgraph.execute(CREATE_SECTOR, { input: others, key: 'shared-key' }, bob);
-    expect(own.data?.createSector).toMatchObject({ id: 'deep-sea', version: 1 });
-    expect(await subgraph.execute(CREATE_SECTOR, { input, key: 'shared-key' }, alice)).toEqual(first);
-    expect(await subgraph.execute(CREATE_SECTOR, { input: others, key: 'shared-key' }, bob)).toEqual(own);
-    expect((await auditOf('outer-space')).nodes.map((entry) => entry.actor)).toEqual(['alice']);
-    expect((await auditOf('deep-sea')).nodes.map((entry) => entry.actor)).toEqual(['bob']);
-  });
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's sector", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE_SECTOR,
+      field: 'createSector',
+      inputs: [newSector('outer-space'), newSector('deep-sea')],
+      actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
+    }));
 
   it.each([
     [newSector('energy'), 'input.id'],

@@ -2,6 +2,7 @@ import { writeAudit } from '@cip/subgraph-kit';
 import {
   buildTestSubgraph,
   describeEachStore,
+  expectKeysKeptToTheirCaller,
   signedIn,
   type TestSubgraph,
   startFakeOffices,
@@ -250,25 +251,13 @@ describeEachStore('threat focus area creates and archives on $kind', (store) => 
     expect(await read('other-area')).toBeNull();
   });
 
-  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's focus area", async () => {
-    const [alice, bob] = [signedIn('alice'), signedIn('bob')];
-    const input = newFocusArea('space-weather');
-    const first = await subgraph.execute(CREATE_FOCUS_AREA, { input, key: 'shared-key' }, alice);
-    expect(first.errors).toBeUndefined();
-    // The same key and input from Bob, or from an anonymous caller, is a create of their own: the id is taken.
-    for (const caller of [bob, undefined]) {
-      const other = await subgraph.execute(CREATE_FOCUS_AREA, { input, key: 'shared-key' }, caller);
-      expect(codeOf(other)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
-    }
-    // Bob's key with other input is no CONFLICT with Alice's; each retry replays its own caller's record.
-    const others = newFocusArea('solar-storms');
-    const own = await subgraph.execute(CREATE_FOCUS_AREA, { input: others, key: 'shared-key' }, bob);
-    expect(own.data?.createThreatFocusArea).toMatchObject({ id: 'solar-storms', version: 1 });
-    expect(await subgraph.execute(CREATE_FOCUS_AREA, { input, key: 'shared-key' }, alice)).toEqual(first);
-    expect(await subgraph.execute(CREATE_FOCUS_AREA, { input: others, key: 'shared-key' }, bob)).toEqual(own);
-    expect((await auditOf('space-weather')).nodes.map((entry) => entry.actor)).toEqual(['alice']);
-    expect((await auditOf('solar-storms')).nodes.map((entry) => entry.actor)).toEqual(['bob']);
-  });
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's focus area", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE_FOCUS_AREA,
+      field: 'createThreatFocusArea',
+      inputs: [newFocusArea('space-weather'), newFocusArea('solar-storms')],
+      actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
+    }));
 
   it.each([
     [newFocusArea('cyber-security'), 'input.id'],
