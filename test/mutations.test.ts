@@ -80,6 +80,12 @@ describe('mutations through the gateway (HS256 tokens)', () => {
     const again = await post(system.gatewayUrl, { query: CREATE, variables: { key: 'nz-1' } }, writer);
     expect(first.body).toEqual({ data: { createPartner: { id: 'new-zealand', version: 1, archived: false } } });
     expect(again.body).toEqual(first.body);
+    // The key is editor-1's: another writer sending the same key and input makes a create of its
+    // own (refused, the id being taken), never gets editor-1's record back.
+    const other = await makeToken({ scopes: ['partners:write'], subject: 'editor-9' });
+    const theirs = await post(system.gatewayUrl, { query: CREATE, variables: { key: 'nz-1' } }, other);
+    expect(theirs.body.data).toBeNull();
+    expect(theirs.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
   });
 
   it('shows the audit log, naming the token subject, only with the audit scope', async () => {
@@ -94,6 +100,37 @@ describe('mutations through the gateway (HS256 tokens)', () => {
       ],
     });
   });
+  it('shows restricted values in the audit log only to callers with their scope', async () => {
+    // `internalNotes` and `negotiationStatus` need `agreements:restricted`; the audit scope alone
+    // shows the change without them (left out of oldValues and newValues).
+    const UPDATE_AGREEMENT = `mutation {
+      updateAgreement(id: "smart-border-declaration", expectedVersion: 1, input: { purpose: "Reviewed." }) { version } }`;
+    const editor = await makeToken({ scopes: ['agreements:write'], subject: 'editor-4' });
+    expect((await post(system.gatewayUrl, { query: UPDATE_AGREEMENT }, editor)).body).toEqual({
+      data: { updateAgreement: { version: 2 } },
+    });
+    const AGREEMENT_AUDIT = `{ agreementAuditLog(agreementId: "smart-border-declaration") { nodes { oldValues newValues } } }`;
+    const valuesFor = async (scopes: string[]) => {
+      const { body } = await post(system.gatewayUrl, { query: AGREEMENT_AUDIT }, await makeToken({ scopes }));
+      expect(body.errors).toBeUndefined();
+      const [entry] = body.data.agreementAuditLog.nodes as { oldValues: string; newValues: string }[];
+      return [JSON.parse(entry!.oldValues), JSON.parse(entry!.newValues)] as Record<string, unknown>[];
+    };
+    for (const values of await valuesFor(['agreements:audit'])) {
+      expect(values).toMatchObject({ id: 'smart-border-declaration', short_title: null });
+      expect(values).not.toHaveProperty('internal_notes');
+      expect(values).not.toHaveProperty('negotiation_status');
+    }
+    const [before, after] = await valuesFor(['agreements:audit', 'agreements:restricted']);
+    for (const values of [before, after]) {
+      expect(values).toMatchObject({
+        negotiation_status: 'CONCLUDED',
+        internal_notes: expect.stringContaining('placeholder'),
+      });
+    }
+    expect(after).toMatchObject({ purpose: 'Reviewed.', version: 2 });
+  });
+
   describe('agreements: a party must be a partner the partners office knows', () => {
     const ADD_PARTY = `mutation ($partner: ID!, $version: Int!) {
       addAgreementParty(agreementId: "g8-counter-terrorism-statement", partnerId: $partner, expectedVersion: $version) {

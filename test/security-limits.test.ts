@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { post } from '@cip/testing/tokens';
@@ -93,5 +97,81 @@ describe('abuse limits: one just under passes, one just over fails with its code
     const over = await post(system.gatewayUrl, padding(2001 - base));
     expect(over.status).toBe(413);
     expect(over.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+/**
+ * Issue 13: the estimate is of what runs. Four nested pages of `first` cost 210 210 202 at 100 a
+ * page, about 1.7 million at the offices' default page of 20, 212 122 at the 10 the old estimate
+ * assumed: under the default LIMIT_MAX_COST of 1 000 000 only when it is estimated wrong.
+ */
+const deep = (first: string) =>
+  `{ partners(first: ${first}) { nodes { agreements(first: ${first}) { nodes { parties { agreements(first: ${first}) { nodes { parties { agreements(first: ${first}) { nodes { id title } } } } } } } } } } }`;
+const DEFAULTED = `query Defaulted($n: Int = 100) ${deep('$n')}`;
+const GIVEN = `query Given($n: Int) ${deep('$n')}`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const byHash = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } });
+
+describe('the cost limit measures what runs: variable defaults, null pages, APQ and trusted documents', () => {
+  let system: RunningSystem;
+  let manifestDirectory: string;
+  beforeAll(async () => {
+    manifestDirectory = mkdtempSync(join(tmpdir(), 'cip-limits-'));
+    const manifest = join(manifestDirectory, 'trusted-documents.json');
+    const operations = [{ id: sha256(DEFAULTED), name: 'Defaulted', type: 'query', body: DEFAULTED }];
+    writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }));
+    system = await startSystem({ TRUSTED_DOCUMENTS: 'allow', TRUSTED_DOCUMENTS_PATH: manifest });
+  });
+  afterAll(async () => {
+    await system?.stop();
+    rmSync(manifestDirectory, { recursive: true, force: true });
+  });
+
+  const refused = (response: { status: number; body: any }) => {
+    expect(response.status).toBe(400);
+    expect(response.body.data).toBeUndefined();
+    expect(response.body.errors[0].extensions.code).toBe('COST_LIMIT_EXCEEDED');
+  };
+  const answered = (response: { status: number; body: any }) => {
+    expect(response.status).toBe(200);
+    expect(response.body.errors).toBeUndefined();
+  };
+
+  it("a variable's default counts: no variables is refused like {n: 100}", async () => {
+    refused(await post(system.gatewayUrl, { query: DEFAULTED }));
+    refused(await post(system.gatewayUrl, { query: DEFAULTED, variables: { n: 100 } }));
+    answered(await post(system.gatewayUrl, { query: DEFAULTED, variables: { n: 1 } }));
+  });
+
+  it("`first: null` counts as the office's default page of 20", async () => {
+    refused(await post(system.gatewayUrl, { query: deep('null') }));
+    refused(await post(system.gatewayUrl, { query: GIVEN, variables: { n: null } }));
+    refused(await post(system.gatewayUrl, { query: GIVEN }));
+  });
+
+  it('a hash-only APQ request is measured with its own variables, not those it was registered with', async () => {
+    answered(await post(system.gatewayUrl, { query: GIVEN, variables: { n: 1 }, ...byHash(GIVEN) }));
+    answered(await post(system.gatewayUrl, { variables: { n: 1 }, ...byHash(GIVEN) }));
+    refused(await post(system.gatewayUrl, { variables: { n: 100 }, ...byHash(GIVEN) }));
+    refused(await post(system.gatewayUrl, { ...byHash(GIVEN) }));
+  });
+
+  it('a trusted document sent by hash is measured with its defaults and the variables sent', async () => {
+    refused(await post(system.gatewayUrl, byHash(DEFAULTED)));
+    answered(await post(system.gatewayUrl, { variables: { n: 1 }, ...byHash(DEFAULTED) }));
+  });
+
+  it('each operation of a batch is measured, hash-only ones too', async () => {
+    answered(await post(system.gatewayUrl, { query: GIVEN, variables: { n: 1 }, ...byHash(GIVEN) }));
+    const cheap = { query: '{ partner(id: "canada") { id } }' };
+    const { status, body } = await post(system.gatewayUrl, [
+      cheap,
+      { variables: { n: 100 }, ...byHash(GIVEN) },
+      { query: DEFAULTED },
+    ]);
+    expect(status).toBe(400);
+    expect(body[0]).toEqual({ data: { partner: { id: 'canada' } } });
+    expect(body[1].errors[0].extensions.code).toBe('COST_LIMIT_EXCEEDED');
+    expect(body[2].errors[0].extensions.code).toBe('COST_LIMIT_EXCEEDED');
   });
 });

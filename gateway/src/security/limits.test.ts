@@ -54,6 +54,29 @@ describe('operation limits', () => {
     expect(defaulted.cost).toBe(1 + 1 + 20 * 1);
   });
 
+  // The hole of issue 13: `first: $n` with `$n: Int = 100` and no variables was estimated at the
+  // assumed list size, not at the 100 pages that run.
+  const DEEP = (first: string) =>
+    `{ partners(first: ${first}) { nodes { agreements(first: ${first}) { nodes { parties { agreements(first: ${first}) { nodes { parties { agreements(first: ${first}) { nodes { id title } } } } } } } } } } }`;
+
+  it("applies the operation's variable defaults before estimating, as execution does", () => {
+    const query = `query Q($n: Int = 100) ${DEEP('$n')}`;
+    const defaulted = measure(query);
+    expect(defaulted.cost).toBe(measure(query, { n: 100 }).cost);
+    expect(defaulted.cost).toBe(measure(DEEP('100')).cost);
+    expect(defaulted.cost).toBeGreaterThan(1_000_000);
+    expect(measure(query, { n: 1 }).cost).toBeLessThan(1_000);
+  });
+
+  it("counts a variable left out, or null, or a literal null, as the office's default page", () => {
+    const query = 'query ($n: Int) { partners(first: $n) { nodes { memberOf { asOfYear } } } }';
+    const office = 1 + 1 + 20 * 1; // the argument's default, `first: Int = 20`, as the office applies it
+    expect(measure(query).cost).toBe(office);
+    expect(measure(query, { n: null }).cost).toBe(office);
+    expect(measure('{ partners(first: null) { nodes { memberOf { asOfYear } } } }').cost).toBe(office);
+    expect(measure(DEEP('null')).cost).toBe(measure(DEEP('20')).cost);
+  });
+
   it('@cost weights and @listSize sizes declared in the SDL replace the defaults', () => {
     const document = parse('{ sectors(first: 2) { nodes { cascade { hops } } } }');
     const operation = document.definitions[0] as OperationDefinitionNode;

@@ -7,6 +7,7 @@ import {
   Source,
   TokenKind,
   getNamedType,
+  getVariableValues,
   isCompositeType,
   isListType,
   isNonNullType,
@@ -18,6 +19,7 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLArgument,
   type GraphQLCompositeType,
   type GraphQLSchema,
   type GraphQLType,
@@ -53,6 +55,13 @@ export interface OperationMeasure {
 const SLICING_ARGUMENTS = ['first', 'last'];
 /** The list fields of a connection sized by its slicing argument (as `@listSize(sizedFields:)`). */
 const SIZED_FIELDS = new Set(['nodes', 'edges']);
+/**
+ * The page an office answers for a page-size argument that is null or absent and declares no
+ * default of its own: the offices' `DEFAULT_PAGE_SIZE` (packages/subgraph-kit/src/pagination.ts,
+ * which the gateway does not import). Every page-size argument of today's SDL declares it as its
+ * default (`first: Int = 20`), which is what the estimate reads first.
+ */
+export const OFFICE_DEFAULT_PAGE_SIZE = 20;
 /**
  * Work done measuring one operation is bounded too: fragments spread many times over can expand
  * exponentially; past this many visited fields the operation is refused as too costly.
@@ -91,9 +100,11 @@ class TooMuchWork extends Error {}
 /**
  * Measures an operation against the schema: depth, aliases, root fields and directives, and an
  * estimated cost: each object field costs 1, leaves 0 (or the field's `@cost(weight:)`), and a
- * list multiplies what is under it by its size: the page-size argument when it has one (its
- * value, or its default; `@listSize(slicingArguments:)`), applied to the connection's `nodes` /
- * `edges` (`sizedFields`), else the field's `@listSize(assumedSize:)`, else `assumedListSize`.
+ * list multiplies what is under it by its size: the page-size argument when it has one
+ * (`@listSize(slicingArguments:)`), as execution will see it (a literal, a variable with the
+ * operation's defaults applied, or the argument's default; null is the office's default page),
+ * applied to the connection's `nodes` / `edges` (`sizedFields`), else the field's
+ * `@listSize(assumedSize:)`, else `assumedListSize`. `variables` are the request's, as sent.
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -111,18 +122,26 @@ export function measureOperation(
   let aliases = 0;
   let depth = 0;
   let visited = 0;
+  const values = executionVariables(schema, operation, variables);
 
   const sizeOf = (field: FieldNode, parent: GraphQLCompositeType, hint: FieldCost | undefined): number | undefined => {
     const definition =
       isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[field.name.value] : undefined;
-    for (const argumentName of hint?.slicingArguments ?? SLICING_ARGUMENTS) {
-      const argument = definition?.args.find((candidate) => candidate.name === argumentName);
-      if (!argument) continue;
-      const node = field.arguments?.find((candidate) => candidate.name.value === argumentName);
-      const value = node ? valueFromAST(node.value, argument.type, variables) : argument.defaultValue;
+    const slicing = (hint?.slicingArguments ?? SLICING_ARGUMENTS).flatMap((name): GraphQLArgument[] => {
+      const argument = definition?.args.find((candidate) => candidate.name === name);
+      return argument ? [argument] : [];
+    });
+    if (slicing.length === 0) return undefined;
+    for (const argument of slicing) {
+      const node = field.arguments?.find((candidate) => candidate.name.value === argument.name);
+      // As execution reads it: a variable the request leaves out takes the argument's default.
+      const given = node ? valueFromAST(node.value, argument.type, values) : undefined;
+      const value = given === undefined ? argument.defaultValue : given;
       if (typeof value === 'number') return Math.max(0, value);
     }
-    return undefined;
+    // Null (or absent without a default): the office answers its default page, not an empty one.
+    const declared = slicing.map((argument) => argument.defaultValue).find((value) => typeof value === 'number');
+    return typeof declared === 'number' ? declared : OFFICE_DEFAULT_PAGE_SIZE;
   };
 
   /** The cost of a selection set; `slice` is the page of the connection it belongs to. */
@@ -187,6 +206,20 @@ export function measureOperation(
   }
 }
 
+/**
+ * The variables as execution will see them: coerced, with the operation's defaults applied (a
+ * variable left out of the request takes its `= default`). Variables that do not coerce are
+ * measured as sent: execution refuses them anyway.
+ */
+function executionVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const { coerced } = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
+  return coerced ?? variables;
+}
+
 function isList(type: GraphQLType): boolean {
   return isListType(isNonNullType(type) ? type.ofType : type);
 }
@@ -244,23 +277,28 @@ export function checkLimits(measure: OperationMeasure, limits: OperationLimits):
   }
 }
 
-function checkRequest(
-  requestContext: GraphQLRequestContext<GatewayContext>,
-  limits: OperationLimits,
-  costs: ReadonlyMap<string, FieldCost>,
-): void {
-  const { query, operationName, variables } = requestContext.request;
-  if (typeof query !== 'string') return; // a persisted query: measured when it was registered
+/** Throws the limit's refusal when the text has more tokens than allowed; false when it is not GraphQL. */
+function checkTokens(query: string, limits: OperationLimits): boolean {
   const tokens = countTokens(query, limits.maxTokens);
-  if (tokens === null) return;
+  if (tokens === null) return false;
   if (tokens > limits.maxTokens)
     throw limitError(
       'MAX_TOKENS_EXCEEDED',
       `The operation has more than ${limits.maxTokens} tokens; the limit is ${limits.maxTokens}.`,
-      {
-        limit: limits.maxTokens,
-      },
+      { limit: limits.maxTokens },
     );
+  return true;
+}
+
+/** The limits of a request that came with its text, measured on that text before it is validated. */
+function checkRequestText(
+  requestContext: GraphQLRequestContext<GatewayContext>,
+  query: string,
+  limits: OperationLimits,
+  costs: ReadonlyMap<string, FieldCost>,
+): void {
+  const { operationName, variables } = requestContext.request;
+  if (!checkTokens(query, limits)) return;
   const document = parse(query, { maxTokens: limits.maxTokens });
   const operation = selectedOperation(document, operationName ?? undefined);
   if (!operation) return; // Apollo reports the missing or ambiguous operation
@@ -295,9 +333,11 @@ export function refuseAtResolution(
 }
 
 /**
- * Refuses abusive operations before they are validated, planned or executed: every limit is
- * measured on the request's text when the request starts, so an alias bomb never reaches
- * validation, and the refusal comes back as HTTP 400 with the limit's code.
+ * Refuses abusive operations before they are planned or executed, with HTTP 400 and the limit's
+ * code. A request that brings its text is measured when it starts, before validation, so an alias
+ * bomb never reaches it. A request that names its document by hash (an APQ hit, a trusted
+ * document the text of which no plugin filled in) is measured once Apollo has resolved the
+ * document: with this request's variables, never those it was registered with.
  */
 export function limitsPlugin(
   limits: OperationLimits,
@@ -321,14 +361,34 @@ export function limitsPlugin(
           }),
         );
       }
+      const { query } = requestContext.request;
+      if (typeof query !== 'string') return measuredWhenResolved(limits, costs);
       try {
-        checkRequest(requestContext, limits, costs());
+        checkRequestText(requestContext, query, limits, costs());
       } catch (error) {
         if (error instanceof GraphQLError && error.extensions.code !== undefined)
           return refuseAtResolution(requestContext, error);
         // A syntax error: Apollo's parsing reports it.
       }
       return undefined;
+    },
+  };
+}
+
+/** Measures the document Apollo resolved from a hash, with the variables of the request that names it. */
+function measuredWhenResolved(
+  limits: OperationLimits,
+  costs: () => ReadonlyMap<string, FieldCost>,
+): GraphQLRequestListener<GatewayContext> {
+  return {
+    async didResolveOperation({ source, document, operation, request, schema }) {
+      if (!operation) return; // Apollo reports the missing or ambiguous operation
+      // The stored text passed the token limit when it was registered, but maybe under another configuration.
+      checkTokens(source, limits);
+      checkLimits(
+        measureOperation(schema, document, operation, request.variables ?? {}, limits.assumedListSize, costs()),
+        limits,
+      );
     },
   };
 }

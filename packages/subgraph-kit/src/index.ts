@@ -33,6 +33,7 @@ export {
 export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
 export { callerOf, requireGatewaySignature } from './gatewaySignature.js';
+export { mayRead, restrictedFields, ruledFields, type AccessRule, type RuledField } from './fieldAccess.js';
 export * from './writes/index.js';
 export * from './bulk/index.js';
 export * from './records/index.js';

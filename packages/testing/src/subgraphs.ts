@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { BaseContext } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { describe, expect } from 'vitest';
 import { describeUnless } from './suites.js';
 import { pino } from 'pino';
-import { processSigningSecret } from '@cip/core';
+import { processSigningSecret, type VerifiedClaims } from '@cip/core';
 import {
   PgliteDatabase,
   PostgresDatabase,
@@ -120,11 +120,23 @@ export async function countStatements<T>(
   }
 }
 
+/** The claims the gateway passes for a signed-in caller, for `TestSubgraph.execute`. */
+export function signedIn(subject: string, scopes: readonly string[] = []): VerifiedClaims {
+  return { authenticated: true, subject, scopes: [...scopes] };
+}
+
 export interface TestSubgraph<TContext extends BaseContext> {
   app: SubgraphApp<TContext>;
   db: Database;
-  /** Runs an operation in-process with a fresh request context; returns the single result. */
-  execute(query: string, variables?: Record<string, unknown>): Promise<FormattedExecutionResult>;
+  /**
+   * Runs an operation in-process with a fresh request context; returns the single result. The
+   * caller is the one the gateway would have verified (`callerOf`): anonymous unless given.
+   */
+  execute(
+    query: string,
+    variables?: Record<string, unknown>,
+    caller?: VerifiedClaims,
+  ): Promise<FormattedExecutionResult>;
   close(): Promise<void>;
 }
 
@@ -149,10 +161,10 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
   return {
     app,
     db,
-    async execute(query, variables) {
+    async execute(query, variables, caller) {
       const response = await app.apollo.executeOperation(
         { query, ...(variables ? { variables } : {}) },
-        { contextValue: Object.assign(module.createContext(db), { peers: lookups }) },
+        { contextValue: Object.assign(module.createContext(db), { peers: lookups }, caller ? { caller } : {}) },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult;
@@ -162,6 +174,48 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
       await db.close();
     },
   };
+}
+
+/** An office's create, as `expectKeysKeptToTheirCaller` runs it. */
+export interface KeyedCreate {
+  /** The create mutation, taking `$input` and `$key`. */
+  mutation: string;
+  /** Its field, e.g. `createPartner`. */
+  field: string;
+  /** Two valid inputs, of records that do not exist yet. */
+  inputs: readonly [{ id: string }, { id: string }];
+  /** The actors the office's audit log names for a record, oldest first. */
+  actorsOf(id: string): Promise<string[]>;
+}
+
+/**
+ * Asserts that an office keeps an idempotency key to its caller. Alice creates with a key; the
+ * same key and input from Bob, or from an anonymous caller, is a create of their own (refused,
+ * the id being taken), never Alice's record; Bob's key with other input is no CONFLICT with
+ * Alice's; each one's retry replays their own record.
+ */
+export async function expectKeysKeptToTheirCaller(
+  subgraph: Pick<TestSubgraph<BaseContext>, 'execute'>,
+  create: KeyedCreate,
+): Promise<void> {
+  const [alice, bob] = [signedIn('alice'), signedIn('bob')];
+  const [mine, theirs] = create.inputs;
+  const run = (input: { id: string }, caller?: VerifiedClaims) =>
+    subgraph.execute(create.mutation, { input, key: 'shared-key' }, caller);
+  const first = await run(mine, alice);
+  expect(first.errors).toBeUndefined();
+  for (const caller of [bob, undefined]) {
+    expect((await run(mine, caller)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.id',
+    });
+  }
+  const own = await run(theirs, bob);
+  expect(own.data?.[create.field]).toMatchObject({ id: theirs.id, version: 1 });
+  expect(await run(mine, alice)).toEqual(first);
+  expect(await run(theirs, bob)).toEqual(own);
+  expect(await create.actorsOf(mine.id)).toEqual(['alice']);
+  expect(await create.actorsOf(theirs.id)).toEqual(['bob']);
 }
 
 /** Entities other offices hold, by type then id, as their `_entities` answers them; ids left out are unknown there. */

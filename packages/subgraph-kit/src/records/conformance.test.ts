@@ -140,4 +140,27 @@ describeEachStore('recordSpecProblems on $kind', (store) => {
       'Box.open: may be absent, but box.open is NOT NULL',
     ]);
   });
+
+  it('names a restricted field in the spec, and a column the audit log’s field rules cannot name', async () => {
+    await db.exec(`CREATE TABLE ${SCHEMA}.noted_box (id text PRIMARY KEY, label text, secret_notes text,
+      notes_kept text, version int NOT NULL DEFAULT 1, archived_at timestamptz)`);
+    const typed = parse(`
+      extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@requiresScopes"])
+      type Query { box(id: ID!): Box }
+      type Box @key(fields: "id") {
+        id: ID!
+        label: String @requiresScopes(scopes: [["box:restricted"]])
+        secretNotes: String @requiresScopes(scopes: [["box:restricted"]])
+      }`);
+    const noted = defineRecord({
+      entityType: 'Box',
+      schema: SCHEMA,
+      table: 'noted_box',
+      fields: { label: { kind: 'text', column: 'label' } },
+    });
+    expect(await recordSpecProblems(noted, { sdl: typed, db })).toEqual([
+      'Box: label is restricted in the SDL, but every field of the spec is in its export file',
+      "Box: column noted_box.notes_kept is no field's of the spec or of type Box: the audit log's field rules cannot name it",
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { DocumentNode } from 'graphql';
 import type { Database, Queryable } from '../database.js';
 import { migrateSubgraph } from '../server.js';
+import { fieldRuleProblems } from './conformanceRules.js';
 import { checkInput, readSdl } from './conformanceSdl.js';
 import { storeProblems } from './conformanceStore.js';
 import type { RecordSpec } from './spec.js';
@@ -10,7 +11,9 @@ import type { RecordSpec } from './spec.js';
  * types: the same fields, required where the spec requires, of the spec's types and defaults) and
  * the migrated store (each field a column of that name, of a matching type, NOT NULL where the
  * field cannot be null, with the length, range, pattern and values the column's definition and
- * checks give, where they give one). Each office runs it in a test beside its spec.
+ * checks give, where they give one), and the SDL's field rules (no restricted field in the spec,
+ * whose export file any writer or auditor reads; every column of the table one the audit log's
+ * rules can name). Each office runs it in a test beside its spec.
  */
 
 /** The sources a spec is held to. */
@@ -42,6 +45,7 @@ export async function recordSpecProblems(spec: RecordSpec, sources: ConformanceS
     checkInput(sdl, problem, spec.fields, typeName, mode, withId);
   }
   await storeProblems(spec, sources.db, problems);
+  await fieldRuleProblems(spec, sources.sdl, sources.db, (message) => problems.push(`${spec.entityType}: ${message}`));
   return problems;
 }
 

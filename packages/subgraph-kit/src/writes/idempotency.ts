@@ -1,14 +1,30 @@
 import { createHash } from 'node:crypto';
 import { codedError } from '@cip/core';
 import type { Queryable } from '../database.js';
+import { keyOwnerOf } from './actor.js';
 import { qualified } from './sql.js';
+
+/**
+ * A create's idempotency key: the client's value, and whose it is (`keyOwnerOf`). The same value
+ * from another caller is another key: it creates anew, or conflicts with that caller's own create,
+ * and never answers with the record someone else made.
+ */
+export interface IdempotencyKey {
+  /** The client's key; null or absent creates without one. */
+  value: string | null | undefined;
+  owner: string;
+}
+
+/** The key a create's `idempotencyKey` argument names, owned by the request's caller. */
+export function idempotencyKeyOf(context: object, value: string | null | undefined): IdempotencyKey {
+  return { value, owner: keyOwnerOf(context) };
+}
 
 export interface IdempotentCreate {
   schema: string;
-  /** The mutation, e.g. `createPartner`: a key is unique per operation. */
+  /** The mutation, e.g. `createPartner`: a key is unique per operation and owner. */
   operation: string;
-  /** The client's key; null or absent creates without one. */
-  key: string | null | undefined;
+  key: IdempotencyKey;
   /** The create's input: the same key with different input is refused. */
   input: unknown;
 }
@@ -41,17 +57,18 @@ export function requestHash(input: unknown): string {
  * since, or an office be down). Anything else goes through `createOnce`, which decides under its lock.
  */
 export async function earlierCreate(db: Queryable, request: IdempotentCreate): Promise<string | null> {
-  if (request.key === null || request.key === undefined) return null;
+  const { value, owner } = request.key;
+  if (value === null || value === undefined) return null;
   const [earlier] = await db.query<{ requestHash: string; resultId: string | null }>(
     `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM ${qualified(request.schema, 'idempotency_key')}
-     WHERE operation = $1 AND key = $2`,
-    [request.operation, request.key],
+     WHERE operation = $1 AND owner = $2 AND key = $3`,
+    [request.operation, owner, value],
   );
   return earlier?.resultId && earlier.requestHash === requestHash(request.input) ? earlier.resultId : null;
 }
 
 /**
- * Runs `create` at most once per (operation, key), inside the caller's transaction. The key row is
+ * Runs `create` at most once per (operation, owner, key), inside the caller's transaction. The key row is
  * inserted first (`ON CONFLICT DO NOTHING`): a concurrent create with the same key waits on that
  * row until this transaction ends, then finds it and replays its result, so two retries racing
  * each other still create one record. The same key with different input is a `CONFLICT`
@@ -62,18 +79,20 @@ export async function createOnce(
   request: IdempotentCreate,
   create: () => Promise<string>,
 ): Promise<CreateOutcome> {
-  if (request.key === null || request.key === undefined) return { id: await create(), replayed: false };
+  const { value, owner } = request.key;
+  if (value === null || value === undefined) return { id: await create(), replayed: false };
   const table = qualified(request.schema, 'idempotency_key');
   const hash = requestHash(request.input);
   const claimed = await tx.query(
-    `INSERT INTO ${table} (key, operation, request_hash) VALUES ($1, $2, $3)
-     ON CONFLICT (operation, key) DO NOTHING RETURNING key`,
-    [request.key, request.operation, hash],
+    `INSERT INTO ${table} (key, owner, operation, request_hash) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (operation, owner, key) DO NOTHING RETURNING key`,
+    [value, owner, request.operation, hash],
   );
   if (claimed.length === 0) {
     const [earlier] = await tx.query<{ requestHash: string; resultId: string }>(
-      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM ${table} WHERE operation = $1 AND key = $2`,
-      [request.operation, request.key],
+      `SELECT request_hash AS "requestHash", result_id AS "resultId" FROM ${table}
+       WHERE operation = $1 AND owner = $2 AND key = $3`,
+      [request.operation, owner, value],
     );
     if (!earlier || earlier.requestHash !== hash) {
       throw codedError(
@@ -85,9 +104,10 @@ export async function createOnce(
     return { id: earlier.resultId, replayed: true };
   }
   const id = await create();
-  await tx.query(`UPDATE ${table} SET result_id = $3 WHERE operation = $1 AND key = $2`, [
+  await tx.query(`UPDATE ${table} SET result_id = $4 WHERE operation = $1 AND owner = $2 AND key = $3`, [
     request.operation,
-    request.key,
+    owner,
+    value,
     id,
   ]);
   return { id, replayed: false };

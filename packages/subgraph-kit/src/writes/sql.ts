@@ -23,11 +23,12 @@ export function writeTablesSql(schema: string): string {
   return `
 CREATE TABLE ${keys} (
   key text NOT NULL CHECK (length(key) BETWEEN 1 AND ${IDEMPOTENCY_KEY_MAX}),
+  owner text NOT NULL,
   operation text NOT NULL,
   request_hash text NOT NULL,
   result_id text,
   created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (operation, key)
+  PRIMARY KEY (operation, owner, key)
 );
 CREATE TABLE ${audit} (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -40,5 +41,29 @@ CREATE TABLE ${audit} (
   new jsonb
 );
 CREATE INDEX audit_log_entity_idx ON ${audit} (entity_type, entity_id, id);
+`;
+}
+
+/**
+ * The migration that gives an office's idempotency keys their owner (idempotency.ts): a key is
+ * unique per operation, owner and value, and a key made before is given to the caller its create's
+ * audit row names. Each office copies it as `00N_idempotency_key_owner.sql` (checksummed, like the
+ * tables above); test/idempotency-key-owner.test.ts holds the copies to this text.
+ */
+export function idempotencyKeyOwnerSql(schema: string): string {
+  const keys = qualified(schema, 'idempotency_key');
+  return `-- Idempotency keys belong to their caller (docs/writes.md): a key is unique per operation, owner
+-- and value, so the same key from another caller is another key and never answers with this
+-- caller's record. The owner is \`subject:<sub>\`, or \`anonymous\` for callers without a subject.
+-- A key made before is given to the caller its create's audit row names, so a retry that spans this
+-- migration still replays. (writes kit: idempotencyKeyOwnerSql)
+ALTER TABLE ${keys} ADD COLUMN owner text NOT NULL DEFAULT '';
+UPDATE ${keys} k
+  SET owner = CASE WHEN a.actor = 'anonymous' THEN 'anonymous' ELSE 'subject:' || a.actor END
+  FROM ${qualified(schema, 'audit_log')} a
+  WHERE a.action = 'create' AND a.entity_id = k.result_id;
+ALTER TABLE ${keys} ALTER COLUMN owner DROP DEFAULT;
+ALTER TABLE ${keys} DROP CONSTRAINT idempotency_key_pkey;
+ALTER TABLE ${keys} ADD PRIMARY KEY (operation, owner, key);
 `;
 }

@@ -3,7 +3,7 @@ import type { Database } from '../database.js';
 import { describeEachStore } from '@cip/testing/subgraphs';
 import { readAuditLog, writeAudit } from './audit.js';
 import { insertRecord, updateVersioned } from './concurrency.js';
-import { createOnce, requestHash } from './idempotency.js';
+import { createOnce, earlierCreate, requestHash, type IdempotentCreate } from './idempotency.js';
 import { writeTablesSql } from './sql.js';
 import { InputChecks } from './validation.js';
 
@@ -29,20 +29,24 @@ describeEachStore('the writes kit on $kind', (store) => {
   });
   afterAll(() => db.close());
 
-  const create = (id: string, name: string, key: string | null) =>
+  const create = (id: string, name: string, key: string | null, owner = 'subject:tester') =>
     db.transaction((tx) =>
-      createOnce(tx, { schema: SCHEMA, operation: 'createThing', key, input: { id, name } }, async () => {
-        const row = await insertRecord(tx, SCHEMA, 'thing', { id, name });
-        await writeAudit(tx, SCHEMA, {
-          actor: 'tester',
-          action: 'create',
-          entityType: 'thing',
-          entityId: id,
-          old: null,
-          new: row,
-        });
-        return id;
-      }),
+      createOnce(
+        tx,
+        { schema: SCHEMA, operation: 'createThing', key: { value: key, owner }, input: { id, name } },
+        async () => {
+          const row = await insertRecord(tx, SCHEMA, 'thing', { id, name });
+          await writeAudit(tx, SCHEMA, {
+            actor: 'tester',
+            action: 'create',
+            entityType: 'thing',
+            entityId: id,
+            old: null,
+            new: row,
+          });
+          return id;
+        },
+      ),
     );
 
   const rename = (id: string, expectedVersion: number, name: string) =>
@@ -124,6 +128,40 @@ describeEachStore('the writes kit on $kind', (store) => {
     expect(refused.code).toBe('CONFLICT');
     expect(refused.extensions.field).toBe('idempotencyKey');
     expect(await things('zeta')).toEqual([]);
+  });
+
+  it("keeps each caller's keys apart: the same key and input from another caller creates its own record", async () => {
+    // The same create from three callers, each making its record under an id of its own.
+    const request = (owner: string): IdempotentCreate => ({
+      schema: SCHEMA,
+      operation: 'createThing',
+      key: { value: 'shared-key', owner },
+      input: { name: 'Theta' },
+    });
+    const createAs = (owner: string, id: string) =>
+      db.transaction((tx) =>
+        createOnce(
+          tx,
+          request(owner),
+          async () => (await insertRecord(tx, SCHEMA, 'thing', { id, name: 'Theta' })).id as string,
+        ),
+      );
+    expect(await createAs('subject:alice', 'theta-alice')).toEqual({ id: 'theta-alice', replayed: false });
+    expect(await earlierCreate(db, request('subject:bob'))).toBeNull();
+    expect(await createAs('subject:bob', 'theta-bob')).toEqual({ id: 'theta-bob', replayed: false });
+    expect(await createAs('anonymous', 'theta-anonymous')).toEqual({ id: 'theta-anonymous', replayed: false });
+    // Each caller's retry replays its own record.
+    expect(await createAs('subject:alice', 'unused')).toEqual({ id: 'theta-alice', replayed: true });
+    expect(await createAs('subject:bob', 'unused')).toEqual({ id: 'theta-bob', replayed: true });
+    expect(await earlierCreate(db, request('anonymous'))).toBe('theta-anonymous');
+    expect(await things('unused')).toEqual([]);
+  });
+
+  it("a key another caller used with other input is no CONFLICT; reusing one's own is", async () => {
+    await create('iota', 'Iota', 'key-3', 'subject:alice');
+    expect(await create('kappa', 'Kappa', 'key-3', 'subject:bob')).toEqual({ id: 'kappa', replayed: false });
+    expect((await codeOf(create('lambda', 'Lambda', 'key-3', 'subject:bob'))).code).toBe('CONFLICT');
+    expect(await things('lambda')).toEqual([]);
   });
 
   it('rolls the audit row back with the change when the transaction fails', async () => {

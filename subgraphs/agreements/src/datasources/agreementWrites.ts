@@ -7,7 +7,9 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
+  type IdempotencyKey,
   type Page,
   type PeerReference,
   type Peers,
@@ -232,7 +234,7 @@ export function createAgreementWrites(db: Database) {
    * Creates an agreement with its links, once per idempotency key. The other offices are asked
    * before the transaction opens; the agreement, its links, the key and the audit row commit together.
    */
-  async function create(who: Writer, agreement: NewAgreement, idempotencyKey: string | null | undefined) {
+  async function create(who: Writer, agreement: NewAgreement, idempotencyKey: IdempotencyKey) {
     const operation = { schema: SCHEMA, operation: 'createAgreement', key: idempotencyKey, input: hashed(agreement) };
     const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };
@@ -288,8 +290,9 @@ export function createAgreementWrites(db: Database) {
     });
   }
 
-  function auditLog(agreementId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: agreementId }, page, 'agreementId');
+  /** One page of the audit log (one agreement's when given), as `reader` may see it. */
+  function auditLog(agreementId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: agreementId }, page, 'agreementId', reader);
   }
 
   return { create, update, archive, add, remove, auditLog };

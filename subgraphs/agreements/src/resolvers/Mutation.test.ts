@@ -1,6 +1,8 @@
 import {
   buildTestSubgraph,
   describeEachStore,
+  expectKeysKeptToTheirCaller,
+  signedIn,
   type TestSubgraph,
   startFakeOffices,
   type FakeOffices,
@@ -46,6 +48,36 @@ describeEachStore('agreement updates on $kind', (store) => {
     expect(entry?.action).toBe('update');
     expect(JSON.parse(entry!.oldValues)).toMatchObject({ short_title: 'SPP', version: 1 });
     expect(JSON.parse(entry!.newValues)).toMatchObject({ short_title: null, version: 2 });
+  });
+
+  it('shows restricted values in the audit log only to callers with their scope, as the SDL says', async () => {
+    // `internalNotes` and `negotiationStatus` are `@requiresScopes(scopes: [["agreements:restricted"]])`.
+    const updated = await subgraph.execute(UPDATE, {
+      id: 'smart-border-declaration',
+      version: 1,
+      input: { purpose: 'Reviewed in the office.' },
+    });
+    expect(updated.errors).toBeUndefined();
+    const valuesFor = async (caller?: ReturnType<typeof signedIn>) => {
+      const audit = await subgraph.execute(AUDIT, { id: 'smart-border-declaration' }, caller);
+      const [entry] = (audit.data?.agreementAuditLog as { nodes: { oldValues: string; newValues: string }[] }).nodes;
+      return [JSON.parse(entry!.oldValues), JSON.parse(entry!.newValues)] as Record<string, unknown>[];
+    };
+    for (const caller of [signedIn('auditor', ['agreements:audit']), undefined]) {
+      for (const values of await valuesFor(caller)) {
+        expect(values).toMatchObject({ id: 'smart-border-declaration', kind: 'DECLARATION' });
+        expect(values).not.toHaveProperty('internal_notes');
+        expect(values).not.toHaveProperty('negotiation_status');
+      }
+    }
+    const [before, after] = await valuesFor(signedIn('auditor', ['agreements:audit', 'agreements:restricted']));
+    for (const values of [before, after]) {
+      expect(values).toMatchObject({
+        negotiation_status: 'CONCLUDED',
+        internal_notes: expect.stringContaining('[Fictional placeholder]'),
+      });
+    }
+    expect(after).toMatchObject({ purpose: 'Reviewed in the office.', version: 2 });
   });
 
   it('refuses a stale version with CONFLICT and changes nothing', async () => {
@@ -217,6 +249,14 @@ describeEachStore('agreement creates and archives on $kind', (store) => {
     expect(await read('pact-three')).toBeNull();
   });
 
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's agreement", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE,
+      field: 'createAgreement',
+      inputs: [newAgreement('pact-shared-key'), newAgreement('pact-bobs-key')],
+      actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
+    }));
+
   it('refuses a second agreement with an id in use, naming input.id', async () => {
     const result = await subgraph.execute(CREATE, { input: newAgreement('smart-border-declaration') });
     expect(codeOf(result)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
@@ -337,6 +377,8 @@ describeEachStore('agreement creates and archives on $kind', (store) => {
     expect(nodes.map((node) => [node.action, node.agreementId])).toEqual([
       ['create', 'pact-one'],
       ['create', 'pact-two'],
+      ['create', 'pact-shared-key'],
+      ['create', 'pact-bobs-key'],
       ['create', 'pact-offline'],
       ['archive', 'pact-one'],
     ]);

@@ -1,4 +1,11 @@
-import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput, peersOf } from '@cip/subgraph-kit';
+import {
+  actorOf,
+  checkArchiveInput,
+  checkCreateInput,
+  checkUpdateInput,
+  peersOf,
+  idempotencyKeyOf,
+} from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { AgreementsContext } from '../context.js';
 import { agreementRecord } from '../datasources/agreementRecord.js';
@@ -23,7 +30,11 @@ const writer = (context: AgreementsContext) => ({ actor: actorOf(context), peers
 export const Mutation: MutationResolvers = {
   createAgreement: async (_root, { input, idempotencyKey }, context) => {
     const agreement = checkCreateInput(agreementRecord, input, idempotencyKey);
-    const { id } = await context.agreementWrites.create(writer(context), agreement, idempotencyKey);
+    const { id } = await context.agreementWrites.create(
+      writer(context),
+      agreement,
+      idempotencyKeyOf(context, idempotencyKey),
+    );
     return committed(context, id);
   },
   archiveAgreement: async (_root, { id, expectedVersion }, context) => {

@@ -1,11 +1,11 @@
-import { parsePage } from '@cip/subgraph-kit';
+import { auditReaderOf, parsePage } from '@cip/subgraph-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 
 export const Query: QueryResolvers = {
   agreement: (_root, { id }, { agreements }) => agreements.agreementById.load(id),
   agreements: (_root, { filter, first, after }, { agreements }) =>
     agreements.listAgreements(filter, parsePage({ first, after })),
-  agreementAuditLog: (_root, { agreementId, first, after }, { agreementWrites }) =>
-    agreementWrites.auditLog(agreementId, parsePage({ first, after })),
+  agreementAuditLog: (_root, { agreementId, first, after }, context, info) =>
+    context.agreementWrites.auditLog(agreementId, parsePage({ first, after }), auditReaderOf(context, info)),
   exportAgreements: (_root, { format }, { agreementBulk }) => agreementBulk.export(format),
 };

@@ -6,7 +6,9 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
+  type IdempotencyKey,
   type Page,
   archiveVersioned,
   isUniqueViolation,
@@ -20,7 +22,7 @@ const { schema: SCHEMA, table: TABLE, entityType: ENTITY } = partnerRecord;
  * so the log has exactly the committed changes.
  */
 export function createPartnerWrites(db: Database) {
-  async function create(actor: string, partner: NewPartner, idempotencyKey: string | null | undefined) {
+  async function create(actor: string, partner: NewPartner, idempotencyKey: IdempotencyKey) {
     const created = db.transaction((tx) =>
       createOnce(tx, { schema: SCHEMA, operation: 'createPartner', key: idempotencyKey, input: partner }, async () => {
         const [taken] = await tx.query('SELECT 1 FROM partners.partner WHERE id = $1', [partner.id]);
@@ -78,8 +80,9 @@ export function createPartnerWrites(db: Database) {
     });
   }
 
-  function auditLog(partnerId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: partnerId }, page, 'partnerId');
+  /** One page of the audit log (one partner's when given), as `reader` may see it. */
+  function auditLog(partnerId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: partnerId }, page, 'partnerId', reader);
   }
 
   return { create, update, archive, auditLog };

@@ -1,4 +1,11 @@
-import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import { writeAudit } from '@cip/subgraph-kit';
+import {
+  buildTestSubgraph,
+  describeEachStore,
+  expectKeysKeptToTheirCaller,
+  signedIn,
+  type TestSubgraph,
+} from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PartnersContext } from '../context.js';
 import { partnersSubgraph } from '../server.js';
@@ -80,6 +87,14 @@ describeEachStore('partners mutations on $kind', (store) => {
     expect(reused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
     expect(await read('tonga')).toBeNull();
   });
+
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's partner", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE,
+      field: 'createPartner',
+      inputs: [newPartner('cook-islands'), newPartner('niue')],
+      actorsOf: async (id) => (await auditOf(id)).map((entry) => entry.actor),
+    }));
 
   it('refuses a second partner with the same id, naming input.id', async () => {
     const result = await subgraph.execute(CREATE, { input: newPartner('canada') });
@@ -177,11 +192,49 @@ describeEachStore('partners mutations on $kind', (store) => {
     expect(JSON.parse(updates[0]!.oldValues!)).toMatchObject({ name: 'Partner vanuatu', version: 1 });
   });
 
+  it('shows points of contact in the audit log only as the SDL lets each caller see them', async () => {
+    // `pointsOfContact` is `@authenticated`, each contact's `email` `partners:restricted`. No write
+    // audits contacts today; an entry holding them, as one that did would write it:
+    const contact = { name: 'A. Contact', role: 'Liaison', email: 'liaison@partner.invalid' };
+    await writeAudit(subgraph.db, 'partners', {
+      actor: 'editor-1',
+      action: 'update',
+      entityType: 'Partner',
+      entityId: 'united-kingdom',
+      old: { version: 1, pointsOfContact: [] },
+      new: { version: 2, pointsOfContact: [contact] },
+    });
+    const newValuesFor = async (caller?: ReturnType<typeof signedIn>) => {
+      const result = await subgraph.execute(AUDIT, { id: 'united-kingdom' }, caller);
+      const [entry] = (result.data?.partnerAuditLog as { nodes: AuditNode[] }).nodes;
+      return JSON.parse(entry!.newValues!) as Record<string, unknown>;
+    };
+    expect(await newValuesFor()).toEqual({ version: 2 });
+    expect(await newValuesFor(signedIn('auditor', ['partners:audit']))).toEqual({
+      version: 2,
+      pointsOfContact: [{ name: 'A. Contact', role: 'Liaison' }],
+    });
+    expect(await newValuesFor(signedIn('auditor', ['partners:audit', 'partners:restricted']))).toEqual({
+      version: 2,
+      pointsOfContact: [contact],
+    });
+  });
+
   it('keeps exactly the winning changes in the audit log of the whole office', async () => {
     const result = await subgraph.execute(AUDIT, { id: null });
     const log = result.data?.partnerAuditLog as { totalCount: number; nodes: AuditNode[] };
     const creates = log.nodes.filter((entry) => entry.action === 'create').map((entry) => entry.partnerId);
-    expect(creates.sort()).toEqual(['fiji', 'kiribati', 'nauru', 'palau', 'samoa', 'tuvalu', 'vanuatu']);
-    expect(log.totalCount).toBe(creates.length + 4);
+    expect(creates.sort()).toEqual([
+      'cook-islands',
+      'fiji',
+      'kiribati',
+      'nauru',
+      'niue',
+      'palau',
+      'samoa',
+      'tuvalu',
+      'vanuatu',
+    ]);
+    expect(log.totalCount).toBe(creates.length + 5);
   });
 });

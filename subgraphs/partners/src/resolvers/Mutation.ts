@@ -1,4 +1,4 @@
-import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput } from '@cip/subgraph-kit';
+import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput, idempotencyKeyOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { PartnersContext } from '../context.js';
 import { partnerRecord } from '../datasources/partnerRecord.js';
@@ -17,7 +17,11 @@ async function committed({ partners }: PartnersContext, id: string): Promise<Par
 export const Mutation: MutationResolvers = {
   createPartner: async (_root, { input, idempotencyKey }, context) => {
     const partner = checkCreateInput(partnerRecord, input, idempotencyKey);
-    const { id } = await context.partnerWrites.create(actorOf(context), partner, idempotencyKey);
+    const { id } = await context.partnerWrites.create(
+      actorOf(context),
+      partner,
+      idempotencyKeyOf(context, idempotencyKey),
+    );
     return committed(context, id);
   },
   updatePartner: async (_root, { id, expectedVersion, input }, context) => {

@@ -9,7 +9,9 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
+  type IdempotencyKey,
   type Page,
   type Queryable,
   type RecordRow,
@@ -160,7 +162,7 @@ export function createSectorWrites(db: Database) {
     });
   }
 
-  async function create(actor: string, sector: NewSector, idempotencyKey: string | null | undefined) {
+  async function create(actor: string, sector: NewSector, idempotencyKey: IdempotencyKey) {
     const created = db.transaction((tx) =>
       createOnce(tx, { schema: SCHEMA, operation: 'createSector', key: idempotencyKey, input: sector }, async () => {
         const [taken] = await tx.query('SELECT 1 FROM sectors.sector WHERE id = $1', [sector.id]);
@@ -236,8 +238,9 @@ export function createSectorWrites(db: Database) {
     });
   }
 
-  function auditLog(sectorId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: sectorId }, page, 'sectorId');
+  /** One page of the audit log (one sector's when given), as `reader` may see it. */
+  function auditLog(sectorId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: sectorId }, page, 'sectorId', reader);
   }
 
   return { create, update, archive, addDependency, removeDependency, auditLog };

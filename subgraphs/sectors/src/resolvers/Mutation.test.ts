@@ -1,4 +1,9 @@
-import { buildTestSubgraph, describeEachStore, type TestSubgraph } from '@cip/testing/subgraphs';
+import {
+  buildTestSubgraph,
+  describeEachStore,
+  expectKeysKeptToTheirCaller,
+  type TestSubgraph,
+} from '@cip/testing/subgraphs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SectorsContext } from '../context.js';
 import { sectorsSubgraph } from '../server.js';
@@ -199,6 +204,14 @@ describeEachStore('sector creates, updates and archives on $kind', (store) => {
     expect(codeOf(reused)).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
     expect(await read('review-only-sector')).toBeNull();
   });
+
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's sector", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE_SECTOR,
+      field: 'createSector',
+      inputs: [newSector('outer-space'), newSector('deep-sea')],
+      actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
+    }));
 
   it.each([
     [newSector('energy'), 'input.id'],

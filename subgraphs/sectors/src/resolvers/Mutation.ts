@@ -1,4 +1,4 @@
-import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput } from '@cip/subgraph-kit';
+import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput, idempotencyKeyOf } from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { SectorsContext } from '../context.js';
 import { sectorRecord } from '../datasources/sectorRecord.js';
@@ -15,7 +15,11 @@ async function committed({ sectors }: SectorsContext, id: string): Promise<Secto
 export const Mutation: MutationResolvers = {
   createSector: async (_root, { input, idempotencyKey }, context) => {
     const sector = checkCreateInput(sectorRecord, input, idempotencyKey);
-    const { id } = await context.sectorWrites.create(actorOf(context), sector, idempotencyKey);
+    const { id } = await context.sectorWrites.create(
+      actorOf(context),
+      sector,
+      idempotencyKeyOf(context, idempotencyKey),
+    );
     return committed(context, id);
   },
   updateSector: async (_root, { id, expectedVersion, input }, context) => {

@@ -1,10 +1,10 @@
-import { parsePage } from '@cip/subgraph-kit';
+import { auditReaderOf, parsePage } from '@cip/subgraph-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 
 export const Query: QueryResolvers = {
   sector: (_root, { id }, { sectors }) => sectors.sectorById.load(id),
   sectors: (_root, { filter, first, after }, { sectors }) => sectors.listSectors(filter, parsePage({ first, after })),
-  sectorAuditLog: (_root, { sectorId, first, after }, { sectorWrites }) =>
-    sectorWrites.auditLog(sectorId, parsePage({ first, after })),
+  sectorAuditLog: (_root, { sectorId, first, after }, context, info) =>
+    context.sectorWrites.auditLog(sectorId, parsePage({ first, after }), auditReaderOf(context, info)),
   exportSectors: (_root, { format }, { sectorBulk }) => sectorBulk.export(format),
 };

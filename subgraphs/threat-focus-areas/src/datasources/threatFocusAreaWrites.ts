@@ -7,7 +7,9 @@ import {
   recordToColumns,
   updateVersioned,
   writeAudit,
+  type AuditReader,
   type Database,
+  type IdempotencyKey,
   type Page,
   type Peers,
   type Queryable,
@@ -132,7 +134,7 @@ export function createThreatFocusAreaWrites(db: Database) {
    * Creates a focus area with its sectors, once per idempotency key. The other offices are asked
    * before the transaction opens; the focus area, its sectors, the key and the audit row commit together.
    */
-  async function create(who: Writer, focusArea: NewThreatFocusArea, idempotencyKey: string | null | undefined) {
+  async function create(who: Writer, focusArea: NewThreatFocusArea, idempotencyKey: IdempotencyKey) {
     const operation = { schema: SCHEMA, operation: 'createThreatFocusArea', key: idempotencyKey, input: focusArea };
     const earlier = await earlierCreate(db, operation);
     if (earlier !== null) return { id: earlier, replayed: true };
@@ -192,8 +194,16 @@ export function createThreatFocusAreaWrites(db: Database) {
     });
   }
 
-  function auditLog(focusAreaId: string | null | undefined, page: Page) {
-    return readAuditEntries(db, SCHEMA, { entityType: ENTITY, entityId: focusAreaId }, page, 'threatFocusAreaId');
+  /** One page of the audit log (one focus area's when given), as `reader` may see it. */
+  function auditLog(focusAreaId: string | null | undefined, page: Page, reader: AuditReader) {
+    return readAuditEntries(
+      db,
+      SCHEMA,
+      { entityType: ENTITY, entityId: focusAreaId },
+      page,
+      'threatFocusAreaId',
+      reader,
+    );
   }
 
   return { create, update, archive, changeSectors, auditLog };

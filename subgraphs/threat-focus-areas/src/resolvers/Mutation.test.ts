@@ -1,6 +1,9 @@
+import { writeAudit } from '@cip/subgraph-kit';
 import {
   buildTestSubgraph,
   describeEachStore,
+  expectKeysKeptToTheirCaller,
+  signedIn,
   type TestSubgraph,
   startFakeOffices,
   type FakeOffices,
@@ -74,6 +77,38 @@ describeEachStore('threat focus area mutations on $kind', (store) => {
     expect(results.filter((result) => codeOf(result)?.code === 'CONFLICT')).toHaveLength(5);
     const audit = await subgraph.execute(AUDIT, { id: 'foreign-investment' });
     expect((audit.data?.threatFocusAreaAuditLog as { totalCount: number }).totalCount).toBe(1);
+  });
+
+  it('shows an assessment in the audit log only to callers with its scope, as the SDL says', async () => {
+    // `assessment` is `@requiresScopes(scopes: [["threats:restricted"], ["analyst"]])`. No write audits
+    // assessments today; an entry holding one, as a write that did would write it:
+    const assessment = {
+      text: 'An assessment.',
+      source: { document: 'Review', section: '1', basis: 'STATED_IN_TEXT' },
+    };
+    await writeAudit(subgraph.db, 'threat_focus_areas', {
+      actor: 'analyst-1',
+      action: 'update',
+      entityType: 'ThreatFocusArea',
+      entityId: 'rail-and-metro-security',
+      old: { version: 1, assessment: null },
+      new: { version: 2, assessment },
+    });
+    const valuesFor = async (caller?: ReturnType<typeof signedIn>) => {
+      const result = await subgraph.execute(AUDIT, { id: 'rail-and-metro-security' }, caller);
+      const [entry] = (result.data?.threatFocusAreaAuditLog as { nodes: { oldValues: string; newValues: string }[] })
+        .nodes;
+      return [JSON.parse(entry!.oldValues), JSON.parse(entry!.newValues)] as unknown[];
+    };
+    for (const caller of [signedIn('auditor', ['threats:audit']), undefined]) {
+      expect(await valuesFor(caller)).toEqual([{ version: 1 }, { version: 2 }]);
+    }
+    for (const scope of ['threats:restricted', 'analyst']) {
+      expect(await valuesFor(signedIn('auditor', ['threats:audit', scope]))).toEqual([
+        { version: 1, assessment: null },
+        { version: 2, assessment },
+      ]);
+    }
   });
 
   it('refuses to link a sector with SUBGRAPH_UNREACHABLE when the sectors office is not configured', async () => {
@@ -215,6 +250,14 @@ describeEachStore('threat focus area creates and archives on $kind', (store) => 
     expect(codeOf(reused)).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
     expect(await read('other-area')).toBeNull();
   });
+
+  it("keeps an idempotency key to its caller: another caller's same key never answers with this caller's focus area", () =>
+    expectKeysKeptToTheirCaller(subgraph, {
+      mutation: CREATE_FOCUS_AREA,
+      field: 'createThreatFocusArea',
+      inputs: [newFocusArea('space-weather'), newFocusArea('solar-storms')],
+      actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
+    }));
 
   it.each([
     [newFocusArea('cyber-security'), 'input.id'],

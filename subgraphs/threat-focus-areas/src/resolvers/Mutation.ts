@@ -1,4 +1,11 @@
-import { actorOf, checkArchiveInput, checkCreateInput, checkUpdateInput, peersOf } from '@cip/subgraph-kit';
+import {
+  actorOf,
+  checkArchiveInput,
+  checkCreateInput,
+  checkUpdateInput,
+  peersOf,
+  idempotencyKeyOf,
+} from '@cip/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
 import type { ThreatFocusAreasContext } from '../context.js';
 import { threatFocusAreaRecord } from '../datasources/threatFocusAreaRecord.js';
@@ -18,7 +25,11 @@ async function committed({ threatFocusAreas }: ThreatFocusAreasContext, id: stri
 export const Mutation: MutationResolvers = {
   createThreatFocusArea: async (_root, { input, idempotencyKey }, context) => {
     const focusArea = checkCreateInput(threatFocusAreaRecord, input, idempotencyKey);
-    const { id } = await context.threatFocusAreaWrites.create(writer(context), focusArea, idempotencyKey);
+    const { id } = await context.threatFocusAreaWrites.create(
+      writer(context),
+      focusArea,
+      idempotencyKeyOf(context, idempotencyKey),
+    );
     return committed(context, id);
   },
   archiveThreatFocusArea: async (_root, { id, expectedVersion }, context) => {

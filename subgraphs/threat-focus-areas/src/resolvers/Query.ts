@@ -1,11 +1,15 @@
-import { parsePage } from '@cip/subgraph-kit';
+import { auditReaderOf, parsePage } from '@cip/subgraph-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 
 export const Query: QueryResolvers = {
   threatFocusArea: (_root, { id }, { threatFocusAreas }) => threatFocusAreas.threatFocusAreaById.load(id),
   threatFocusAreas: (_root, { filter, first, after }, { threatFocusAreas }) =>
     threatFocusAreas.listThreatFocusAreas(filter, parsePage({ first, after })),
-  threatFocusAreaAuditLog: (_root, { threatFocusAreaId, first, after }, { threatFocusAreaWrites }) =>
-    threatFocusAreaWrites.auditLog(threatFocusAreaId, parsePage({ first, after })),
+  threatFocusAreaAuditLog: (_root, { threatFocusAreaId, first, after }, context, info) =>
+    context.threatFocusAreaWrites.auditLog(
+      threatFocusAreaId,
+      parsePage({ first, after }),
+      auditReaderOf(context, info),
+    ),
   exportThreatFocusAreas: (_root, { format }, { threatFocusAreaBulk }) => threatFocusAreaBulk.export(format),
 };
