@@ -1,11 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TokenRejected, createTokenVerifier, scopesOf } from './jwt.js';
 
 const now = () => Math.floor(Date.now() / 1000);
+
+/** Every folder a JWKS file was written to, removed when the file's tests are done. */
+const folders: string[] = [];
+afterAll(() => Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }))));
 
 async function jwksFile() {
   const rsa = await generateKeyPair('RS256');
@@ -14,7 +18,9 @@ async function jwksFile() {
     { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256', use: 'sig' },
     { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256', use: 'sig' },
   ];
-  const path = join(await mkdtemp(join(tmpdir(), 'jwks-')), 'jwks.json');
+  const folder = await mkdtemp(join(tmpdir(), 'jwks-'));
+  folders.push(folder);
+  const path = join(folder, 'jwks.json');
   await writeFile(path, JSON.stringify({ keys }));
   return { path, rsa, ec };
 }
