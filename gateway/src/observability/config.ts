@@ -10,11 +10,7 @@ export interface ObservabilitySettings {
 
 export const observabilitySection = defineSection({
   shape: {
-    OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url().optional().register(envDocs, {
-      description: 'OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces',
-      secret: 'url',
-      shownDefault: 'unset: no trace leaves the process',
-    }),
+    OTEL_EXPORTER_OTLP_ENDPOINT: envVar.otlpEndpoint(),
     READY_PROBE_TIMEOUT_MS: envVar.positiveInt(2_000).register(envDocs, {
       description: 'time a `/ready` probe of one subgraph may take',
     }),

@@ -347,4 +347,11 @@ export const envVar = {
       }
       return values;
     }),
+  /** `OTEL_EXPORTER_OTLP_ENDPOINT`, read alike by the gateway and every office. */
+  otlpEndpoint: () =>
+    z.url().optional().register(envDocs, {
+      description: 'OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces',
+      secret: 'url',
+      shownDefault: 'unset: no trace leaves the process',
+    }),
 };

@@ -85,11 +85,7 @@ const peersSection = defineSection({
 
 const observabilitySection = defineSection({
   shape: {
-    OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url().optional().register(envDocs, {
-      description: 'OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces',
-      secret: 'url',
-      shownDefault: 'unset: no trace leaves the process',
-    }),
+    OTEL_EXPORTER_OTLP_ENDPOINT: envVar.otlpEndpoint(),
   },
   build: (values): { readonly otlpEndpoint: string | undefined } => ({
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
