@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +15,19 @@ import { FileUsageStore, PostgresUsageStore, type UsageStore } from '@cip/schema
 import { describeUnless } from '@cip/testing/suites';
 import { POSTGRES_SKIP_REASON } from '@cip/testing/subgraphs';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH } from '@cip/testing/tokens';
 
 const DAY_MS = 86_400_000;
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs one of the usage command lines (`npm run usage`, `usage:export`) from its source. */
+const cli = (script: string, args: readonly string[]) =>
+  promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
+    cwd: root,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
 const HOME_PARTY = 'query PartnerHome { partner(id: "canada") { name homeParty } }';
 const NAME_ONLY = 'query PartnerName { partner(id: "canada") { name } }';
 const CLIENT_A = { 'apollographql-client-name': 'client-a', 'apollographql-client-version': '1.0.0' };
@@ -92,6 +106,65 @@ describe('usage recorded from real traffic decides whether a breaking change fai
     const later = await checkRemovingHomeParty(store, Date.now() + 8 * DAY_MS);
     expect(later.exitCode, formatReport(later)).toBe(0);
     expect(formatReport(later)).toMatch(/Partner\.homeParty: .*\[no use seen in the last 7 days\]/);
+  });
+
+  it('npm run usage names who uses a field; --deprecated lists deprecated fields with their remaining use', async () => {
+    const used = await cli('schema/src/usageCli.ts', ['Partner.homeParty', '--usage', file]);
+    expect(used.code, used.stderr).toBe(0);
+    expect(used.stdout).toMatch(
+      /^Partner\.homeParty: used by 1 operation-client pair\(s\) from 1 client\(s\) in the last 7 days/,
+    );
+    expect(used.stdout).toContain('  - PartnerHome by client-a 1.0.0: 3 requests, last ');
+    const unused = await cli('schema/src/usageCli.ts', ['Partner.region', '--usage', file]);
+    expect(unused.stdout).toMatch(/^Partner\.region: no use seen in the last 7 days/);
+
+    const schemaFile = join(dir, 'deprecating.graphql');
+    await writeFile(
+      schemaFile,
+      'type Query { partner(id: ID!): Partner }\n' +
+        'type Partner { name: String!, region: String @deprecated(reason: "unused"), homeParty: Boolean! @deprecated(reason: "use kind") }\n',
+    );
+    const deprecated = await cli('schema/src/usageCli.ts', ['--deprecated', '--schema', schemaFile, '--usage', file]);
+    expect(deprecated.code, deprecated.stderr).toBe(0);
+    expect(deprecated.stdout).toContain('  - Partner.region (unused): no use seen\n');
+    expect(deprecated.stdout).toMatch(
+      / {2}- Partner\.homeParty \(use kind\)\n {6}used by PartnerHome by client-a 1\.0\.0: 3 requests/,
+    );
+  });
+
+  it('npm run usage:export writes the seen operations as a manifest that trusted-documents enforcement loads', async () => {
+    const manifest = join(dir, 'trusted-documents.seen.json');
+    const exported = await cli('schema/src/usageExportCli.ts', ['--usage', file, '--out', manifest]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toMatch(/^2 operation\(s\) seen in the last 30d written to /);
+    const subgraphUrls = Object.entries(system!.subgraphUrls)
+      .map(([name, url]) => `${name}=${url}`)
+      .join(',');
+    const enforcing = await buildGateway(
+      parseGatewayConfig({
+        NODE_ENV: 'test',
+        // With a key configured, an anonymous caller is no analyst: it is held to the manifest.
+        ...TEST_AUTH,
+        SUBGRAPH_URLS: subgraphUrls,
+        TRUSTED_DOCUMENTS: 'enforce',
+        TRUSTED_DOCUMENTS_PATH: manifest,
+        USAGE_RECORDING: 'off',
+      }),
+      pino({ level: 'silent' }),
+    );
+    try {
+      const url = `${await enforcing.listen('127.0.0.1', 0)}/graphql`;
+      await ask(url, HOME_PARTY, CLIENT_A);
+      const unseen = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ partner(id: "canada") { region } }' }),
+      });
+      const body = (await unseen.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('OPERATION_NOT_TRUSTED');
+    } finally {
+      await enforcing.stop();
+    }
   });
 
   it('writes what it holds when it stops, keeps it across a restart, and adds to it', async () => {

@@ -138,3 +138,43 @@ describe('every category of change has its level', () => {
     expect(report.changes).toEqual(expect.arrayContaining([expect.objectContaining({ level, path })]));
   });
 });
+
+describe('--fail-on-dangerous', () => {
+  const defaultChanged = SDL.replace('kind: Kind = COUNTRY)', 'kind: Kind = ORGANIZATION)');
+  const operations = [{ name: 'PartnerName', source: 'p.graphql', document: '{ partner(id: "x") { name } }' }];
+  const hash = 'h1';
+  const usage = {
+    snapshot: {
+      documents: new Map([
+        [hash, { hash, name: 'PartnerName', body: null, coordinates: ['Query.partner', 'Partner.name'] }],
+      ]),
+      counts: [{ hash, clientName: 'app', clientVersion: '3', hour: 0, count: 7, lastSeen: 1 }],
+    },
+    window: '7d',
+    store: 'test',
+  };
+  const check = (failOnDangerous: boolean, withUsage: boolean) =>
+    checkSchema({
+      subgraphs: [subgraph(defaultChanged)],
+      baseApiSdl: baseApiSdl(),
+      baseLabel: 'the fixture',
+      operations: withUsage ? [] : operations,
+      failOnDangerous,
+      ...(withUsage ? { usage } : {}),
+    });
+
+  it('fails a dangerous change a registered operation or recorded traffic uses only when asked to', async () => {
+    expect((await check(false, false)).exitCode).toBe(0);
+    expect((await check(false, true)).exitCode).toBe(0);
+    const registered = await check(true, false);
+    expect(registered.exitCode).toBe(1);
+    expect(registered.changes).toEqual([
+      expect.objectContaining({ level: 'dangerous', fails: true, usedBy: ['PartnerName'] }),
+    ]);
+    const seen = await check(true, true);
+    expect(seen.exitCode).toBe(1);
+    expect(seen.changes[0]?.seenUse).toEqual([
+      expect.objectContaining({ clientName: 'app', clientVersion: '3', count: 7 }),
+    ]);
+  });
+});

@@ -10,6 +10,7 @@ import {
   usedCoordinates,
   type RegisteredOperation,
 } from './operations.js';
+import { deprecatedUse, type DeprecatedUse } from './usage/deprecated.js';
 import { describeWindow, formatUse, operationUses, type OperationUse, type UsageSnapshot } from './usage/usage.js';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
@@ -51,6 +52,8 @@ export interface SchemaCheckReport {
   };
   changes: SchemaChange[];
   operations: OperationResult[];
+  /** With usage: every deprecated coordinate of the new API schema, with who still uses it. */
+  deprecated?: DeprecatedUse[];
 }
 
 /** Recorded traffic to check changes against (usage/): the use within the window. */
@@ -188,6 +191,7 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
     composition: { ok: true, errors: {}, hints: outcome.hints },
     changes,
     operations,
+    ...(usage ? { deprecated: deprecatedUse(newSchema, usage.snapshot) } : {}),
   };
 }
 
@@ -267,6 +271,13 @@ export function formatReport(report: SchemaCheckReport): string {
     }
   }
   if (report.changes.length === 0) lines.push('', 'No change to the API schema.');
+  if (report.deprecated && report.deprecated.length > 0) {
+    lines.push('', `deprecated (${report.deprecated.length}), with their use in the last ${window}:`);
+    for (const { coordinate, reason, seenUse } of report.deprecated) {
+      lines.push(`  - ${coordinate} (${reason})${seenUse.length === 0 ? `: no use seen in the last ${window}` : ''}`);
+      for (const use of seenUse) lines.push(`      used by ${formatUse(use)}`);
+    }
+  }
   for (const hint of report.composition.hints) {
     lines.push('', `hint ${hint.code}: ${hint.message}`, ...hint.locations.map((l) => `    at ${at(l)}`));
   }

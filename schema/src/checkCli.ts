@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineCommand, exitWithUsageError, readCommandLine } from '@cip/core/cli';
+import { readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
 
 /** `npm run schema:check`: the working tree's composition against a base; its exit codes are in `details`. */
 const command = defineCommand({
@@ -25,28 +26,11 @@ const command = defineCommand({
       description: 'the repository whose working tree is checked',
       defaultLabel: 'this one',
     },
+    ...usageStoreOptions,
     usage: {
-      type: 'string',
-      value: '<store>',
+      ...usageStoreOptions.usage,
       description: 'fail a breaking change only when recorded traffic used it: a usage file or a postgres:// URL',
-    },
-    'usage-schema': {
-      type: 'string',
-      value: '<name>',
-      description: 'with a postgres:// usage store: the PostgreSQL schema of its tables',
-      default: 'usage',
-    },
-    window: {
-      type: 'string',
-      value: '<7d|24h|30m>',
-      description: 'with --usage: how far back use counts',
-      default: '7d',
-    },
-    'as-of': {
-      type: 'string',
-      value: '<time>',
-      description: 'with --usage: the end of the window, an ISO 8601 time',
-      defaultLabel: 'now',
+      defaultLabel: 'none: registered operations only',
     },
     'fail-on-dangerous': {
       type: 'boolean',
@@ -67,18 +51,12 @@ async function main(argv: string[]): Promise<number> {
   const { values } = readCommandLine(command, argv);
   if (values.base !== undefined && values['base-file'] !== undefined)
     exitWithUsageError(command, '--base and --base-file name two bases: give one');
-  const { parseWindow, usageStoreLocation, USAGE_SCHEMA_NAME } = await import('./usage/index.js');
-  const windowMs = parseWindow(values.window);
-  if (windowMs === undefined) exitWithUsageError(command, `--window ${values.window}: expected e.g. 7d, 24h or 30m`);
-  const asOf = values['as-of'] === undefined ? Date.now() : Date.parse(values['as-of']);
-  if (Number.isNaN(asOf)) exitWithUsageError(command, `--as-of ${values['as-of']}: expected an ISO 8601 time`);
-  if (!USAGE_SCHEMA_NAME.test(values['usage-schema']))
-    exitWithUsageError(command, `--usage-schema ${values['usage-schema']}: expected a plain lower-case name`);
+  const { since } = readUsageWindow(command, values);
 
   // Loaded once the command line is read: composition takes a while to load, --help should not wait.
   const { checkSchema, formatReport, readSchemaCheckInput } = await import('./check.js');
   const { BaseUnavailableError } = await import('./base.js');
-  const { openUsageStore } = await import('./usage/index.js');
+  const { openUsageStore, usageStoreLocation } = await import('./usage/index.js');
   let input;
   try {
     input = await readSchemaCheckInput({
@@ -96,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.usage !== undefined) {
     const store = openUsageStore(usageStoreLocation(values.usage, values['usage-schema']));
     try {
-      input.usage = { snapshot: await store.read(asOf - windowMs), window: values.window, store: store.description };
+      input.usage = { snapshot: await store.read(since), window: values.window, store: store.description };
     } catch (error) {
       process.stderr.write(
         `npm run schema:check: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,

@@ -29,3 +29,5 @@ export function openUsageStore(location: UsageStoreLocation): UsageStore {
 
 /** The embedded default's store, beside the checkout (git ignores it). */
 export const DEFAULT_USAGE_FILE = resolve(REPO_DIR, '.usage/usage.json');
+export { deprecatedCoordinates, deprecatedUse, type DeprecatedUse } from './deprecated.js';
+export { seenDocumentsManifest, type TrustedDocumentsManifest } from './export.js';
