@@ -53,7 +53,7 @@ async function checkRemovingHomeParty(store: UsageStore, asOf: number) {
     subgraph.name === 'partners'
       ? {
           ...subgraph,
-          sdl: subgraph.sdl.replace(/(type Partner @key[\s\S]*?)\n {2}"[^"\n]*"\n {2}homeParty: Boolean!?/, '$1'),
+          sdl: subgraph.sdl.replace(/(type Partner @key[\s\S]*?)(\n {2}"[^"\n]*")?\n {2}homeParty: Boolean!?/, '$1'),
         }
       : subgraph,
   );
