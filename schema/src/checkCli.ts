@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const { values } = readCommandLine(command, argv);
   if (values.base !== undefined && values['base-file'] !== undefined)
     exitWithUsageError(command, '--base and --base-file name two bases: give one');
-  const { since } = readUsageWindow(command, values);
+  const { since, asOf } = readUsageWindow(command, values);
 
   // Loaded once the command line is read: composition takes a while to load, --help should not wait.
   const { checkSchema, formatReport, readSchemaCheckInput } = await import('./check.js');
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.usage !== undefined) {
     const store = openUsageStore(usageStoreLocation(values.usage, values['usage-schema']));
     try {
-      input.usage = { snapshot: await store.read(since), window: values.window, store: store.description };
+      input.usage = { snapshot: await store.read(since, asOf), window: values.window, store: store.description };
     } catch (error) {
       process.stderr.write(
         `npm run schema:check: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,

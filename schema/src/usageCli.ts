@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
       command,
       `'${coordinate}' is not a schema coordinate: expected Type, Type.field or Type.field.argument`,
     );
-  const { since } = readUsageWindow(command, values);
+  const { since, asOf } = readUsageWindow(command, values);
   const {
     DEFAULT_USAGE_FILE,
     deprecatedUse,
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const store = openUsageStore(usageStoreLocation(values.usage ?? DEFAULT_USAGE_FILE, values['usage-schema']));
   let snapshot;
   try {
-    snapshot = await store.read(since);
+    snapshot = await store.read(since, asOf);
   } catch (error) {
     process.stderr.write(
       `npm run usage: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,
@@ -81,9 +81,10 @@ async function main(argv: string[]): Promise<number> {
       out(JSON.stringify({ coordinate, window: values.window, store: store.description, uses }, null, 2));
     else if (uses.length === 0) out(`${coordinate}: no use seen in the last ${window} (${store.description}).`);
     else {
-      const clients = new Set(uses.map((use) => use.clientName));
+      const operations = new Set(uses.map((use) => use.hash)).size;
+      const clients = new Set(uses.map((use) => use.clientName)).size;
       out(
-        `${coordinate}: used by ${uses.length} operation-client pair(s) from ${clients.size} client(s) in the last ${window} (${store.description}):`,
+        `${coordinate}: used by ${operations} operation(s) from ${clients} client(s) in the last ${window} (${store.description}):`,
       );
       for (const use of uses) out(`  - ${formatUse(use)}`);
     }

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { defineCommand, readCommandLine } from '@cip/core/cli';
 import { readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
 
@@ -29,13 +28,13 @@ const command = defineCommand({
 
 async function main(argv: string[]): Promise<number> {
   const { values } = readCommandLine(command, argv);
-  const { since } = readUsageWindow(command, values);
+  const { since, asOf } = readUsageWindow(command, values);
   const { DEFAULT_USAGE_FILE, openUsageStore, seenDocumentsManifest, usageStoreLocation } =
     await import('./usage/index.js');
   const store = openUsageStore(usageStoreLocation(values.usage ?? DEFAULT_USAGE_FILE, values['usage-schema']));
   let snapshot;
   try {
-    snapshot = await store.read(since);
+    snapshot = await store.read(since, asOf);
   } catch (error) {
     process.stderr.write(
       `npm run usage:export: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,
@@ -48,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   if (values.out === undefined) process.stdout.write(text);
   else await writeFile(values.out, text);
-  const where = values.out === undefined ? 'standard output' : relative(process.cwd(), values.out);
+  const where = values.out ?? 'standard output';
   process.stderr.write(
     `${manifest.operations.length} operation(s) seen in the last ${values.window} written to ${where}` +
       `${skipped > 0 ? `; ${skipped} seen without their text (too long) left out` : ''}.\n`,

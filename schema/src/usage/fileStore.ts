@@ -100,11 +100,11 @@ export class FileUsageStore implements UsageStore {
     });
   }
 
-  async read(since: number): Promise<UsageSnapshot> {
+  async read(since: number, until = Number.POSITIVE_INFINITY): Promise<UsageSnapshot> {
     const file = await this.load();
     return {
       documents: new Map(Object.entries(file.documents).map(([hash, document]) => [hash, { hash, ...document }])),
-      counts: file.counts.filter((count) => count.lastSeen >= since),
+      counts: file.counts.filter((count) => count.lastSeen >= since && count.hour <= until),
     };
   }
 

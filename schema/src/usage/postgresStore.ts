@@ -111,7 +111,9 @@ export class PostgresUsageStore implements UsageStore {
     });
   }
 
-  async read(since: number): Promise<UsageSnapshot> {
+  async read(since: number, until = Number.POSITIVE_INFINITY): Promise<UsageSnapshot> {
+    const window = `last_seen >= to_timestamp($1 / 1000.0) AND hour <= to_timestamp($2 / 1000.0)`;
+    const params = [since, Number.isFinite(until) ? until : 8.64e15];
     await this.migrate();
     const counts = await this.pool.query<{
       hash: string;
@@ -123,13 +125,13 @@ export class PostgresUsageStore implements UsageStore {
     }>(
       `SELECT hash, client_name, client_version, (extract(epoch FROM hour) * 1000)::bigint AS hour, count,
               (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen
-       FROM ${this.schema}.counts WHERE last_seen >= to_timestamp($1 / 1000.0)`,
-      [since],
+       FROM ${this.schema}.counts WHERE ${window}`,
+      params,
     );
     const documents = await this.pool.query<SeenDocument>(
       `SELECT hash, name, body, coordinates FROM ${this.schema}.documents
-       WHERE hash IN (SELECT hash FROM ${this.schema}.counts WHERE last_seen >= to_timestamp($1 / 1000.0))`,
-      [since],
+       WHERE hash IN (SELECT hash FROM ${this.schema}.counts WHERE ${window})`,
+      params,
     );
     return {
       documents: new Map(documents.rows.map((document) => [document.hash, document])),

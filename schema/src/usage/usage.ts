@@ -44,8 +44,8 @@ export interface UsageStore {
   readonly description: string;
   /** Adds the batch: counts of the same document, client and hour add up, whichever replica wrote them. */
   write(batch: UsageBatch): Promise<void>;
-  /** The use whose hour ends after `since` (ms since the epoch). */
-  read(since: number): Promise<UsageSnapshot>;
+  /** The use last seen at or after `since` in an hour that began by `until` (ms since the epoch; default: no end). */
+  read(since: number, until?: number): Promise<UsageSnapshot>;
   /** Forgets the hours that ended before `before`. */
   prune(before: number): Promise<void>;
   close(): Promise<void>;
