@@ -11,7 +11,14 @@ import {
   type RegisteredOperation,
 } from './operations.js';
 import { deprecatedUse, type DeprecatedUse } from './usage/deprecated.js';
-import { describeWindow, formatUse, operationUses, type OperationUse, type UsageSnapshot } from './usage/usage.js';
+import {
+  describeWindow,
+  formatUse,
+  operationUses,
+  type OperationUse,
+  type SeenDocument,
+  type UsageSnapshot,
+} from './usage/usage.js';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
 
@@ -174,12 +181,17 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
     return result;
   });
   const { usage } = input;
+  // Each seen document's coordinates as a set once, not once per change and count.
+  const coordinateSets = new Map<string, ReadonlySet<string>>();
+  const coordinatesOf = (document: SeenDocument) => {
+    let set = coordinateSets.get(document.hash);
+    if (!set) coordinateSets.set(document.hash, (set = new Set(document.coordinates)));
+    return set;
+  };
   for (const change of changes) {
     const { path } = change;
     if (usage && path) {
-      change.seenUse = operationUses(usage.snapshot, (document) =>
-        touches(new Set(document.coordinates), path, oldSchema),
-      );
+      change.seenUse = operationUses(usage.snapshot, (document) => touches(coordinatesOf(document), path, oldSchema));
     }
     change.fails = failing(change) && (change.usedBy.length > 0 || (change.seenUse?.length ?? 0) > 0);
   }
