@@ -49,6 +49,8 @@ const clis: readonly Cli[] = [
   npmScript('token', ['AUTH_HS256_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE']),
   npmScript('subgraph:new'),
   npmScript('schema:check'),
+  npmScript('usage'),
+  npmScript('usage:export'),
   npmScript('migrate', ['DATABASE_URL', 'DATABASE_URL_<NAME>']),
   npmScript('codegen:check'),
   npmScript('bench', ['BENCH_OURS_ENV', 'BENCH_DATABASE_URL']),

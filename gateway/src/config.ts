@@ -14,6 +14,7 @@ import { resilienceSection, type ResilienceSettings } from './resilience/config.
 import { securitySection, type SecuritySettings } from './security/config.js';
 import { sharedStateSection, type SharedStateSettings } from './shared-state/config.js';
 import { supergraphSection, type SupergraphSettings } from './supergraph/config.js';
+import { usageSection, type UsageSettings } from './usage/config.js';
 
 /**
  * The gateway's configuration, one section per concern: each concern's folder owns its variables,
@@ -29,6 +30,7 @@ export const gatewaySections = {
   observability: observabilitySection,
   explorer: explorerSection,
   sharedState: sharedStateSection,
+  usage: usageSection,
 };
 
 /** Mixes across sections: the explorer's build is read only when the explorer is served. */
@@ -54,6 +56,7 @@ export interface GatewayConfig {
   readonly observability: ObservabilitySettings;
   readonly explorer: ExplorerSettings;
   readonly sharedState: SharedStateSettings;
+  readonly usage: UsageSettings;
 }
 
 export function parseGatewayConfig(env: Env): GatewayConfig {

@@ -35,6 +35,7 @@ import { queryPlanExposure } from './explorer/queryPlans.js';
 import { buildSecurity } from './security/index.js';
 import { installFastExecutor, type PlanExecutorStats } from '@cip/plan-executor';
 import { buildSharedState, type SharedState } from './shared-state/index.js';
+import { buildUsageRecording, type UsageRecording } from './usage/index.js';
 
 export interface GatewayApp {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -43,6 +44,8 @@ export interface GatewayApp {
   readonly planExecutor?: PlanExecutorStats;
   /** State shared with other replicas (shared-state/): `invalidateEntities` for writes. */
   readonly sharedState: SharedState;
+  /** What clients use (usage/): `flush` writes what is held to the usage store. */
+  readonly usage: UsageRecording;
   /** Starts listening; port 0 picks a free port. Resolves with the base URL (no path). */
   listen(host: string, port: number): Promise<string>;
   stop(): Promise<void>;
@@ -64,6 +67,11 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   ];
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
+
+  // What clients use (usage/), recorded before security may rewrite a document a caller cannot fully see.
+  const usage = buildUsageRecording(config.usage, logger);
+  plugins.push(...usage.plugins);
+  onStop.push(() => usage.stop());
 
   // Who may see what (docs/security.md): tokens, limits, trusted documents, field rules, signing.
   // It also rewrites the supergraph before @apollo/gateway sees it (the security links removed).
@@ -191,6 +199,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     apollo,
     ...(planExecutor ? { planExecutor } : {}),
     sharedState,
+    usage,
     httpServer,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {

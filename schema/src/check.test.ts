@@ -49,7 +49,7 @@ const operations: RegisteredOperation[] = [
 ];
 
 let dir: string;
-let committedApiSdl: string;
+let baseApiSdl: string;
 
 function subgraph(name: string, sdl: string): SubgraphInput {
   return { name, routingUrl: `http://127.0.0.1:9/${name}`, schemaPath: join(dir, `${name}.graphql`), sdl };
@@ -58,7 +58,8 @@ function subgraph(name: string, sdl: string): SubgraphInput {
 async function check(partnersSdl: string, reportsSdl = REPORTS_SDL) {
   const input: SchemaCheckInput = {
     subgraphs: [subgraph('partners', partnersSdl), subgraph('reports', reportsSdl)],
-    committedApiSdl,
+    baseApiSdl,
+    baseLabel: 'the fixture',
     operations,
   };
   for (const { schemaPath, sdl } of input.subgraphs) await writeFile(schemaPath, sdl);
@@ -69,7 +70,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'schema-check-'));
   const outcome = compose([subgraph('partners', PARTNERS_SDL), subgraph('reports', REPORTS_SDL)]);
   if (!outcome.ok) throw new Error('the fixture graph must compose');
-  committedApiSdl = outcome.apiSdl;
+  baseApiSdl = outcome.apiSdl;
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -136,7 +137,7 @@ describe('schema check', () => {
       subgraph('reports', REPORTS_SDL),
     ]);
     if (!withValue.ok) throw new Error('must compose');
-    committedApiSdl = withValue.apiSdl;
+    baseApiSdl = withValue.apiSdl;
     try {
       const added = await check(
         PARTNERS_SDL.replace(
@@ -147,7 +148,7 @@ describe('schema check', () => {
       expect(added.changes).toEqual([expect.objectContaining({ level: 'dangerous', type: 'ENUM_VALUE_ADDED' })]);
     } finally {
       const baseline = compose([subgraph('partners', PARTNERS_SDL), subgraph('reports', REPORTS_SDL)]);
-      if (baseline.ok) committedApiSdl = baseline.apiSdl;
+      if (baseline.ok) baseApiSdl = baseline.apiSdl;
     }
   });
 

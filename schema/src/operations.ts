@@ -7,6 +7,7 @@ import {
   isEnumType,
   isInputObjectType,
   parse,
+  print,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
@@ -25,7 +26,7 @@ export interface RegisteredOperation {
   document: string;
 }
 
-/** Where registered operations live by default: the example operations and any trusted-documents manifest. */
+/** Where registered operations live by default, under the repository: the example operations and any trusted-documents manifest. */
 export const DEFAULT_OPERATION_DIRS = ['test/operations'];
 export const DEFAULT_MANIFEST_DIRS = ['test/operations/__generated__', 'gateway', 'gateway/src/security', 'schema'];
 const MANIFEST_NAME = /^(trusted|persisted)[-_.]?(documents|operations|queries)[^/]*\.json$/i;
@@ -72,30 +73,50 @@ export function readManifest(manifest: unknown, file: string): RegisteredOperati
   );
 }
 
-/** Every registered operation: `*.graphql` in the operation folders, and every trusted-documents manifest found. */
-export async function readRegisteredOperations(
-  operationDirs: readonly string[] = DEFAULT_OPERATION_DIRS.map((dir) => resolve(REPO_DIR, dir)),
-  manifestDirs: readonly string[] = DEFAULT_MANIFEST_DIRS.map((dir) => resolve(REPO_DIR, dir)),
-): Promise<RegisteredOperation[]> {
-  const operations: RegisteredOperation[] = [];
-  for (const dir of operationDirs) {
-    for (const file of await listFiles(dir, (name) => name.endsWith('.graphql'))) {
-      const document = await readFile(file, 'utf8');
-      const source = relative(REPO_DIR, file);
-      operations.push({ name: operationNames(document, source).join(', '), source, document });
-    }
+/** The document as `print` writes it: the manifest's body of an example operation file, so both count once. */
+function printed(document: string): string {
+  try {
+    return print(parse(document));
+  } catch {
+    return document;
   }
-  for (const dir of manifestDirs) {
-    for (const file of await listFiles(dir, (name) => MANIFEST_NAME.test(name))) {
-      operations.push(...readManifest(JSON.parse(await readFile(file, 'utf8')), relative(REPO_DIR, file)));
-    }
-  }
-  return operations;
 }
 
 /**
- * The schema coordinates an operation touches (`Type.field`, `Type.field.argument`), and the enum
- * and input types it reads or sends, whose values and fields matter to it as a whole.
+ * Every registered operation, once: `*.graphql` in the operation folders, and every
+ * trusted-documents manifest found under `repoDir`. A manifest entry of an example operation file
+ * (`npm run codegen` writes one per file) is the same operation, kept under the file's name.
+ */
+export async function readRegisteredOperations(
+  repoDir = REPO_DIR,
+  operationDirs: readonly string[] = DEFAULT_OPERATION_DIRS,
+  manifestDirs: readonly string[] = DEFAULT_MANIFEST_DIRS,
+): Promise<RegisteredOperation[]> {
+  const operations = new Map<string, RegisteredOperation>();
+  const add = (operation: RegisteredOperation) => {
+    const key = printed(operation.document);
+    if (!operations.has(key)) operations.set(key, operation);
+  };
+  for (const dir of operationDirs) {
+    for (const file of await listFiles(resolve(repoDir, dir), (name) => name.endsWith('.graphql'))) {
+      const document = await readFile(file, 'utf8');
+      const source = relative(repoDir, file);
+      add({ name: operationNames(document, source).join(', '), source, document });
+    }
+  }
+  for (const dir of manifestDirs) {
+    for (const file of await listFiles(resolve(repoDir, dir), (name) => MANIFEST_NAME.test(name))) {
+      readManifest(JSON.parse(await readFile(file, 'utf8')), relative(repoDir, file)).forEach(add);
+    }
+  }
+  return [...operations.values()];
+}
+
+/**
+ * The schema coordinates an operation uses: each type it selects on (`Partner`), field
+ * (`Partner.name`) and argument (`Partner.agreements.first`); the enum and input types it reads or
+ * sends (`Kind`, `AgreementInput`), whose values and fields matter to it as a whole, and the enum
+ * values (`Kind.COUNTRY`) and input fields (`AgreementInput.title`) written in the document itself.
  */
 export function usedCoordinates(schema: GraphQLSchema, document: DocumentNode): Set<string> {
   const used = new Set<string>();
@@ -110,14 +131,28 @@ export function usedCoordinates(schema: GraphQLSchema, document: DocumentNode): 
       Field(node) {
         const parent = typeInfo.getParentType();
         if (!parent) return;
+        used.add(parent.name);
         used.add(`${parent.name}.${node.name.value}`);
-        noteType(typeInfo.getType());
+        const type = typeInfo.getType();
+        if (type) used.add(getNamedType(type).name);
+        noteType(type);
       },
       Argument(node) {
         const parent = typeInfo.getParentType();
         const field = typeInfo.getFieldDef();
         if (parent && field) used.add(`${parent.name}.${field.name}.${node.name.value}`);
         noteType(typeInfo.getInputType());
+      },
+      ObjectField(node) {
+        const input = typeInfo.getParentInputType();
+        const named = input ? getNamedType(input) : undefined;
+        if (named && isInputObjectType(named)) used.add(`${named.name}.${node.name.value}`);
+        noteType(typeInfo.getInputType());
+      },
+      EnumValue(node) {
+        const type = typeInfo.getInputType();
+        const named = type ? getNamedType(type) : undefined;
+        if (named && isEnumType(named)) used.add(`${named.name}.${node.value}`);
       },
       VariableDefinition() {
         noteType(typeInfo.getInputType());
@@ -127,10 +162,17 @@ export function usedCoordinates(schema: GraphQLSchema, document: DocumentNode): 
   return used;
 }
 
-/** Whether a change at `path` (graphql-inspector's coordinate) touches what an operation uses. */
-export function touches(used: ReadonlySet<string>, path: string): boolean {
+/**
+ * Whether a change at `path` (graphql-inspector's coordinate) touches what an operation uses, by
+ * the kinds of `schema` (the base, where the coordinate was used): the coordinate itself; an
+ * argument of a field it selects (a new required argument, a changed default); or anything inside
+ * an enum or input type it reads or sends as a whole (a removed value, a new required input field).
+ */
+export function touches(used: ReadonlySet<string>, path: string, schema: GraphQLSchema): boolean {
   if (used.has(path)) return true;
-  const [typeName] = path.split('.');
-  // A change inside an enum or input type the operation uses (a removed value, a new required field).
-  return typeName !== undefined && typeName !== path && used.has(typeName);
+  const [typeName, fieldName, argumentName] = path.split('.');
+  if (typeName === undefined || fieldName === undefined) return false;
+  if (argumentName !== undefined) return used.has(`${typeName}.${fieldName}`);
+  const type = schema.getType(typeName);
+  return used.has(typeName) && (isEnumType(type) || isInputObjectType(type));
 }

@@ -218,6 +218,8 @@ export async function startFaultLab(env: Record<string, string> = {}): Promise<F
     SUPERGRAPH_WATCH: 'false',
     // The lab's operations are not in the graph's trusted-document manifest.
     TRUSTED_DOCUMENTS: 'off',
+    // Test traffic is no client's use: kept out of the checkout's usage file.
+    USAGE_RECORDING: 'off',
     // Generous for the healthy office, so a loaded CI machine cannot make it time out; tests that
     // need a short timeout set one for `flaky` alone (SUBGRAPH_TIMEOUTS).
     SUBGRAPH_TIMEOUT_MS: '10000',

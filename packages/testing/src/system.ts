@@ -20,7 +20,8 @@ export interface RunningSystem extends Stack {
  */
 export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
   const stack = await startStack(
-    { NODE_ENV: 'test', PORT: '0', SUBGRAPH_PORTS_ANY: 'true', ...env },
+    // Test traffic is no client's use: kept out of the checkout's usage file unless a test records it.
+    { NODE_ENV: 'test', PORT: '0', SUBGRAPH_PORTS_ANY: 'true', USAGE_RECORDING: 'off', ...env },
     pino({ level: 'silent' }),
   );
   return {
