@@ -49,6 +49,8 @@ export default defineConfig({
     // how long a hung test takes to fail, never whether a slow but correct one passes.
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    env: { LOG_LEVEL: 'silent' },
+    // Test traffic is no client's use: a gateway process a test spawns (it inherits this environment)
+    // writes no usage into the checkout; in-process stacks turn it off in @cip/testing's system/faultLab.
+    env: { LOG_LEVEL: 'silent', USAGE_RECORDING: 'off' },
   },
 });
