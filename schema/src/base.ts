@@ -35,12 +35,20 @@ async function gitOutput(repoDir: string, args: readonly string[]): Promise<stri
 
 /**
  * The default base: where this branch left `main`, so a branch is checked against what it would
- * merge into, whatever its own commits regenerated. On `main` itself that is `HEAD`.
+ * merge into, whatever its own commits regenerated. On `main` itself (the merge-base is `HEAD`)
+ * it is `HEAD`'s first parent, the `main` the last commit landed on, so CI on a clone of `main`
+ * still sees what that commit changed.
  */
 export async function defaultBaseRef(repoDir: string): Promise<{ ref: string; label: string }> {
+  const head = (await gitOutput(repoDir, ['rev-parse', 'HEAD']))?.trim();
   for (const branch of MAIN_BRANCHES) {
     const mergeBase = (await gitOutput(repoDir, ['merge-base', 'HEAD', branch]))?.trim();
-    if (mergeBase) return { ref: mergeBase, label: `the merge-base with ${branch} (${mergeBase.slice(0, 12)})` };
+    if (!mergeBase) continue;
+    if (mergeBase === head) {
+      const parent = (await gitOutput(repoDir, ['rev-parse', '--verify', '--quiet', 'HEAD^1']))?.trim();
+      if (parent) return { ref: parent, label: `the commit before HEAD on ${branch} (${parent.slice(0, 12)})` };
+    }
+    return { ref: mergeBase, label: `the merge-base with ${branch} (${mergeBase.slice(0, 12)})` };
   }
   return { ref: 'HEAD', label: 'HEAD (no main branch)' };
 }

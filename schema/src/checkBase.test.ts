@@ -53,6 +53,7 @@ beforeAll(async () => {
   await git('init', '-q', '-b', 'main');
   await git('add', '.');
   await git('-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '-q', '-m', 'the release');
+  await git('tag', 'release');
   // Partner.shortName String! -> Int!, and `npm run compose` run after it.
   const sdl = await readFile(join(scratch, PARTNERS_SDL), 'utf8');
   const changed = sdl.replace(/(type Partner @key[\s\S]*?\n {2}shortName: )String!?/, '$1Int!');
@@ -107,9 +108,18 @@ describe('schema:check compares with a base, not the regenerated files', () => {
     expect(itself.stdout).toContain('No change to the API schema.');
   });
 
+  it('fails it on main too once it has landed there: the base is then the commit before HEAD', async () => {
+    await git('checkout', '-q', 'main');
+    await git('merge', '-q', '--ff-only', 'feature');
+    const { code, stdout } = await schemaCheck([]);
+    expect(code, stdout).toBe(1);
+    expect(stdout).toContain('Compared with the commit before HEAD on main');
+    expect(stdout).toMatch(/Partner\.shortName.*PartnerProfile/);
+  });
+
   it('compares with a saved release file given by --base-file', async () => {
     const release = join(scratch, 'release-api.graphql');
-    await writeFile(release, (await git('show', 'main:schema/api.graphql')).stdout);
+    await writeFile(release, (await git('show', 'release:schema/api.graphql')).stdout);
     const { code, stdout } = await schemaCheck(['--base-file', release]);
     expect(code, stdout).toBe(1);
     expect(stdout).toContain(`Compared with ${release}.`);
