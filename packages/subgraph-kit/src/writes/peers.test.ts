@@ -55,7 +55,7 @@ describe('peer subgraphs', () => {
   });
 
   it('answers SUBGRAPH_UNREACHABLE when the peer is not configured', async () => {
-    const peers = httpPeers({ urls: {}, signingSecret: null, self: 'agreements' });
+    const peers = httpPeers({ urls: {}, keys: null, self: 'agreements' });
     await expect(peers.lookup('partners', 'Partner', ['canada'], 'id')).rejects.toMatchObject({
       extensions: { code: 'SUBGRAPH_UNREACHABLE', subgraph: 'partners' },
     });
@@ -82,7 +82,7 @@ describe('peer subgraphs', () => {
         answerEntities(request, response);
       });
       close = peer.close;
-      const peers = httpPeers({ urls: { partners: peer.url }, signingSecret: null, self: 'agreements' });
+      const peers = httpPeers({ urls: { partners: peer.url }, keys: null, self: 'agreements' });
       expect(await peers.lookup('partners', 'Partner', ['canada'], 'id')).toEqual([{ id: 'canada' }]);
       // Lets the client put the connection back in its pool, so that the next lookup goes out on it.
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -100,7 +100,7 @@ describe('peer subgraphs', () => {
         response.end('busy');
       });
       close = failing.close;
-      const peers = httpPeers({ urls: { partners: failing.url }, signingSecret: null, self: 'agreements' });
+      const peers = httpPeers({ urls: { partners: failing.url }, keys: null, self: 'agreements' });
       await expect(peers.lookup('partners', 'Partner', ['canada'], 'id')).rejects.toMatchObject({
         extensions: { code: 'SUBGRAPH_UNREACHABLE' },
         message: expect.stringContaining('HTTP 503') as unknown,
@@ -113,7 +113,7 @@ describe('peer subgraphs', () => {
       close = silent.close;
       const impatient = httpPeers({
         urls: { partners: silent.url },
-        signingSecret: null,
+        keys: null,
         self: 'agreements',
         timeoutMs: 200,
       });
