@@ -105,25 +105,12 @@ describe('signing with a configured master secret', () => {
 describe('a captured request between gateway and an office cannot be reused or redirected', () => {
   let system: RunningSystem;
   let proxy: CapturingProxy;
-  /** A replica of the partners office, over the same store, whose clock is past the captured signature's lifetime. */
-  let lateReplica: SubgraphApp<object>;
-  let lateReplicaUrl: string;
   beforeAll(async () => {
     proxy = await startCapturingProxy();
     system = await startSystem({ ...TEST_AUTH, GATEWAY_SIGNING_SECRET: SECRET, SUBGRAPH_URLS: `partners=${proxy.url}` });
     proxy.target = system.subgraphUrls.partners!;
-    const partners = (await loadSubgraphModules()).find((module) => module.name === 'partners')!;
-    lateReplica = await buildSubgraphApp(partners, {
-      db: system.stores.partners!,
-      logger: pino({ level: 'silent' }),
-      mode: 'test',
-      maxBodyBytes: 1_048_576,
-      signing: { keys: officeKeysFromMaster(SECRET, 'partners'), now: () => Date.now() + 60_000 },
-    });
-    lateReplicaUrl = `${await lateReplica.listen('127.0.0.1', 0)}/graphql`;
   });
   afterAll(async () => {
-    await lateReplica.stop();
     await system.stop();
     await proxy.stop();
   });
@@ -166,7 +153,21 @@ describe('a captured request between gateway and an office cannot be reused or r
 
   it('after its lifetime, even at a replica that never saw it: 401 SIGNATURE_EXPIRED', async () => {
     const captured = await captureOne();
-    expect(await replay(lateReplicaUrl, captured)).toMatchObject(refusedWith('SIGNATURE_EXPIRED'));
+    // A replica of the partners office over the same store, whose clock is a minute ahead.
+    const partners = (await loadSubgraphModules()).find((module) => module.name === 'partners')!;
+    const lateReplica: SubgraphApp<object> = await buildSubgraphApp(partners, {
+      db: system.stores.partners!,
+      logger: pino({ level: 'silent' }),
+      mode: 'test',
+      maxBodyBytes: 1_048_576,
+      signing: { keys: officeKeysFromMaster(SECRET, 'partners'), now: () => Date.now() + 60_000 },
+    });
+    try {
+      const url = `${await lateReplica.listen('127.0.0.1', 0)}/graphql`;
+      expect(await replay(url, captured)).toMatchObject(refusedWith('SIGNATURE_EXPIRED'));
+    } finally {
+      await lateReplica.stop();
+    }
   });
 
   it('a request signed with one office’s key (or its peer keys) is refused by every other office', async () => {
