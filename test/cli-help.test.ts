@@ -47,6 +47,7 @@ function entryPoint(name: string, source: string, sections: ConfigSections): Cli
 /** Every command line a person runs. */
 const clis: readonly Cli[] = [
   npmScript('token', ['AUTH_HS256_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE']),
+  npmScript('signing:key', ['GATEWAY_SIGNING_SECRET']),
   npmScript('subgraph:new'),
   npmScript('schema:check'),
   npmScript('migrate', ['DATABASE_URL', 'DATABASE_URL_<NAME>']),
