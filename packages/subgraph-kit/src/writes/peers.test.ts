@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  GATEWAY_SIGNATURE_HEADER,
+  createSignatureVerifier,
+  deriveOfficeKey,
+  memoryReplayStore,
+  officeKeysFromMaster,
+} from '@cip/core';
 import { parseSubgraphConfig } from '../config.js';
 import { httpPeers } from './peers.js';
 
@@ -92,6 +99,40 @@ describe('peer subgraphs', () => {
       ]);
       // The second lookup went out on the first connection, was cut, and was answered on a new one.
       expect(peer.seen).toEqual({ connections: 2, requests: 3 });
+    });
+
+    it('signs each lookup with its peer key for that office, which the office verifies as this office, no scopes', async () => {
+      const master = 'm'.repeat(40);
+      const verify = createSignatureVerifier({
+        office: 'partners',
+        keys: [deriveOfficeKey(master, 'partners')],
+        replays: memoryReplayStore(),
+      });
+      const checks: unknown[] = [];
+      const peer = await startPeer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const body = Buffer.concat(chunks);
+          void verify({
+            method: request.method!,
+            path: request.url!,
+            signature: request.headers[GATEWAY_SIGNATURE_HEADER] as string,
+            claims: request.headers['x-gateway-claims'] as string,
+            body,
+          }).then((check) => {
+            checks.push(check);
+            response.setHeader('content-type', 'application/json');
+            response.end(JSON.stringify({ data: { _entities: [{ id: 'canada' }] } }));
+          });
+        });
+      });
+      close = peer.close;
+      const peers = httpPeers({ urls: { partners: peer.url }, keys: officeKeysFromMaster(master, 'agreements'), self: 'agreements' });
+      await peers.lookup('partners', 'Partner', ['canada'], 'id');
+      expect(checks).toEqual([
+        { ok: true, issuer: 'agreements', claims: { authenticated: true, subject: 'subgraph:agreements', scopes: [] } },
+      ]);
     });
 
     it('does not send a lookup again after an HTTP error or a timeout', async () => {
