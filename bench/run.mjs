@@ -130,7 +130,9 @@ for (const [option, list, known] of [
   ['--contenders', options.contenders, Object.keys(contenders)],
   ['--workloads', options.workloads, ['overhead', 'e2e']],
 ]) {
-  const unknown = list.split(',').filter((name) => !known.includes(name) && !(option === '--contenders' && REF_CONTENDER.test(name)));
+  const unknown = list
+    .split(',')
+    .filter((name) => !known.includes(name) && !(option === '--contenders' && REF_CONTENDER.test(name)));
   if (unknown.length > 0) cli.fail(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
 }
 
@@ -502,7 +504,10 @@ async function runBenchmark(names) {
           ...Object.fromEntries(
             names
               .filter((name) => REF_CONTENDER.test(name))
-              .map((name) => [`oursOver${name}Rps`, ratio(summary.ours?.requestsPerSecond, summary[name]?.requestsPerSecond)]),
+              .map((name) => [
+                `oursOver${name}Rps`,
+                ratio(summary.ours?.requestsPerSecond, summary[name]?.requestsPerSecond),
+              ]),
           ),
           oursOverStockRps: ratio(summary.ours?.requestsPerSecond, summary.stock?.requestsPerSecond),
           oursOverHiveRps: ratio(summary.ours?.requestsPerSecond, summary.hive?.requestsPerSecond),

@@ -24,15 +24,16 @@ const bodyBytes = cli.integer('--body-bytes', cli.values['body-bytes']);
 const iterations = cli.integer('--iterations', cli.values.iterations);
 
 const master = 'benchmark-only-signing-secret-0123456789';
-const officeKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'cip-office-signing-v2:partners', 32)).toString(
-  'base64url',
-);
+const officeKey = Buffer.from(
+  hkdfSync('sha256', master, Buffer.alloc(0), 'cip-office-signing-v2:partners', 32),
+).toString('base64url');
 const keyId = createHash('sha256').update(officeKey).digest('hex').slice(0, 16);
 const claims = Buffer.from(JSON.stringify({ authenticated: true, subject: 'ana', scopes: ['analyst'] })).toString(
   'base64url',
 );
 const body = JSON.stringify({
-  query: 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Partner { id name } } }',
+  query:
+    'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Partner { id name } } }',
   variables: { representations: [] },
 }).padEnd(bodyBytes, ' ');
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -78,10 +79,10 @@ function measure(run, count) {
 }
 
 console.log(`body ${bodyBytes} bytes; best of 3 rounds; node ${process.version}`);
-const rows = [];
 for (const [name, run] of Object.entries({ ...schemes, ...verifiers })) {
   const count = name.startsWith('Ed25519') ? Math.max(1, Math.floor(iterations / 10)) : iterations;
   const micros = measure(run, count);
-  rows.push([name, micros]);
-  console.log(`${name.padEnd(52)} ${micros.toFixed(2).padStart(8)} µs/op  ${(16 * micros).toFixed(1).padStart(8)} µs per 16 subgraph calls`);
+  console.log(
+    `${name.padEnd(52)} ${micros.toFixed(2).padStart(8)} µs/op  ${(16 * micros).toFixed(1).padStart(8)} µs per 16 subgraph calls`,
+  );
 }

@@ -19,7 +19,8 @@ const command = defineCommand({
     peers: {
       type: 'string',
       value: '<list>',
-      description: 'comma-separated offices it looks records up in: prints the value of OFFICE_PEER_SIGNING_KEYS instead',
+      description:
+        'comma-separated offices it looks records up in: prints the value of OFFICE_PEER_SIGNING_KEYS instead',
     },
   },
   env: [

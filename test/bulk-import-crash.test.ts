@@ -2,7 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, deriveOfficeKey, encodeClaims, gatewaySigner } from '@cip/core';
+import {
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  deriveOfficeKey,
+  encodeClaims,
+  gatewaySigner,
+} from '@cip/core';
 import { startEntry } from '@cip/testing/processes';
 import { POSTGRES_SKIP_REASON, createScratchPostgres, type ScratchPostgres } from '@cip/testing/subgraphs';
 import { describeUnless } from '@cip/testing/suites';
@@ -65,7 +71,13 @@ function signedPost(url: string, query: string, variables: Record<string, unknow
     headers: {
       'content-type': 'application/json',
       [GATEWAY_CLAIMS_HEADER]: claims,
-      [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SIGNING_SECRET)({ audience: 'partners', method: 'POST', path, claims, body }),
+      [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SIGNING_SECRET)({
+        audience: 'partners',
+        method: 'POST',
+        path,
+        claims,
+        body,
+      }),
     },
     body,
   });

@@ -174,7 +174,11 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
   it('signs nothing but subgraph operations', () => {
     const plugin = hiveSigning.useGatewaySignature({ secret, scopesOf });
     let changed = false;
-    plugin.onFetch({ url: 'http://cdn.invalid/supergraph', options: { headers: {} }, setOptions: () => (changed = true) });
+    plugin.onFetch({
+      url: 'http://cdn.invalid/supergraph',
+      options: { headers: {} },
+      setOptions: () => (changed = true),
+    });
     // An execution request whose subgraph it was not told: no office to sign for.
     plugin.onFetch({
       executionRequest: {},
@@ -210,7 +214,7 @@ describeUnless(
       await wiretap?.stop();
     });
 
-    it("signs each request for its office under our scheme: accepted once, by that office only", async () => {
+    it('signs each request for its office under our scheme: accepted once, by that office only', async () => {
       wiretap.captured.length = 0;
       const { status, body } = await post(hive.url, { query: '{ partner(id: "canada") { name } }' });
       expect({ status, body }).toEqual({ status: 200, body: { data: { partner: { name: 'Canada' } } } });

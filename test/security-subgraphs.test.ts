@@ -107,7 +107,11 @@ describe('a captured request between gateway and an office cannot be reused or r
   let proxy: CapturingProxy;
   beforeAll(async () => {
     proxy = await startCapturingProxy();
-    system = await startSystem({ ...TEST_AUTH, GATEWAY_SIGNING_SECRET: SECRET, SUBGRAPH_URLS: `partners=${proxy.url}` });
+    system = await startSystem({
+      ...TEST_AUTH,
+      GATEWAY_SIGNING_SECRET: SECRET,
+      SUBGRAPH_URLS: `partners=${proxy.url}`,
+    });
     proxy.target = system.subgraphUrls.partners!;
   });
   afterAll(async () => {
@@ -132,10 +136,13 @@ describe('a captured request between gateway and an office cannot be reused or r
     expect(await replay(system.subgraphUrls.partners!, captured)).toMatchObject(refusedWith('SIGNATURE_REPLAYED'));
   });
 
-  it.each(OFFICES.filter((office) => office !== 'partners'))('sent to the %s office: 401 SIGNATURE_INVALID', async (office) => {
-    const captured = await captureOne();
-    expect(await replay(system.subgraphUrls[office]!, captured)).toMatchObject(refusedWith('SIGNATURE_INVALID'));
-  });
+  it.each(OFFICES.filter((office) => office !== 'partners'))(
+    'sent to the %s office: 401 SIGNATURE_INVALID',
+    async (office) => {
+      const captured = await captureOne();
+      expect(await replay(system.subgraphUrls[office]!, captured)).toMatchObject(refusedWith('SIGNATURE_INVALID'));
+    },
+  );
 
   it('with another body (restricted fields, a write): 401 SIGNATURE_INVALID, nothing read or written', async () => {
     const captured = await captureOne();
@@ -185,8 +192,15 @@ describe('a captured request between gateway and an office cannot be reused or r
           [held.keys[0]!, holder],
           [held.peerKey(third)!, holder],
         ] as const) {
-          const headers = { [GATEWAY_CLAIMS_HEADER]: claims, [GATEWAY_SIGNATURE_HEADER]: signRequest(signingKey(key), issuer, request) };
-          const answer = await replay(system.subgraphUrls[office]!, { ...captured, headers: { ...captured.headers, ...headers }, body: Buffer.from(body) });
+          const headers = {
+            [GATEWAY_CLAIMS_HEADER]: claims,
+            [GATEWAY_SIGNATURE_HEADER]: signRequest(signingKey(key), issuer, request),
+          };
+          const answer = await replay(system.subgraphUrls[office]!, {
+            ...captured,
+            headers: { ...captured.headers, ...headers },
+            body: Buffer.from(body),
+          });
           expect(answer, `${holder}'s key (as ${issuer}) at ${office}`).toMatchObject(refusedWith('SIGNATURE_INVALID'));
         }
       }

@@ -37,7 +37,9 @@ function linkNodeModules(root, dir) {
 
 /** Checks out `ref` in a temporary worktree and builds its gateway; `remove()` deletes the worktree. */
 export async function buildGatewayAt(root, ref) {
-  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root }).toString().trim();
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root })
+    .toString()
+    .trim();
   const dir = await mkdtemp(join(tmpdir(), `cip-bench-${commit.slice(0, 10)}-`));
   const remove = () => {
     execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: root, stdio: 'ignore' });
@@ -49,7 +51,11 @@ export async function buildGatewayAt(root, ref) {
     execFileSync(
       join(root, 'node_modules/.bin/turbo'),
       ['run', 'build', '--filter=@cip/gateway...', '--output-logs=errors-only', '--log-prefix=none'],
-      { cwd: dir, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' } },
+      {
+        cwd: dir,
+        stdio: 'inherit',
+        env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },
+      },
     );
   } catch (error) {
     remove();

@@ -39,7 +39,9 @@ export function signOfficeRequest(key, { audience, method, path, claims, body },
   const keyId = createHash('sha256').update(key).digest('hex').slice(0, 16);
   const timestamp = String(now);
   const mac = createHmac('sha256', key)
-    .update(`cip-signature-v2\ngateway\n${audience}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${id}\n${claims}\n`)
+    .update(
+      `cip-signature-v2\ngateway\n${audience}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${id}\n${claims}\n`,
+    )
     .update(body)
     .digest('base64url');
   return `v2,kid=${keyId},iss=gateway,t=${timestamp},id=${id},sig=${mac}`;

@@ -30,7 +30,7 @@ export function signSubgraphFetches(master: string): SubgraphFetchSigner {
     const { pathname, search } = new URL(url);
     const path = `${pathname}${search}`;
     return (init) => {
-      const headers = (init.headers ?? {}) as Record<string, string>;
+      const headers = init.headers ?? {};
       const signature = sign({
         audience: subgraph,
         method: init.method ?? 'POST',

@@ -76,7 +76,8 @@ export const errorCodes = {
   },
   SIGNATURE_EXPIRED: {
     status: 401,
-    description: "At an office: the request's signature is older than its lifetime (or from the future beyond the clock skew).",
+    description:
+      "At an office: the request's signature is older than its lifetime (or from the future beyond the clock skew).",
   },
   SIGNATURE_REPLAYED: {
     status: 401,
@@ -84,7 +85,8 @@ export const errorCodes = {
   },
   SIGNATURE_CHECK_UNAVAILABLE: {
     status: 503,
-    description: 'At an office: the store of requests already seen (Redis) cannot be reached, so no signed request is accepted. Try again.',
+    description:
+      'At an office: the store of requests already seen (Redis) cannot be reached, so no signed request is accepted. Try again.',
   },
   UNAUTHORIZED_FIELD_OR_TYPE: {
     status: 200,

@@ -37,7 +37,9 @@ function received(signed: SignedRequest, signature: string) {
 
 describe('office keys', () => {
   it('each office its own key, from the master; none equal, none the master', () => {
-    const keys = ['partners', 'agreements', 'sectors', 'threat-focus-areas'].map((office) => deriveOfficeKey(master, office));
+    const keys = ['partners', 'agreements', 'sectors', 'threat-focus-areas'].map((office) =>
+      deriveOfficeKey(master, office),
+    );
     expect(new Set(keys).size).toBe(4);
     expect(keys).not.toContain(master);
     expect(deriveOfficeKey(master, 'partners')).toBe(keys[0]);
@@ -83,7 +85,10 @@ describe('a signed request', () => {
     ];
     for (const change of changes) {
       const signature = sign(request);
-      expect(await verify(received({ ...request, ...change }, signature))).toEqual({ ok: false, code: 'SIGNATURE_INVALID' });
+      expect(await verify(received({ ...request, ...change }, signature))).toEqual({
+        ok: false,
+        code: 'SIGNATURE_INVALID',
+      });
     }
     expect(await verify(received(request, sign(request)))).toMatchObject({ ok: true });
   });
@@ -104,7 +109,10 @@ describe('a signed request', () => {
     const verify = verifierFor('partners', [deriveOfficeKey(master, 'partners')]);
     const body = Buffer.from(request.body);
     expect(await verify({ ...request, body, signature: undefined })).toEqual({ ok: false, code: 'UNAUTHENTICATED' });
-    expect(await verify({ ...request, body, signature: 't=1,v1=zz' })).toEqual({ ok: false, code: 'SIGNATURE_INVALID' });
+    expect(await verify({ ...request, body, signature: 't=1,v1=zz' })).toEqual({
+      ok: false,
+      code: 'SIGNATURE_INVALID',
+    });
     const other = signRequest(signingKey('o'.repeat(43)), 'gateway', request);
     expect(await verify(received(request, other))).toEqual({ ok: false, code: 'SIGNATURE_INVALID' });
   });

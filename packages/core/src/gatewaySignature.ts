@@ -219,7 +219,9 @@ const SIGNATURE_PATTERN =
  * for this office, method, path, claims and body, within its lifetime (plus the clock skew either
  * way), and not seen before. A peer's request carries the peer's name as its only claim.
  */
-export function createSignatureVerifier(options: SignatureVerifierOptions): (request: ReceivedRequest) => Promise<SignatureCheck> {
+export function createSignatureVerifier(
+  options: SignatureVerifierOptions,
+): (request: ReceivedRequest) => Promise<SignatureCheck> {
   const lifetimeMs = options.lifetimeMs ?? DEFAULT_SIGNATURE_LIFETIME_MS;
   const skewMs = options.clockSkewMs ?? DEFAULT_SIGNATURE_CLOCK_SKEW_MS;
   const now = options.now ?? Date.now;
@@ -238,17 +240,26 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): (req
     if (!request.signature) return { ok: false, code: 'UNAUTHENTICATED' };
     const match = SIGNATURE_PATTERN.exec(request.signature);
     if (!match) return { ok: false, code: 'SIGNATURE_INVALID' };
-    const [, keyId, issuer, timestamp, id, signature] = match as unknown as [string, string, string, string, string, string];
+    const [, keyId, issuer, timestamp, id, signature] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     // An office never takes a request from itself: its peer key toward itself would be its own secret's child.
     if (issuer === options.office) return { ok: false, code: 'SIGNATURE_INVALID' };
     const key = keysOf(issuer).get(keyId);
     if (!key) return { ok: false, code: 'SIGNATURE_INVALID' };
     const claims = request.claims ?? '';
     const expected = mac(key, issuer, { ...request, audience: options.office, claims }, timestamp, id);
-    if (!timingSafeEqual(expected, Buffer.from(signature, 'base64url'))) return { ok: false, code: 'SIGNATURE_INVALID' };
+    if (!timingSafeEqual(expected, Buffer.from(signature, 'base64url')))
+      return { ok: false, code: 'SIGNATURE_INVALID' };
     const signedAt = Number(timestamp);
     const time = now();
-    if (time < signedAt - skewMs || time > signedAt + lifetimeMs + skewMs) return { ok: false, code: 'SIGNATURE_EXPIRED' };
+    if (time < signedAt - skewMs || time > signedAt + lifetimeMs + skewMs)
+      return { ok: false, code: 'SIGNATURE_EXPIRED' };
     // Remembered for as long as the same signature could pass the time check above.
     if (!(await options.replays.firstUse(id, signedAt + lifetimeMs + skewMs - time + 1)))
       return { ok: false, code: 'SIGNATURE_REPLAYED' };

@@ -66,7 +66,8 @@ export interface OfficeSigningSettings {
   readonly lifetimeMs: number;
   readonly clockSkewMs: number;
   /** Where the ids of accepted requests are kept: shared by replicas in Redis, else in this process. */
-  readonly replays: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
+  readonly replays:
+    { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
 }
 
 const securitySection = defineSection({
@@ -80,7 +81,10 @@ const securitySection = defineSection({
           .filter(Boolean);
         if (keys.length < 1 || keys.length > 2 || keys.some((key) => signingKeyText(key) === undefined)) {
           // Never the value: it is a secret.
-          context.addIssue({ code: 'custom', message: 'expected one or two keys of at least 32 characters, comma-separated' });
+          context.addIssue({
+            code: 'custom',
+            message: 'expected one or two keys of at least 32 characters, comma-separated',
+          });
           return z.NEVER;
         }
         return keys;
@@ -104,7 +108,10 @@ const securitySection = defineSection({
           const name = pair.slice(0, Math.max(at, 0));
           const key = signingKeyText(pair.slice(at + 1));
           if (at <= 0 || !/^[a-z][a-z0-9-]*$/.test(name) || key === undefined) {
-            context.addIssue({ code: 'custom', message: 'expected office=key pairs (keys of at least 32 characters), comma-separated' });
+            context.addIssue({
+              code: 'custom',
+              message: 'expected office=key pairs (keys of at least 32 characters), comma-separated',
+            });
             return z.NEVER;
           }
           keys[name] = key;
@@ -149,7 +156,9 @@ const securitySection = defineSection({
     peerKeys: values.OFFICE_PEER_SIGNING_KEYS,
     lifetimeMs: values.OFFICE_SIGNATURE_LIFETIME_SECONDS * 1_000,
     clockSkewMs: values.OFFICE_SIGNATURE_CLOCK_SKEW_SECONDS * 1_000,
-    replays: values.REDIS_URL ? { kind: 'redis', url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX } : { kind: 'memory' },
+    replays: values.REDIS_URL
+      ? { kind: 'redis', url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX }
+      : { kind: 'memory' },
   }),
 });
 

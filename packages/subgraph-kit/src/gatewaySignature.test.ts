@@ -11,7 +11,6 @@ import {
   graphqlHandler,
   listen,
   memoryReplayStore,
-  sendJson,
   type ReplayStore,
 } from '@cip/core';
 import { TEST_REDIS_URL, deleteKeysUnder, randomKeyPrefix } from '@cip/testing/redis';
@@ -35,14 +34,13 @@ async function withOffice(verify: SignatureVerifier | null, run: (url: string) =
       body: { kind: 'complete', string: JSON.stringify(await context()) },
     }),
   } as unknown as Parameters<typeof graphqlHandler>[0];
-  const server = createServer((req, res) =>
-    graphqlHandler(apollo, {
-      authenticate: check.authenticate,
-      context: async (request) => ({ caller: check.callerOf(request) }),
-      maxBodyBytes: 10_000,
-      onInternalError: () => sendJson(res, 500, {}),
-    })(req, res),
-  );
+  const handler = graphqlHandler(apollo, {
+    authenticate: check.authenticate,
+    context: async (request) => ({ caller: check.callerOf(request) }),
+    maxBodyBytes: 10_000,
+    onInternalError: () => undefined,
+  });
+  const server = createServer((req, res) => void handler(req, res));
   const url = `${await listen(server, '127.0.0.1', 0)}/graphql`;
   try {
     await run(url);
@@ -78,7 +76,9 @@ describe('an office behind the gateway signature', () => {
       expect(again.status).toBe(401);
       expect(again.headers.get('www-authenticate')).toBe('GatewaySignature');
       const refusal = (await again.json()) as { errors: { message: string; extensions: object }[] };
-      expect(refusal.errors).toEqual([{ message: expect.any(String) as unknown, extensions: { code: 'SIGNATURE_REPLAYED' } }]);
+      expect(refusal.errors).toEqual([
+        { message: expect.any(String) as unknown, extensions: { code: 'SIGNATURE_REPLAYED' } },
+      ]);
       // The same JSON with a space more is other bytes: refused before anything parses it.
       const reformatted = await fetch(url, { method: 'POST', headers: signedHeaders(), body: body.replace(':', ': ') });
       expect(await codeOf(reformatted)).toBe('SIGNATURE_INVALID');

@@ -44,7 +44,12 @@ export async function runSubgraph<TContext extends BaseContext>(
     logger,
     mode: config.server.mode,
     maxBodyBytes: config.server.maxBodyBytes,
-    signing: keys && { keys: { keys, peerKey: (peer) => peerKeys[peer] }, lifetimeMs, clockSkewMs, replays: replays.store },
+    signing: keys && {
+      keys: { keys, peerKey: (peer) => peerKeys[peer] },
+      lifetimeMs,
+      clockSkewMs,
+      replays: replays.store,
+    },
     peers: config.peers,
   });
   const url = await app.listen(config.server.host, config.server.port);

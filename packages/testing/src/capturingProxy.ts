@@ -52,7 +52,12 @@ export async function startCapturingProxy(): Promise<CapturingProxy> {
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-      const captured = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+      const captured = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       proxy.captured.push(captured);
       const upstream = await fetch(new URL(captured.path, proxy.target), {
         method: captured.method,

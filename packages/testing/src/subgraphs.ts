@@ -157,7 +157,11 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
     maxBodyBytes: 1_048_576,
     peers,
   });
-  const lookups = httpPeers({ urls: peers, keys: officeKeysFromMaster(processSigningSecret(), module.name), self: module.name });
+  const lookups = httpPeers({
+    urls: peers,
+    keys: officeKeysFromMaster(processSigningSecret(), module.name),
+    self: module.name,
+  });
   return {
     app,
     db,

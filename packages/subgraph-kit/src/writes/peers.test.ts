@@ -128,7 +128,11 @@ describe('peer subgraphs', () => {
         });
       });
       close = peer.close;
-      const peers = httpPeers({ urls: { partners: peer.url }, keys: officeKeysFromMaster(master, 'agreements'), self: 'agreements' });
+      const peers = httpPeers({
+        urls: { partners: peer.url },
+        keys: officeKeysFromMaster(master, 'agreements'),
+        self: 'agreements',
+      });
       await peers.lookup('partners', 'Partner', ['canada'], 'id');
       expect(checks).toEqual([
         { ok: true, issuer: 'agreements', claims: { authenticated: true, subject: 'subgraph:agreements', scopes: [] } },
