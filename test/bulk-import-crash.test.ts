@@ -8,6 +8,7 @@ import {
   deriveOfficeKey,
   encodeClaims,
   gatewaySigner,
+  signedPath,
 } from '@cip/core';
 import { startEntry } from '@cip/testing/processes';
 import { POSTGRES_SKIP_REASON, createScratchPostgres, type ScratchPostgres } from '@cip/testing/subgraphs';
@@ -65,7 +66,6 @@ async function startPartners(store: { DATABASE_URL: string } | { PGLITE_DATA_DIR
 function signedPost(url: string, query: string, variables: Record<string, unknown>) {
   const claims = encodeClaims({ authenticated: true, subject: 'crash-tester', scopes: ['partners:write'] });
   const body = JSON.stringify({ query, variables });
-  const path = new URL(url).pathname;
   return fetch(url, {
     method: 'POST',
     headers: {
@@ -74,7 +74,7 @@ function signedPost(url: string, query: string, variables: Record<string, unknow
       [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SIGNING_SECRET)({
         audience: 'partners',
         method: 'POST',
-        path,
+        path: signedPath(url),
         claims,
         body,
       }),

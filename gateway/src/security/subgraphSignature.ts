@@ -1,4 +1,4 @@
-import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, gatewaySigner } from '@cip/core';
+import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, gatewaySigner, signedPath } from '@cip/core';
 import type { GatewayContext } from '../context.js';
 import type { SubgraphFetchSigner, SubgraphRequestHook } from '../execution/subgraphDataSource.js';
 import { ANONYMOUS } from './jwt.js';
@@ -27,8 +27,7 @@ export const passClaims: SubgraphRequestHook = (_subgraph, { request, context })
 export function signSubgraphFetches(master: string): SubgraphFetchSigner {
   const sign = gatewaySigner(master);
   return (subgraph, url) => {
-    const { pathname, search } = new URL(url);
-    const path = `${pathname}${search}`;
+    const path = signedPath(url);
     return (init) => {
       const headers = init.headers ?? {};
       const signature = sign({

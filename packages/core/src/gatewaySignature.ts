@@ -90,6 +90,12 @@ export interface SignedRequest {
   body: string | Uint8Array;
 }
 
+/** The path a signature covers for a request to `url`: path and query string, as the office's request line has them. */
+export function signedPath(url: string): string {
+  const { pathname, search } = new URL(url);
+  return `${pathname}${search}`;
+}
+
 export interface SigningKey {
   readonly key: string;
   readonly id: string;

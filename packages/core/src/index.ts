@@ -87,6 +87,7 @@ export {
   officeKeysFromMaster,
   processSigningSecret,
   signRequest,
+  signedPath,
   signingKey,
   signingKeyId,
   type OfficeKeys,

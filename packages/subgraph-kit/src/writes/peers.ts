@@ -2,6 +2,7 @@ import {
   codedError,
   encodeClaims,
   signRequest,
+  signedPath,
   signingKey,
   GATEWAY_CLAIMS_HEADER,
   GATEWAY_SIGNATURE_HEADER,
@@ -71,8 +72,7 @@ export function httpPeers(options: HttpPeersOptions): Peers {
       });
       const peerKey = options.keys?.peerKey(subgraph);
       const key = peerKey === undefined ? undefined : signingKey(peerKey);
-      const { pathname, search } = new URL(url);
-      const path = `${pathname}${search}`;
+      const path = signedPath(url);
       // One deadline for both attempts; each attempt signed anew (the office accepts a signature once).
       const signal = AbortSignal.timeout(options.timeoutMs ?? 5_000);
       const request = (): RequestInit => {
