@@ -101,7 +101,7 @@ for (const testCase of cases) {
     logger,
     mode: 'production',
     maxBodyBytes: 16 * 1_048_576,
-    signingSecret: null,
+    signing: null,
   });
   const url = `${await app.listen('127.0.0.1', 0)}/graphql`;
   const body = JSON.stringify({

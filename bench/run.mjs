@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import * as prettier from 'prettier';
 import { readCommandLine } from './lib/commandLine.mjs';
 import { processTree } from './lib/proc.mjs';
+import { buildGatewayAt } from './lib/refBuild.mjs';
 
 const HELP = `npm run bench: our gateway, stock @apollo/gateway and Hive Gateway side by side, every answer checked.
 
@@ -24,8 +25,9 @@ Options:
   --duration <s>       seconds of each measurement (default: 15)
   --connections <n>    concurrent connections of the load generator (default: 50)
   --workloads <list>   of overhead (replayed upstreams), e2e (real subgraphs) (default: overhead,e2e)
-  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, stock, hive
-                       (default: ours,stock,hive)
+  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, stock, hive,
+                       and ours@<git-ref>: our gateway built from that commit in a temporary worktree
+                       (removed after the run), to compare a change within one run (default: ours,stock,hive)
   --soak <s>           instead, a soak of this many seconds per contender, RSS sampled every 15 s (default: none)
   --no-append          do not append the table to bench/RESULTS.md (default: false)
   --cpu-prof           write a V8 CPU profile per contender to bench/results/profiles/ (default: false)
@@ -74,7 +76,8 @@ const contenders = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       SUPERGRAPH_PATH: supergraphPath,
-      // The back end's subgraphs accept unsigned requests too (the other contenders cannot sign).
+      // Every subgraph request is signed as in production (the replaying back end does not check
+      // signatures; the other contenders send none). ours@<ref> signs the way that commit does.
       GATEWAY_SIGNING_SECRET: 'benchmark-only-signing-secret-0123456789',
       ...(process.env.BENCH_OURS_ENV ? Object.fromEntries(new URLSearchParams(process.env.BENCH_OURS_ENV)) : {}),
     },
@@ -111,11 +114,25 @@ const contenders = {
   }),
 };
 
+/** `ours@<git-ref>`: ours as built from that commit (bench/lib/refBuild.mjs), once per run. */
+const REF_CONTENDER = /^ours@([\w./~^-]+)$/;
+const refBuilds = new Map();
+
+function contenderFor(name) {
+  if (!REF_CONTENDER.test(name)) return contenders[name];
+  return (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, args: [refBuilds.get(name).main] };
+  };
+}
+
 for (const [option, list, known] of [
   ['--contenders', options.contenders, Object.keys(contenders)],
   ['--workloads', options.workloads, ['overhead', 'e2e']],
 ]) {
-  const unknown = list.split(',').filter((name) => !known.includes(name));
+  const unknown = list
+    .split(',')
+    .filter((name) => !known.includes(name) && !(option === '--contenders' && REF_CONTENDER.test(name)));
   if (unknown.length > 0) cli.fail(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
 }
 
@@ -189,7 +206,7 @@ async function post(url, body) {
 
 async function startContender(name, supergraphPath) {
   const port = freePort();
-  const { args, env } = contenders[name](port, supergraphPath);
+  const { args, env } = contenderFor(name)(port, supergraphPath);
   const profiling = options['cpu-prof']
     ? [
         '--cpu-prof',
@@ -417,6 +434,17 @@ async function main() {
   if (names.includes('ours') && !existsSync(join(root, 'gateway/dist/main.js'))) {
     throw new Error('gateway/dist/main.js is missing: run `npm run build` first');
   }
+  for (const name of names.filter((contender) => REF_CONTENDER.test(contender))) {
+    refBuilds.set(name, await buildGatewayAt(root, REF_CONTENDER.exec(name)[1]));
+  }
+  try {
+    await runBenchmark(names);
+  } finally {
+    for (const build of refBuilds.values()) build.remove();
+  }
+}
+
+async function runBenchmark(names) {
   const allWorkloads = await loadWorkloads();
   const backend = startBackend();
   const urls = await backend.ready;
@@ -472,6 +500,15 @@ async function main() {
         runs,
         median: summary,
         ratios: {
+          // Ours over each ours@<ref>: the working tree against that commit, same run.
+          ...Object.fromEntries(
+            names
+              .filter((name) => REF_CONTENDER.test(name))
+              .map((name) => [
+                `oursOver${name}Rps`,
+                ratio(summary.ours?.requestsPerSecond, summary[name]?.requestsPerSecond),
+              ]),
+          ),
           oursOverStockRps: ratio(summary.ours?.requestsPerSecond, summary.stock?.requestsPerSecond),
           oursOverHiveRps: ratio(summary.ours?.requestsPerSecond, summary.hive?.requestsPerSecond),
           oursOverStockP99: ratio(summary.ours?.p99, summary.stock?.p99),
@@ -533,6 +570,9 @@ function markdown(report) {
   for (const [workloadName, workload] of Object.entries(report.workloads)) {
     if (!workload.ratios) continue;
     const r = workload.ratios;
+    for (const [key, value] of Object.entries(r).filter(([key]) => key.startsWith('oursOverours@'))) {
+      lines.push(`- ${workloadName}: throughput ours/${key.slice('oursOver'.length, -'Rps'.length)} ${value ?? 'n/a'}`);
+    }
     lines.push(
       `- ${workloadName}: throughput ours/stock ${r.oursOverStockRps ?? 'n/a'}, ours/hive ${r.oursOverHiveRps ?? 'n/a'}; p99 ours/stock ${r.oursOverStockP99 ?? 'n/a'}, ours/hive ${r.oursOverHiveP99 ?? 'n/a'}`,
     );

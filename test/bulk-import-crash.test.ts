@@ -2,7 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, signGatewayRequest } from '@cip/core';
+import {
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  deriveOfficeKey,
+  encodeClaims,
+  gatewaySigner,
+  signedPath,
+} from '@cip/core';
 import { startEntry } from '@cip/testing/processes';
 import { POSTGRES_SKIP_REASON, createScratchPostgres, type ScratchPostgres } from '@cip/testing/subgraphs';
 import { describeUnless } from '@cip/testing/suites';
@@ -47,7 +54,7 @@ async function startPartners(store: { DATABASE_URL: string } | { PGLITE_DATA_DIR
     PORT: '0',
     LOG_LEVEL: 'info',
     ...store,
-    GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
+    OFFICE_SIGNING_KEYS: deriveOfficeKey(SIGNING_SECRET, 'partners'),
     // A 20,000-row file is ~2.6 MB, over the 1 MiB default: a deployment raises the limit the same way.
     MAX_BODY_BYTES: String(32 * 1_048_576),
   });
@@ -58,14 +65,21 @@ async function startPartners(store: { DATABASE_URL: string } | { PGLITE_DATA_DIR
 /** A request to the subgraph as the gateway sends it: the caller's claims, signed. */
 function signedPost(url: string, query: string, variables: Record<string, unknown>) {
   const claims = encodeClaims({ authenticated: true, subject: 'crash-tester', scopes: ['partners:write'] });
+  const body = JSON.stringify({ query, variables });
   return fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       [GATEWAY_CLAIMS_HEADER]: claims,
-      [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(SIGNING_SECRET, claims),
+      [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SIGNING_SECRET)({
+        audience: 'partners',
+        method: 'POST',
+        path: signedPath(url),
+        claims,
+        body,
+      }),
     },
-    body: JSON.stringify({ query, variables }),
+    body,
   });
 }
 

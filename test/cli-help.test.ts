@@ -47,6 +47,7 @@ function entryPoint(name: string, source: string, sections: ConfigSections): Cli
 /** Every command line a person runs. */
 const clis: readonly Cli[] = [
   npmScript('token', ['AUTH_HS256_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE']),
+  npmScript('signing:key', ['GATEWAY_SIGNING_SECRET']),
   npmScript('subgraph:new'),
   npmScript('schema:check'),
   npmScript('usage'),
@@ -61,6 +62,7 @@ const clis: readonly Cli[] = [
   nodeScript('scripts/build-package.mjs'),
   nodeScript('bench/entities.mjs', ['BENCH_DATABASE_URL']),
   nodeScript('bench/profile-summary.mjs'),
+  nodeScript('bench/signing-cost.mjs'),
   // The process entry points: each must exit before it listens on anything. Their help lists every
   // variable of their config sections.
   entryPoint('node gateway/dist/main.js', 'gateway/src/main.ts', gatewaySections),

@@ -1,11 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { ANONYMOUS_CLAIMS, decodeClaims, encodeClaims, processSigningSecret, verifyGatewaySignature } from '@cip/core';
+import {
+  ANONYMOUS_CLAIMS,
+  createSignatureVerifier,
+  decodeClaims,
+  deriveOfficeKey,
+  encodeClaims,
+  memoryReplayStore,
+  processSigningSecret,
+  signRequest,
+  signingKey,
+} from '@cip/core';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hiveGatewaySkipReason, startHiveGateway, type RunningHiveGateway } from '@cip/testing/hive-gateway';
+import { replay, startCapturingProxy, type CapturingProxy } from '@cip/testing/capturing-proxy';
 import { describeUnless } from '@cip/testing/suites';
 import * as hiveSigning from '../deploy/hive-gateway/subgraphSigning.mjs';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
@@ -95,11 +106,26 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
   const secret = 'a-signing-secret-of-at-least-32-characters';
   const scopesOf = hiveSigning.scopesIn('scope');
 
-  it('signs what @cip/core verifies, and only with the same secret', () => {
-    const claims = hiveSigning.encodeClaims({ sub: 'someone', scope: 'b a' }, scopesOf);
-    expect(verifyGatewaySignature(secret, hiveSigning.signGatewayRequest(secret, claims), claims)).toBe(true);
-    expect(verifyGatewaySignature(`${secret}!`, hiveSigning.signGatewayRequest(secret, claims), claims)).toBe(false);
-    expect(verifyGatewaySignature(secret, hiveSigning.signGatewayRequest(secret, claims), `${claims}x`)).toBe(false);
+  const officeCheck = (office: string, master = secret) =>
+    createSignatureVerifier({ office, keys: [deriveOfficeKey(master, office)], replays: memoryReplayStore() });
+  const request = { audience: 'partners', method: 'POST', path: '/graphql', claims: 'e30', body: '{"query":"{ a }"}' };
+  const received = (signature: string) => ({ ...request, signature, body: Buffer.from(request.body) });
+
+  it('derives the office keys and signs exactly as @cip/core does: what it signs, the office verifies once', async () => {
+    expect(hiveSigning.deriveOfficeKey(secret, 'partners')).toBe(deriveOfficeKey(secret, 'partners'));
+    const [now, id] = [Date.now(), crypto.randomUUID()];
+    expect(hiveSigning.signOfficeRequest(deriveOfficeKey(secret, 'partners'), request, now, id)).toBe(
+      signRequest(signingKey(deriveOfficeKey(secret, 'partners')), 'gateway', request, now, id),
+    );
+    const verify = officeCheck('partners');
+    const signature = hiveSigning.signOfficeRequest(hiveSigning.deriveOfficeKey(secret, 'partners'), request);
+    expect(await verify(received(signature))).toMatchObject({ ok: true });
+    expect(await verify(received(signature))).toEqual({ ok: false, code: 'SIGNATURE_REPLAYED' });
+    expect(await officeCheck('agreements')(received(signature))).toEqual({ ok: false, code: 'SIGNATURE_INVALID' });
+    expect(await officeCheck('partners', `${secret}!`)(received(signature))).toEqual({
+      ok: false,
+      code: 'SIGNATURE_INVALID',
+    });
   });
 
   it('sends the claims header byte for byte as our gateway does', () => {
@@ -113,13 +139,15 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
     expect(decodeClaims(hiveSigning.encodeClaims(undefined, scopesOf))).toEqual(ANONYMOUS_CLAIMS);
   });
 
-  it('propagates only the configured client headers, never over the signature or the claims', () => {
+  it('propagates only the configured client headers, never over the signature or the claims', async () => {
     const plugin = hiveSigning.useGatewaySignature({
       secret,
       scopesOf,
       propagateHeaders: ['X-Office', 'x-gateway-claims'],
     });
     let sent: Record<string, string> = {};
+    const executionRequest = { document: 'a subgraph operation' };
+    plugin.onSubgraphExecute({ subgraphName: 'partners', executionRequest });
     plugin.onFetch({
       context: {
         request: new Request('http://gateway.invalid/graphql', {
@@ -127,8 +155,9 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
         }),
         jwt: { payload: { sub: 'someone', scope: 'a' } },
       },
-      executionRequest: { document: 'a subgraph operation' },
-      options: { headers: { 'content-type': 'application/json' } },
+      executionRequest,
+      url: 'http://partners.invalid/graphql',
+      options: { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body },
       setOptions: (options) => (sent = options.headers as Record<string, string>),
     });
     const claims = encodeClaims({ authenticated: true, subject: 'someone', scopes: ['a'] });
@@ -138,13 +167,25 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
       'x-gateway-claims': claims,
     });
     expect(sent).not.toHaveProperty('x-other');
-    expect(verifyGatewaySignature(secret, sent['x-gateway-signature'], claims)).toBe(true);
+    const check = await officeCheck('partners')({ ...received(sent['x-gateway-signature']!), claims });
+    expect(check).toMatchObject({ ok: true, claims: decodeClaims(claims) });
   });
 
   it('signs nothing but subgraph operations', () => {
     const plugin = hiveSigning.useGatewaySignature({ secret, scopesOf });
     let changed = false;
-    plugin.onFetch({ options: { headers: {} }, setOptions: () => (changed = true) });
+    plugin.onFetch({
+      url: 'http://cdn.invalid/supergraph',
+      options: { headers: {} },
+      setOptions: () => (changed = true),
+    });
+    // An execution request whose subgraph it was not told: no office to sign for.
+    plugin.onFetch({
+      executionRequest: {},
+      url: 'http://partners.invalid/graphql',
+      options: { headers: {}, body: '{}' },
+      setOptions: () => (changed = true),
+    });
     expect(changed).toBe(false);
   });
 });
@@ -155,17 +196,33 @@ describeUnless(
   () => {
     let system: RunningSystem;
     let hive: RunningHiveGateway;
+    /** Between Hive and the partners office: what Hive sends it, as it went over the wire. */
+    let wiretap: CapturingProxy;
     beforeAll(async () => {
       system = await startSystem({ ...TEST_AUTH });
-      // The embedded subgraphs check this process's own secret (processSigningSecret): Hive gets it.
-      hive = await startHiveGateway(system.subgraphUrls, {
-        ...TEST_AUTH,
-        GATEWAY_SIGNING_SECRET: processSigningSecret(),
-      });
+      wiretap = await startCapturingProxy();
+      wiretap.target = system.subgraphUrls.partners!;
+      // The embedded offices check keys derived from this process's own master (processSigningSecret): Hive gets it.
+      hive = await startHiveGateway(
+        { ...system.subgraphUrls, partners: wiretap.url },
+        { ...TEST_AUTH, GATEWAY_SIGNING_SECRET: processSigningSecret() },
+      );
     }, 120_000);
     afterAll(async () => {
       await hive?.stop();
       await system?.stop();
+      await wiretap?.stop();
+    });
+
+    it('signs each request for its office under our scheme: accepted once, by that office only', async () => {
+      wiretap.captured.length = 0;
+      const { status, body } = await post(hive.url, { query: '{ partner(id: "canada") { name } }' });
+      expect({ status, body }).toEqual({ status: 200, body: { data: { partner: { name: 'Canada' } } } });
+      const [captured] = wiretap.captured.filter((request) => request.body.includes('canada'));
+      expect(captured).toBeDefined();
+      const refused = (code: string) => ({ status: 401, body: { errors: [{ extensions: { code } }] } });
+      expect(await replay(system.subgraphUrls.partners!, captured!)).toMatchObject(refused('SIGNATURE_REPLAYED'));
+      expect(await replay(system.subgraphUrls.agreements!, captured!)).toMatchObject(refused('SIGNATURE_INVALID'));
     });
 
     async function both(query: string, token?: string, variables?: Record<string, unknown>) {

@@ -85,13 +85,13 @@ const subgraphUrls = {};
 const replayUrls = {};
 for (const module of modules) {
   const db = new PostgresDatabase({ connectionString: databaseUrl, poolSize: 10, statementTimeoutMs: 30_000 });
-  // signingSecret null: the subgraphs accept unsigned requests, since only our gateway can sign.
+  // signing null: the subgraphs accept unsigned requests, since only our gateway can sign.
   const app = await buildSubgraphApp(module, {
     db,
     logger,
     mode: 'production',
     maxBodyBytes: 16 * 1_048_576,
-    signingSecret: null,
+    signing: null,
   });
   apps.push({ app, db });
   subgraphUrls[module.name] = `${await app.listen('127.0.0.1', 0)}/graphql`;

@@ -3,7 +3,15 @@ export declare const GATEWAY_SIGNATURE_HEADER: 'x-gateway-signature';
 export declare const GATEWAY_CLAIMS_HEADER: 'x-gateway-claims';
 export type ScopesOf = (payload: Record<string, unknown>) => string[];
 export declare function encodeClaims(payload: Record<string, unknown> | undefined, scopesOf: ScopesOf): string;
-export declare function signGatewayRequest(secret: string, claimsHeader: string, now?: number): string;
+export declare function deriveOfficeKey(master: string, office: string): string;
+export interface OfficeRequest {
+  audience: string;
+  method: string;
+  path: string;
+  claims: string;
+  body: string;
+}
+export declare function signOfficeRequest(key: string, request: OfficeRequest, now?: number, id?: string): string;
 export declare function scopesIn(claim: string): ScopesOf;
 export interface GatewaySignatureOptions {
   secret: string;
@@ -11,11 +19,13 @@ export interface GatewaySignatureOptions {
   propagateHeaders?: string[];
 }
 export declare function useGatewaySignature(options: GatewaySignatureOptions): {
+  onSubgraphExecute(payload: { subgraphName: string; executionRequest?: object }): void;
   onFetch(payload: {
     context?: { request?: Request; jwt?: { payload: Record<string, unknown> } };
     /** Set when the fetch executes an operation on a subgraph. */
-    executionRequest?: unknown;
-    options: { headers?: HeadersInit };
-    setOptions(options: { headers?: HeadersInit }): void;
+    executionRequest?: object;
+    url: string;
+    options: { method?: string; headers?: HeadersInit; body?: unknown };
+    setOptions(options: { method?: string; headers?: HeadersInit; body?: unknown }): void;
   }): void;
 };

@@ -2,7 +2,7 @@
 // JavaScript with no dependency: Hive Gateway loads this from its own process and its own
 // node_modules, where our TypeScript packages are not. test/hive-gateway.test.ts proves that what
 // these lines produce is what @cip/core verifies and decodes.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomUUID } from 'node:crypto';
 
 /** The header carrying the gateway's signature on each subgraph request. */
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
@@ -24,11 +24,27 @@ export function encodeClaims(payload, scopesOf) {
   return Buffer.from(JSON.stringify(claims)).toString('base64url');
 }
 
-/** `t=<ms>,v1=<hex HMAC-SHA256 of "t.claims">`, as `signGatewayRequest` makes it. */
-export function signGatewayRequest(secret, claimsHeader, now = Date.now()) {
+/** Each office's key from the master secret, as `deriveOfficeKey` derives it (HKDF-SHA256, the office in `info`). */
+export function deriveOfficeKey(master, office) {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `cip-office-signing-v2:${office}`, 32)).toString(
+    'base64url',
+  );
+}
+
+/**
+ * `v2,kid=<key id>,iss=gateway,t=<ms>,id=<uuid>,sig=<base64url HMAC-SHA256>` over the office, method,
+ * path, time, id, claims header and exact body, as `signRequest` makes it.
+ */
+export function signOfficeRequest(key, { audience, method, path, claims, body }, now = Date.now(), id = randomUUID()) {
+  const keyId = createHash('sha256').update(key).digest('hex').slice(0, 16);
   const timestamp = String(now);
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${claimsHeader}`).digest('hex');
-  return `t=${timestamp},v1=${mac}`;
+  const mac = createHmac('sha256', key)
+    .update(
+      `cip-signature-v2\ngateway\n${audience}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${id}\n${claims}\n`,
+    )
+    .update(body)
+    .digest('base64url');
+  return `v2,kid=${keyId},iss=gateway,t=${timestamp},id=${id},sig=${mac}`;
 }
 
 /** The scopes of a payload: a space-separated string or an array in `claim` (`scopesOf` in gateway/src/security/jwt.ts). */
@@ -47,14 +63,31 @@ const RESERVED = new Set([GATEWAY_SIGNATURE_HEADER, GATEWAY_CLAIMS_HEADER, 'cont
 /**
  * A Hive Gateway plugin that does to every subgraph request what our gateway's subgraph hooks do:
  * copies the configured client headers (`PROPAGATE_HEADERS`), then sets the caller's claims and
- * the signature over them. Only requests that execute an operation on a subgraph are signed: a
- * signature sent anywhere else (a supergraph CDN, say) could be replayed against the subgraphs.
+ * a signature for that subgraph's office over them and the exact body. Only requests that execute
+ * an operation on a subgraph are signed (a signature sent anywhere else, a supergraph CDN say, is
+ * not for an office). The subgraph's name comes from `onSubgraphExecute` (Hive Gateway 2.x hands
+ * `onFetch` the execution request but not the subgraph), kept per execution request.
  */
 export function useGatewaySignature({ secret, scopesOf, propagateHeaders = [] }) {
   const allowed = propagateHeaders.map((name) => name.toLowerCase()).filter((name) => !RESERVED.has(name));
+  const subgraphOf = new WeakMap();
+  const keys = new Map();
+  const keyOf = (office) => {
+    let key = keys.get(office);
+    if (!key) keys.set(office, (key = deriveOfficeKey(secret, office)));
+    return key;
+  };
   return {
-    onFetch({ context, executionRequest, options, setOptions }) {
+    onSubgraphExecute({ subgraphName, executionRequest }) {
+      if (executionRequest) subgraphOf.set(executionRequest, subgraphName);
+    },
+    onFetch({ context, executionRequest, url, options, setOptions }) {
       if (!executionRequest) return;
+      const subgraph = subgraphOf.get(executionRequest);
+      // No office to sign for, or a body that is not text (a stream): sent unsigned, refused by the office.
+      if (subgraph === undefined) return;
+      const body = options.body ?? '';
+      if (typeof body !== 'string') return;
       const headers = new Headers(options.headers);
       const incoming = context?.request?.headers;
       for (const name of allowed) {
@@ -62,8 +95,18 @@ export function useGatewaySignature({ secret, scopesOf, propagateHeaders = [] })
         if (value !== null && value !== undefined) headers.set(name, value);
       }
       const claims = encodeClaims(context?.jwt?.payload, scopesOf);
+      const { pathname, search } = new URL(url);
       headers.set(GATEWAY_CLAIMS_HEADER, claims);
-      headers.set(GATEWAY_SIGNATURE_HEADER, signGatewayRequest(secret, claims));
+      headers.set(
+        GATEWAY_SIGNATURE_HEADER,
+        signOfficeRequest(keyOf(subgraph), {
+          audience: subgraph,
+          method: options.method ?? 'POST',
+          path: `${pathname}${search}`,
+          claims,
+          body,
+        }),
+      );
       setOptions({ ...options, headers: Object.fromEntries(headers) });
     },
   };

@@ -127,6 +127,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
         { url: routedUrl, fetcher: client.fetcher },
         subgraphRequestHooks,
         guards.forSubgraph(name),
+        security.subgraphFetchSigner,
       );
     },
     logger,

@@ -15,6 +15,14 @@ export type SubgraphRequestHook = (
   options: GraphQLDataSourceProcessOptions<GatewayContext>,
 ) => void | Promise<void>;
 
+type FetchInit = NonNullable<Parameters<Fetcher>[1]>;
+
+/**
+ * For one subgraph and URL: what each HTTP attempt's request becomes once its body is written
+ * (headers computed over the exact bytes sent: the gateway's signature). Runs under the retries.
+ */
+export type SubgraphFetchSigner = (subgraph: string, url: string) => (init: FetchInit) => FetchInit;
+
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 type IncomingOperationOptions = Extract<ProcessOptions, { incomingRequestContext: unknown }>;
 
@@ -94,9 +102,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     config: { url: string; fetcher: Fetcher },
     private readonly requestHooks: readonly SubgraphRequestHook[] = [],
     private readonly guard?: SubgraphGuard,
+    signer?: SubgraphFetchSigner,
   ) {
     super(config);
-    if (guard) this.fetcher = guardFetcher(guard, config.fetcher);
+    const sign = signer?.(name, config.url);
+    const send: Fetcher = sign ? (url, init) => config.fetcher(url, sign(init ?? {})) : config.fetcher;
+    this.fetcher = guard ? guardFetcher(guard, send) : send;
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -34,7 +34,7 @@ export type TrustedDocumentsSettings =
 /** The security concern's options (docs/security.md): tokens, signing, header propagation, trusted documents, limits. */
 export interface SecuritySettings {
   readonly auth: AuthSettings;
-  /** HMAC secret shared with the subgraphs; undefined: this process's own (enough for the embedded stack). */
+  /** The master secret each office's signing key is derived from; undefined: this process's own (enough for the embedded stack). */
   readonly signingSecret: string | undefined;
   readonly propagateHeaders: readonly string[];
   readonly trustedDocuments: TrustedDocumentsSettings;
@@ -81,7 +81,8 @@ export const securitySection = defineSection({
       description: 'the scope that may send ad-hoc documents (trusted mode), introspect in production, see plans',
     }),
     GATEWAY_SIGNING_SECRET: z.string().min(32, 'expected at least 32 characters').optional().register(envDocs, {
-      description: 'HMAC secret shared with the subgraphs (at least 32 characters)',
+      description:
+        "the master secret (at least 32 characters) each office's signing key is derived from (`npm run signing:key -- --office <name>`); no office holds it",
       secret: true,
       shownDefault: "unset: this process's own, enough for the embedded stack",
     }),

@@ -4,8 +4,15 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../context.js';
 import { propagateHeaders } from './headerPropagation.js';
-import { signSubgraphRequests } from './subgraphSignature.js';
-import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, decodeClaims, verifyGatewaySignature } from '@cip/core';
+import { passClaims, signSubgraphFetches } from './subgraphSignature.js';
+import {
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  createSignatureVerifier,
+  decodeClaims,
+  deriveOfficeKey,
+  memoryReplayStore,
+} from '@cip/core';
 
 function subgraphRequest(incoming: Record<string, string>, context: Partial<GatewayContext> = {}) {
   const headers = new HeaderMap();
@@ -36,15 +43,26 @@ describe('what subgraphs receive', () => {
     expect([...headers]).toEqual([]);
   });
 
-  it('a signature over the caller’s verified claims', async () => {
-    const secret = 'k'.repeat(40);
+  it('the caller’s verified claims, and a signature over them and the exact body, for that office only', async () => {
+    const master = 'k'.repeat(40);
     const { headers, options } = subgraphRequest(
       {},
       { caller: { authenticated: true, subject: 'ana', scopes: new Set(['b', 'a']), unrestricted: false } },
     );
-    await signSubgraphRequests(secret)('partners', options);
+    await passClaims('partners', options);
     const claims = headers.get(GATEWAY_CLAIMS_HEADER)!;
     expect(decodeClaims(claims)).toEqual({ authenticated: true, subject: 'ana', scopes: ['a', 'b'] });
-    expect(verifyGatewaySignature(secret, headers.get(GATEWAY_SIGNATURE_HEADER), claims)).toBe(true);
+    const body = '{"query":"{ partners { id } }"}';
+    const sent = signSubgraphFetches(master)('partners', 'http://partners.invalid/graphql')({
+      method: 'POST',
+      headers: Object.fromEntries(headers),
+      body,
+    });
+    const signature = (sent.headers as Record<string, string>)[GATEWAY_SIGNATURE_HEADER];
+    const received = { method: 'POST', path: '/graphql', signature, claims, body: Buffer.from(body) };
+    const at = (office: string) =>
+      createSignatureVerifier({ office, keys: [deriveOfficeKey(master, office)], replays: memoryReplayStore() });
+    expect(await at('agreements')(received)).toEqual({ ok: false, code: 'SIGNATURE_INVALID' });
+    expect(await at('partners')(received)).toMatchObject({ ok: true, claims: decodeClaims(claims) });
   });
 });

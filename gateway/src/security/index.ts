@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { processSigningSecret, type Logger, type RunMode } from '@cip/core';
 import type { ContextBuilder, GatewayContext } from '../context.js';
-import type { SubgraphRequestHook } from '../execution/subgraphDataSource.js';
+import type { SubgraphFetchSigner, SubgraphRequestHook } from '../execution/subgraphDataSource.js';
 import { authenticationContext, authMode, type AuthMode } from './authentication.js';
 import { authorizationPlugin } from './authorization.js';
 import type { SecuritySettings, TokenKeys } from './config.js';
@@ -10,7 +10,7 @@ import { isAnalyst } from './callers.js';
 import { ANONYMOUS, createTokenVerifier, type JwtSettings } from './jwt.js';
 import { limitsPlugin } from './limits.js';
 import { propagateHeaders } from './headerPropagation.js';
-import { signSubgraphRequests } from './subgraphSignature.js';
+import { passClaims, signSubgraphFetches } from './subgraphSignature.js';
 import { SupergraphSecurity } from './supergraphSecurity.js';
 import { readTrustedDocuments, trustedDocumentsPlugin, trustedOperationNames } from './trustedDocuments.js';
 
@@ -21,6 +21,8 @@ export interface GatewaySecurity {
   /** In order: limits and trusted documents run when a request starts, before parsing. */
   plugins: ApolloServerPlugin<GatewayContext>[];
   subgraphRequestHooks: SubgraphRequestHook[];
+  /** Signs each HTTP attempt to a subgraph, over the exact body sent. */
+  subgraphFetchSigner: SubgraphFetchSigner;
   /** Whether the caller holds the analyst scope (the explorer and query plans ask too). */
   isAnalyst: (context: GatewayContext) => boolean;
   /** The operation names of the trusted documents (none with TRUSTED_DOCUMENTS=off): the metrics' `operation` labels. */
@@ -88,9 +90,7 @@ export async function buildSecurity(
     ],
     isAnalyst: (context) => isAnalyst(context.caller ?? ANONYMOUS, auth.analystScope),
     trustedOperationNames: trustedOperationNames(trustedDocuments),
-    subgraphRequestHooks: [
-      propagateHeaders(config.propagateHeaders),
-      signSubgraphRequests(config.signingSecret ?? processSigningSecret()),
-    ],
+    subgraphRequestHooks: [propagateHeaders(config.propagateHeaders), passClaims],
+    subgraphFetchSigner: signSubgraphFetches(config.signingSecret ?? processSigningSecret()),
   };
 }

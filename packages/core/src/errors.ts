@@ -69,6 +69,25 @@ export const errorCodes = {
     status: 401,
     description: 'The bearer token (or, at a subgraph, the gateway signature) is missing, invalid or expired.',
   },
+  SIGNATURE_INVALID: {
+    status: 401,
+    description:
+      'At an office: the request is not signed for this office, or not for this method, path, claims and body; only the gateway (or a peer office, for its lookups) can sign for it.',
+  },
+  SIGNATURE_EXPIRED: {
+    status: 401,
+    description:
+      "At an office: the request's signature is older than its lifetime (or from the future beyond the clock skew).",
+  },
+  SIGNATURE_REPLAYED: {
+    status: 401,
+    description: 'At an office: a signed request is accepted once; this one was seen before.',
+  },
+  SIGNATURE_CHECK_UNAVAILABLE: {
+    status: 503,
+    description:
+      'At an office: the store of requests already seen (Redis) cannot be reached, so no signed request is accepted. Try again.',
+  },
   UNAUTHORIZED_FIELD_OR_TYPE: {
     status: 200,
     description: 'The caller may not see this field: it is null in the data, `path` says where; ask for the scope.',

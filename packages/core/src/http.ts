@@ -120,6 +120,8 @@ export interface GraphQLHandlerOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   /** Called with failures that are not the client's fault, so they reach the log and not the response. */
   onInternalError: (error: unknown) => void;
+  /** Checks the request on its raw body (empty for GET) before anything parses it; throws an HttpError to refuse. */
+  authenticate?: ((req: IncomingMessage, body: Buffer, res: ServerResponse) => Promise<void>) | undefined;
 }
 
 /** The HTTP front of an Apollo Server: turns a Node request into Apollo's HTTPGraphQLRequest and back. */
@@ -131,8 +133,9 @@ export function graphqlHandler<TContext extends BaseContext>(
     try {
       const method = (req.method ?? 'GET').toUpperCase();
       let body: unknown;
+      const raw = method === 'POST' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+      await options.authenticate?.(req, raw, res);
       if (method === 'POST') {
-        const raw = await readBody(req, options.maxBodyBytes);
         if (isJsonContentType(req.headers['content-type']) && raw.length > 0) {
           try {
             body = JSON.parse(raw.toString('utf8'));

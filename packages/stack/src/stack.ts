@@ -1,6 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { BaseContext } from '@apollo/server';
-import { defineSection, envDocs, envVar, parseConfig, serverSection, type Env, type Logger } from '@cip/core';
+import {
+  defineSection,
+  envDocs,
+  envVar,
+  officeKeysFromMaster,
+  parseConfig,
+  serverSection,
+  type Env,
+  type Logger,
+} from '@cip/core';
 import { buildGateway, gatewayRules, gatewaySections, type GatewayApp, type GatewayConfig } from '@cip/gateway';
 import { COMPOSITION_INPUT, readCompositionInput } from '@cip/schema';
 import {
@@ -144,8 +153,10 @@ export async function startConfiguredStack(config: StackConfig, logger: Logger):
         logger,
         mode: config.server.mode,
         maxBodyBytes: config.server.maxBodyBytes,
-        // The gateway's secret when one is set; otherwise both sides share this process's own.
-        ...(config.security.signingSecret ? { signingSecret: config.security.signingSecret } : {}),
+        // Keys derived from the gateway's master secret when one is set; otherwise from this process's own.
+        ...(config.security.signingSecret
+          ? { signing: { keys: officeKeysFromMaster(config.security.signingSecret, module.name) } }
+          : {}),
         // Filled in as each subgraph listens: offices check references through each other's entity lookups.
         peers: subgraphUrls,
       });

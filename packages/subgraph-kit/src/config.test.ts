@@ -3,7 +3,8 @@ import { configProblems } from '@cip/testing/config';
 import { describe, expect, it } from 'vitest';
 import { parseSubgraphConfig, subgraphConfigSections } from './config.js';
 
-const SECRET = 'a-gateway-signing-secret-long-enough-for-tests';
+const KEY = 'an-office-signing-key-long-enough-for-tests';
+const NEXT_KEY = 'the-next-office-signing-key-during-a-rotation';
 const parse = (env: Record<string, string>) => parseSubgraphConfig('partners', 4001, env);
 
 describe('subgraph config', () => {
@@ -11,7 +12,7 @@ describe('subgraph config', () => {
     expect(parse({})).toEqual({
       server: { mode: 'development', host: '127.0.0.1', port: 4001, logLevel: 'info', maxBodyBytes: 1_048_576 },
       store: { kind: 'pglite', dataDir: 'memory://' },
-      security: { signingSecret: null },
+      security: { keys: null, peerKeys: {}, lifetimeMs: 30_000, clockSkewMs: 5_000, replays: { kind: 'memory' } },
       peers: {},
       observability: { otlpEndpoint: undefined },
     });
@@ -33,28 +34,54 @@ describe('subgraph config', () => {
       ),
     ).toEqual([
       'DATABASE_STATEMENT_TIMEOUT_MS: has no effect without DATABASE_URL: the embedded store has no pool and no statement timeout',
-      'GATEWAY_SIGNING_SECRET: required in production, so that only the gateway can call this subgraph',
+      'OFFICE_SIGNING_KEYS: required in production, so that only the gateway can call this subgraph',
     ]);
     expect(configProblems(() => parse({ DATABASE_URL: 'postgres://db/partners', PGLITE_DATA_DIR: '/data' }))).toEqual([
       'PGLITE_DATA_DIR: cannot be set together with DATABASE_URL: an office runs on PostgreSQL or on its embedded store, not both',
     ]);
-    expect(parse({ NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: SECRET }).security.signingSecret).toBe(SECRET);
+    expect(parse({ NODE_ENV: 'production', OFFICE_SIGNING_KEYS: KEY }).security.keys).toEqual([KEY]);
   });
 
-  it('names a bad DATABASE_URL, GATEWAY_SIGNING_SECRET or OTLP endpoint without its value', () => {
+  it('takes two keys during a rotation, peer keys by office, a lifetime and skew, and Redis for replicas', () => {
+    expect(
+      parse({
+        OFFICE_SIGNING_KEYS: `${NEXT_KEY}, ${KEY}`,
+        OFFICE_PEER_SIGNING_KEYS: `agreements=${KEY},sectors=${NEXT_KEY}`,
+        OFFICE_SIGNATURE_LIFETIME_SECONDS: '10',
+        OFFICE_SIGNATURE_CLOCK_SKEW_SECONDS: '0',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+      }).security,
+    ).toEqual({
+      keys: [NEXT_KEY, KEY],
+      peerKeys: { agreements: KEY, sectors: NEXT_KEY },
+      lifetimeMs: 10_000,
+      clockSkewMs: 0,
+      replays: { kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'cip:office:' },
+    });
+    expect(configProblems(() => parse({ OFFICE_SIGNING_KEYS: `${KEY},${KEY}x,${NEXT_KEY}` }))).toEqual([
+      'OFFICE_SIGNING_KEYS: expected one or two keys of at least 32 characters, comma-separated',
+    ]);
+    expect(configProblems(() => parse({ REDIS_URL: 'redis://127.0.0.1:6379' }))).toEqual([
+      'REDIS_URL: has no effect without OFFICE_SIGNING_KEYS: without OFFICE_SIGNING_KEYS no signature is checked',
+    ]);
+  });
+
+  it('names a bad DATABASE_URL, signing key or OTLP endpoint without its value', () => {
     const problems = configProblems(() =>
       parse({
         DATABASE_URL: 'mysql://admin:db-pa55word@db/partners',
-        GATEWAY_SIGNING_SECRET: 'short-signing-secret',
+        OFFICE_SIGNING_KEYS: 'short-signing-secret',
+        OFFICE_PEER_SIGNING_KEYS: 'agreements=short-peer-secret',
         OTEL_EXPORTER_OTLP_ENDPOINT: 'collector?key=otel-pa55word',
       }),
     );
     expect(problems).toEqual([
       'DATABASE_URL: expected a postgres:// or postgresql:// URL',
-      'GATEWAY_SIGNING_SECRET: expected at least 32 characters',
+      'OFFICE_SIGNING_KEYS: expected one or two keys of at least 32 characters, comma-separated',
+      'OFFICE_PEER_SIGNING_KEYS: expected office=key pairs (keys of at least 32 characters), comma-separated',
       'OTEL_EXPORTER_OTLP_ENDPOINT: Invalid URL',
     ]);
-    expect(problems.join('\n')).not.toMatch(/pa55word|short-signing/);
+    expect(problems.join('\n')).not.toMatch(/pa55word|short-signing|short-peer/);
   });
 
   it('documents every variable with its default, for --help', () => {

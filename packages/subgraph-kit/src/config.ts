@@ -54,18 +54,111 @@ const storeSection = defineSection({
       : { kind: 'pglite', dataDir: values.PGLITE_DATA_DIR },
 });
 
+/** A signing key as `npm run signing:key` prints it (43 characters); shorter ones are refused. */
+const signingKeyText = (text: string) => (text.length >= 32 && !/\s/.test(text) ? text : undefined);
+
+/** What an office checks on each request and signs its peer lookups with (docs/security.md). */
+export interface OfficeSigningSettings {
+  /** Its own key(s), the one it signs peer lookups with first; null: unsigned requests accepted (development only). */
+  readonly keys: readonly string[] | null;
+  /** By peer office: the key this office signs its lookups to that office with. */
+  readonly peerKeys: Readonly<Record<string, string>>;
+  readonly lifetimeMs: number;
+  readonly clockSkewMs: number;
+  /** Where the ids of accepted requests are kept: shared by replicas in Redis, else in this process. */
+  readonly replays:
+    { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
+}
+
 const securitySection = defineSection({
   shape: {
-    GATEWAY_SIGNING_SECRET: z.string().min(32, 'expected at least 32 characters').optional().register(envDocs, {
-      description:
-        'the secret shared with the gateway (at least 32 characters): unsigned requests get 401; required in production',
-      secret: true,
-      shownDefault: 'unset outside production: unsigned requests accepted (with a warning)',
+    OFFICE_SIGNING_KEYS: z
+      .string()
+      .transform((text, context) => {
+        const keys = text
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean);
+        if (keys.length < 1 || keys.length > 2 || keys.some((key) => signingKeyText(key) === undefined)) {
+          // Never the value: it is a secret.
+          context.addIssue({
+            code: 'custom',
+            message: 'expected one or two keys of at least 32 characters, comma-separated',
+          });
+          return z.NEVER;
+        }
+        return keys;
+      })
+      .optional()
+      .register(envDocs, {
+        description:
+          "this office's key (`npm run signing:key -- --office <name>`), or two comma-separated during a rotation: requests not signed with it get 401; required in production",
+        secret: true,
+        shownDefault: 'unset outside production: unsigned requests accepted (with a warning)',
+      }),
+    OFFICE_PEER_SIGNING_KEYS: z
+      .string()
+      .transform((text, context) => {
+        const keys: Record<string, string> = {};
+        for (const pair of text
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)) {
+          const at = pair.indexOf('=');
+          const name = pair.slice(0, Math.max(at, 0));
+          const key = signingKeyText(pair.slice(at + 1));
+          if (at <= 0 || !/^[a-z][a-z0-9-]*$/.test(name) || key === undefined) {
+            context.addIssue({
+              code: 'custom',
+              message: 'expected office=key pairs (keys of at least 32 characters), comma-separated',
+            });
+            return z.NEVER;
+          }
+          keys[name] = key;
+        }
+        return keys;
+      })
+      .default({})
+      .register(envDocs, {
+        description:
+          '`office=key,…`: the keys this office signs its reference lookups to other offices with (`npm run signing:key -- --office <name> --peers <list>`)',
+        secret: true,
+        shownDefault: 'none: lookups go out unsigned (refused by offices that check signatures)',
+      }),
+    OFFICE_SIGNATURE_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(300).default(30).register(envDocs, {
+      description: 'how long after signing a request is accepted, 1 to 300',
+    }),
+    OFFICE_SIGNATURE_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(60).default(5).register(envDocs, {
+      description: "how far the gateway's clock may be from this office's, either way, 0 to 60",
+    }),
+    REDIS_URL: z
+      .url({ protocol: /^rediss?$/, error: 'expected redis://host:port or rediss://host:port' })
+      .optional()
+      .register(envDocs, {
+        description: 'e.g. redis://redis:6379/0: the ids of accepted requests, shared by every replica of this office',
+        secret: 'url',
+        shownDefault: 'unset: each replica remembers them in memory',
+      }),
+    REDIS_KEY_PREFIX: z.string().min(1).default('cip:office:').register(envDocs, {
+      description: "prepended to every key the office writes (then the office's name)",
     }),
   },
-  /** null: this office accepts requests that did not come through the gateway (development only). */
-  build: (values): { readonly signingSecret: string | null } => ({
-    signingSecret: values.GATEWAY_SIGNING_SECRET ?? null,
+  rules: (rule) => [
+    rule.onlyWith(
+      ['OFFICE_SIGNATURE_LIFETIME_SECONDS', 'OFFICE_SIGNATURE_CLOCK_SKEW_SECONDS', 'REDIS_URL'],
+      ['OFFICE_SIGNING_KEYS'],
+      'without OFFICE_SIGNING_KEYS no signature is checked',
+    ),
+    rule.onlyWith(['REDIS_KEY_PREFIX'], ['REDIS_URL'], 'without Redis each replica remembers requests in memory'),
+  ],
+  build: (values): OfficeSigningSettings => ({
+    keys: values.OFFICE_SIGNING_KEYS ?? null,
+    peerKeys: values.OFFICE_PEER_SIGNING_KEYS,
+    lifetimeMs: values.OFFICE_SIGNATURE_LIFETIME_SECONDS * 1_000,
+    clockSkewMs: values.OFFICE_SIGNATURE_CLOCK_SKEW_SECONDS * 1_000,
+    replays: values.REDIS_URL
+      ? { kind: 'redis', url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX }
+      : { kind: 'memory' },
   }),
 });
 
@@ -104,7 +197,7 @@ export const subgraphConfigSections = (defaultPort: number) => ({
 export interface SubgraphConfig {
   readonly server: ServerSettings;
   readonly store: StoreSettings;
-  readonly security: { readonly signingSecret: string | null };
+  readonly security: OfficeSigningSettings;
   readonly peers: Readonly<Record<string, string>>;
   readonly observability: { readonly otlpEndpoint: string | undefined };
 }
@@ -112,9 +205,9 @@ export interface SubgraphConfig {
 export function parseSubgraphConfig(name: string, defaultPort: number, env: Env): SubgraphConfig {
   return parseConfig(`subgraph ${name}`, subgraphConfigSections(defaultPort), env, (rule) => [
     rule.check(['NODE_ENV'], (values, isSet) =>
-      values.NODE_ENV === 'production' && !isSet('GATEWAY_SIGNING_SECRET')
+      values.NODE_ENV === 'production' && !isSet('OFFICE_SIGNING_KEYS')
         ? {
-            variable: 'GATEWAY_SIGNING_SECRET',
+            variable: 'OFFICE_SIGNING_KEYS',
             message: 'required in production, so that only the gateway can call this subgraph',
           }
         : undefined,

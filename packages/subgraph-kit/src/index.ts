@@ -19,6 +19,7 @@ export { createSubgraphMetrics, subgraphObservabilityPlugin, type SubgraphMetric
 export {
   buildSubgraphApp,
   migrateSubgraph,
+  type OfficeSigning,
   type SubgraphApp,
   type SubgraphDeps,
   type SubgraphModule,
@@ -27,12 +28,14 @@ export {
   openStore,
   parseSubgraphConfig,
   subgraphConfigSections,
+  type OfficeSigningSettings,
   type StoreSettings,
   type SubgraphConfig,
 } from './config.js';
 export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
-export { callerOf, requireGatewaySignature } from './gatewaySignature.js';
+export { callerOf, gatewaySignatureCheck, type GatewaySignatureCheck } from './gatewaySignature.js';
+export { openReplayStore, redisReplayStore } from './replayStore.js';
 export { mayRead, restrictedFields, ruledFields, type AccessRule, type RuledField } from './fieldAccess.js';
 export * from './writes/index.js';
 export * from './bulk/index.js';

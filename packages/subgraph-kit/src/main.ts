@@ -3,6 +3,7 @@ import type { BaseContext } from '@apollo/server';
 import { openStore, parseSubgraphConfig, subgraphConfigSections } from './config.js';
 import { buildSubgraphApp, migrateSubgraph, type SubgraphModule } from './server.js';
 import { exportSubgraphTraces } from './tracing.js';
+import { openReplayStore } from './replayStore.js';
 
 /**
  * Starts one office's subgraph alone, as a deployment would: config from env, its own store
@@ -23,14 +24,17 @@ export async function runSubgraph<TContext extends BaseContext>(
     }),
     argv,
   );
-  // GATEWAY_SIGNING_SECRET is required in production: the config refuses to start without it.
+  // OFFICE_SIGNING_KEYS is required in production: the config refuses to start without it.
   const config = parseSubgraphConfig(module.name, defaultPort, env);
   const logger = createLogger(`subgraph-${module.name}`, config.server.logLevel);
-  const { signingSecret } = config.security;
-  if (!signingSecret)
+  const { keys, peerKeys, lifetimeMs, clockSkewMs } = config.security;
+  if (!keys)
     logger.warn(
-      'GATEWAY_SIGNING_SECRET is not set: this subgraph accepts requests that did not come through the gateway.',
+      'OFFICE_SIGNING_KEYS is not set: this subgraph accepts requests that did not come through the gateway.',
     );
+  if (env.GATEWAY_SIGNING_SECRET)
+    logger.warn('GATEWAY_SIGNING_SECRET is ignored by an office: it holds only its own key (OFFICE_SIGNING_KEYS).');
+  const replays = await openReplayStore(config.security.replays, module.name, logger);
   const stopTracing = exportSubgraphTraces(module.name, config.observability.otlpEndpoint, logger);
   const db = await openStore(config.store);
   const migrations = await migrateSubgraph(module, db);
@@ -40,7 +44,12 @@ export async function runSubgraph<TContext extends BaseContext>(
     logger,
     mode: config.server.mode,
     maxBodyBytes: config.server.maxBodyBytes,
-    signingSecret,
+    signing: keys && {
+      keys: { keys, peerKey: (peer) => peerKeys[peer] },
+      lifetimeMs,
+      clockSkewMs,
+      replays: replays.store,
+    },
     peers: config.peers,
   });
   const url = await app.listen(config.server.host, config.server.port);
@@ -48,6 +57,7 @@ export async function runSubgraph<TContext extends BaseContext>(
   stopOnSignal(async () => {
     await app.stop();
     await db.close();
+    await replays.close();
     await stopTracing?.();
   }, logger);
 }

@@ -19,9 +19,16 @@ import type { Registry } from 'prom-client';
 import type { Database } from './database.js';
 import { httpPeers } from './writes/peers.js';
 import { migrate, readMigrations, type MigrationResult } from './migrations.js';
-import { headerOf, requireGatewaySignature } from './gatewaySignature.js';
+import { gatewaySignatureCheck } from './gatewaySignature.js';
 import { refuseUnstorableArguments } from './storableInput.js';
-import { GATEWAY_CLAIMS_HEADER, decodeClaims, processSigningSecret } from '@cip/core';
+import {
+  createSignatureVerifier,
+  memoryReplayStore,
+  officeKeysFromMaster,
+  processSigningSecret,
+  type OfficeKeys,
+  type ReplayStore,
+} from '@cip/core';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
 import { drainConnections } from '@cip/core';
 
@@ -55,16 +62,28 @@ export interface SubgraphDeps {
   mode: 'development' | 'production' | 'test';
   maxBodyBytes: number;
   /**
-   * The secret the gateway signs requests with (gatewaySignature.ts): `/graphql` refuses unsigned
-   * requests with 401. Unset, this process's own secret, which a gateway in the same process (the
-   * embedded stack) uses too; `null` accepts unsigned requests (a subgraph run alone in development).
+   * How `/graphql` checks requests and how peer lookups are signed (gatewaySignature.ts): unsigned or
+   * wrongly signed requests get 401. Unset, keys derived from this process's own master secret, which
+   * a gateway in the same process (the embedded stack) uses too; `null` accepts unsigned requests
+   * (a subgraph run alone in development).
    */
-  signingSecret?: string | null;
+  signing?: OfficeSigning | null;
   /**
    * Other offices' subgraphs (name → `/graphql` URL), for referential checks through their entity
    * lookups (writes/peers.ts). Read at each lookup, so the embedded stack can fill it in as it starts them.
    */
   peers?: Readonly<Record<string, string>>;
+}
+
+/** What an office checks requests with (core's `createSignatureVerifier`), and signs its peer lookups with. */
+export interface OfficeSigning {
+  keys: OfficeKeys;
+  lifetimeMs?: number;
+  clockSkewMs?: number;
+  /** Where the ids of accepted requests are kept; unset: in this process's memory. */
+  replays?: ReplayStore;
+  /** The office's clock (tests move it past a signature's lifetime). */
+  now?: () => number;
 }
 
 export interface SubgraphApp<TContext extends BaseContext> {
@@ -89,8 +108,20 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   deps: SubgraphDeps,
 ): Promise<SubgraphApp<TContext>> {
   const logger = deps.logger.child({ subgraph: module.name });
-  const signingSecret = deps.signingSecret === undefined ? processSigningSecret() : deps.signingSecret;
-  const peers = httpPeers({ urls: deps.peers ?? {}, signingSecret, self: module.name });
+  const signing =
+    deps.signing === undefined ? { keys: officeKeysFromMaster(processSigningSecret(), module.name) } : deps.signing;
+  const signatureCheck = gatewaySignatureCheck(
+    signing &&
+      createSignatureVerifier({
+        office: module.name,
+        keys: signing.keys.keys,
+        ...(signing.lifetimeMs === undefined ? {} : { lifetimeMs: signing.lifetimeMs }),
+        ...(signing.clockSkewMs === undefined ? {} : { clockSkewMs: signing.clockSkewMs }),
+        replays: signing.replays ?? memoryReplayStore(),
+        ...(signing.now ? { now: signing.now } : {}),
+      }),
+  );
+  const peers = httpPeers({ urls: deps.peers ?? {}, keys: signing?.keys ?? null, self: module.name });
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
@@ -118,20 +149,19 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   const httpServer = createHttpServer(
     routes(
       {
-        '/graphql': requireGatewaySignature(
-          signingSecret,
-          graphqlHandler(apollo, {
-            // The caller's claims as the gateway verified them, for resolvers that check them too.
-            context: async (req) =>
-              Object.assign(module.createContext(deps.db), {
-                // Other offices, for writes that check references (writes/peers.ts `peersOf`).
-                peers,
-                caller: decodeClaims(headerOf(req, GATEWAY_CLAIMS_HEADER)),
-              }),
-            maxBodyBytes: deps.maxBodyBytes,
-            onInternalError,
-          }),
-        ),
+        '/graphql': graphqlHandler(apollo, {
+          // The signature is checked on the raw body, before it is parsed.
+          authenticate: signatureCheck.authenticate,
+          // The caller's claims as the gateway verified them, for resolvers that check them too.
+          context: async (req) =>
+            Object.assign(module.createContext(deps.db), {
+              // Other offices, for writes that check references (writes/peers.ts `peersOf`).
+              peers,
+              caller: signatureCheck.callerOf(req),
+            }),
+          maxBodyBytes: deps.maxBodyBytes,
+          onInternalError,
+        }),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/metrics': subgraphMetricsRoute(metrics, module.metrics),
         '/ready': async (_req, res) => {

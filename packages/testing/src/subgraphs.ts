@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect } from 'vitest';
 import { describeUnless } from './suites.js';
 import { pino } from 'pino';
-import { processSigningSecret, type VerifiedClaims } from '@cip/core';
+import { officeKeysFromMaster, processSigningSecret, type VerifiedClaims } from '@cip/core';
 import {
   PgliteDatabase,
   PostgresDatabase,
@@ -157,7 +157,11 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
     maxBodyBytes: 1_048_576,
     peers,
   });
-  const lookups = httpPeers({ urls: peers, signingSecret: processSigningSecret(), self: module.name });
+  const lookups = httpPeers({
+    urls: peers,
+    keys: officeKeysFromMaster(processSigningSecret(), module.name),
+    self: module.name,
+  });
   return {
     app,
     db,

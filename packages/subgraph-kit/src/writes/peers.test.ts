@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  GATEWAY_SIGNATURE_HEADER,
+  createSignatureVerifier,
+  deriveOfficeKey,
+  memoryReplayStore,
+  officeKeysFromMaster,
+} from '@cip/core';
 import { parseSubgraphConfig } from '../config.js';
 import { httpPeers } from './peers.js';
 
@@ -55,7 +62,7 @@ describe('peer subgraphs', () => {
   });
 
   it('answers SUBGRAPH_UNREACHABLE when the peer is not configured', async () => {
-    const peers = httpPeers({ urls: {}, signingSecret: null, self: 'agreements' });
+    const peers = httpPeers({ urls: {}, keys: null, self: 'agreements' });
     await expect(peers.lookup('partners', 'Partner', ['canada'], 'id')).rejects.toMatchObject({
       extensions: { code: 'SUBGRAPH_UNREACHABLE', subgraph: 'partners' },
     });
@@ -82,7 +89,7 @@ describe('peer subgraphs', () => {
         answerEntities(request, response);
       });
       close = peer.close;
-      const peers = httpPeers({ urls: { partners: peer.url }, signingSecret: null, self: 'agreements' });
+      const peers = httpPeers({ urls: { partners: peer.url }, keys: null, self: 'agreements' });
       expect(await peers.lookup('partners', 'Partner', ['canada'], 'id')).toEqual([{ id: 'canada' }]);
       // Lets the client put the connection back in its pool, so that the next lookup goes out on it.
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -94,13 +101,51 @@ describe('peer subgraphs', () => {
       expect(peer.seen).toEqual({ connections: 2, requests: 3 });
     });
 
+    it('signs each lookup with its peer key for that office, which the office verifies as this office, no scopes', async () => {
+      const master = 'm'.repeat(40);
+      const verify = createSignatureVerifier({
+        office: 'partners',
+        keys: [deriveOfficeKey(master, 'partners')],
+        replays: memoryReplayStore(),
+      });
+      const checks: unknown[] = [];
+      const peer = await startPeer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const body = Buffer.concat(chunks);
+          void verify({
+            method: request.method!,
+            path: request.url!,
+            signature: request.headers[GATEWAY_SIGNATURE_HEADER] as string,
+            claims: request.headers['x-gateway-claims'] as string,
+            body,
+          }).then((check) => {
+            checks.push(check);
+            response.setHeader('content-type', 'application/json');
+            response.end(JSON.stringify({ data: { _entities: [{ id: 'canada' }] } }));
+          });
+        });
+      });
+      close = peer.close;
+      const peers = httpPeers({
+        urls: { partners: peer.url },
+        keys: officeKeysFromMaster(master, 'agreements'),
+        self: 'agreements',
+      });
+      await peers.lookup('partners', 'Partner', ['canada'], 'id');
+      expect(checks).toEqual([
+        { ok: true, issuer: 'agreements', claims: { authenticated: true, subject: 'subgraph:agreements', scopes: [] } },
+      ]);
+    });
+
     it('does not send a lookup again after an HTTP error or a timeout', async () => {
       const failing = await startPeer((_request, response) => {
         response.statusCode = 503;
         response.end('busy');
       });
       close = failing.close;
-      const peers = httpPeers({ urls: { partners: failing.url }, signingSecret: null, self: 'agreements' });
+      const peers = httpPeers({ urls: { partners: failing.url }, keys: null, self: 'agreements' });
       await expect(peers.lookup('partners', 'Partner', ['canada'], 'id')).rejects.toMatchObject({
         extensions: { code: 'SUBGRAPH_UNREACHABLE' },
         message: expect.stringContaining('HTTP 503') as unknown,
@@ -113,7 +158,7 @@ describe('peer subgraphs', () => {
       close = silent.close;
       const impatient = httpPeers({
         urls: { partners: silent.url },
-        signingSecret: null,
+        keys: null,
         self: 'agreements',
         timeoutMs: 200,
       });

@@ -1,9 +1,12 @@
 import {
   codedError,
   encodeClaims,
-  signGatewayRequest,
+  signRequest,
+  signedPath,
+  signingKey,
   GATEWAY_CLAIMS_HEADER,
   GATEWAY_SIGNATURE_HEADER,
+  type OfficeKeys,
 } from '@cip/core';
 
 /**
@@ -26,8 +29,8 @@ export interface Peers {
 export interface HttpPeersOptions {
   /** Subgraph name → its `/graphql` URL; read at each lookup, so it may be filled in after start-up. */
   urls: Readonly<Record<string, string>>;
-  /** The gateway signing secret, so that the office's signature check lets the lookup in; null sends none. */
-  signingSecret: string | null;
+  /** This office's keys: each lookup is signed with its peer key for the office asked; null sends none. */
+  keys: OfficeKeys | null;
   /** Who asks, as the claims' subject: `subgraph:<name>`. */
   self: string;
   timeoutMs?: number;
@@ -63,37 +66,45 @@ export function httpPeers(options: HttpPeersOptions): Peers {
       if (!url) throw unreachable(subgraph, 'its URL is not configured');
       if (!/^[A-Z][A-Za-z0-9_]*$/.test(typename)) throw new Error(`Invalid type name ${typename}`);
       const claims = encodeClaims({ authenticated: true, subject: `subgraph:${options.self}`, scopes: [] });
-      const headers: Record<string, string> = { 'content-type': 'application/json', [GATEWAY_CLAIMS_HEADER]: claims };
-      if (options.signingSecret !== null) {
-        headers[GATEWAY_SIGNATURE_HEADER] = signGatewayRequest(options.signingSecret, claims);
-      }
-      let body: { data?: { _entities?: (Record<string, unknown> | null)[] } | null; errors?: unknown[] };
-      const request = {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
-          variables: { representations: ids.map((id) => ({ __typename: typename, id })) },
-        }),
-        // One deadline for both attempts.
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      const body = JSON.stringify({
+        query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
+        variables: { representations: ids.map((id) => ({ __typename: typename, id })) },
+      });
+      const peerKey = options.keys?.peerKey(subgraph);
+      const key = peerKey === undefined ? undefined : signingKey(peerKey);
+      const path = signedPath(url);
+      // One deadline for both attempts; each attempt signed anew (the office accepts a signature once).
+      const signal = AbortSignal.timeout(options.timeoutMs ?? 5_000);
+      const request = (): RequestInit => {
+        const headers: Record<string, string> = { 'content-type': 'application/json', [GATEWAY_CLAIMS_HEADER]: claims };
+        if (key) {
+          headers[GATEWAY_SIGNATURE_HEADER] = signRequest(key, options.self, {
+            audience: subgraph,
+            method: 'POST',
+            path,
+            claims,
+            body,
+          });
+        }
+        return { method: 'POST', headers, body, signal };
       };
+      let answer: { data?: { _entities?: (Record<string, unknown> | null)[] } | null; errors?: unknown[] };
       try {
         let response: Response;
         try {
-          response = await fetch(url, request);
+          response = await fetch(url, request());
         } catch (error) {
           // A lookup is a read: sent again once, on a new connection, when the kept-alive one it
           // went out on was closed by the peer at that moment (seen under load and with PGlite).
           if (!isBrokenConnection(error)) throw error;
-          response = await fetch(url, request);
+          response = await fetch(url, request());
         }
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        body = (await response.json()) as typeof body;
+        answer = (await response.json()) as typeof answer;
       } catch (error) {
         throw unreachable(subgraph, error instanceof Error ? error.message : String(error));
       }
-      const entities = body.data?._entities;
+      const entities = answer.data?._entities;
       if (!Array.isArray(entities) || entities.length !== ids.length) throw unreachable(subgraph, 'an unusable answer');
       return entities;
     },
@@ -105,5 +116,5 @@ export function httpPeers(options: HttpPeersOptions): Peers {
  * `caller`); without them every lookup answers `SUBGRAPH_UNREACHABLE`.
  */
 export function peersOf(context: object): Peers {
-  return (context as { peers?: Peers }).peers ?? httpPeers({ urls: {}, signingSecret: null, self: 'unknown' });
+  return (context as { peers?: Peers }).peers ?? httpPeers({ urls: {}, keys: null, self: 'unknown' });
 }
