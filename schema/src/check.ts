@@ -10,6 +10,7 @@ import {
   type CompositionProblem,
   type SubgraphInput,
 } from './compose.js';
+import { withNullabilityNote } from './nullability.js';
 import { readRegisteredOperations, touches, usedCoordinates, type RegisteredOperation } from './operations.js';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
@@ -130,9 +131,8 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
   const oldSchema = buildSchema(input.committedApiSdl);
   const newSchema = buildSchema(outcome.apiSdl);
   const changes: SchemaChange[] = (await diff(oldSchema, newSchema)).map((change) => ({
-    level: LEVELS[change.criticality.level],
+    ...withNullabilityNote(change, LEVELS[change.criticality.level]),
     type: String(change.type as string),
-    message: change.message,
     path: change.path ?? null,
     usedBy: [],
   }));
