@@ -6,6 +6,7 @@ import {
   type RuleBuilder,
   type ServerSettings,
 } from '@cip/core';
+import { corsSection, type CorsSettings } from './cors/config.js';
 import { executionSection, type ExecutionSettings } from './execution/config.js';
 import { explorerSection, type ExplorerSettings } from './explorer/config.js';
 import { explorerMode } from './explorer/explorerAccess.js';
@@ -29,6 +30,7 @@ export const gatewaySections = {
   observability: observabilitySection,
   explorer: explorerSection,
   sharedState: sharedStateSection,
+  cors: corsSection,
 };
 
 /** Mixes across sections: the explorer's build is read only when the explorer is served. */
@@ -54,6 +56,7 @@ export interface GatewayConfig {
   readonly observability: ObservabilitySettings;
   readonly explorer: ExplorerSettings;
   readonly sharedState: SharedStateSettings;
+  readonly cors: CorsSettings;
 }
 
 export function parseGatewayConfig(env: Env): GatewayConfig {

@@ -143,6 +143,7 @@ export async function startConfiguredStack(config: StackConfig, logger: Logger):
         db,
         logger,
         mode: config.server.mode,
+        stackTraces: config.server.stackTraces,
         maxBodyBytes: config.server.maxBodyBytes,
         // The gateway's secret when one is set; otherwise both sides share this process's own.
         ...(config.security.signingSecret ? { signingSecret: config.security.signingSecret } : {}),

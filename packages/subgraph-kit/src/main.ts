@@ -39,6 +39,7 @@ export async function runSubgraph<TContext extends BaseContext>(
     db,
     logger,
     mode: config.server.mode,
+    stackTraces: config.server.stackTraces,
     maxBodyBytes: config.server.maxBodyBytes,
     signingSecret,
     peers: config.peers,
