@@ -33,7 +33,7 @@ type ${n.entity} @key(fields: "id") {
   "What the record is called."
   title: String!
   "The ${n.referencesCamel} this record is about; null (with an error naming the office) while its office cannot answer."
-  ${n.referencesCamel}: ${n.references}
+  ${n.referencesCamel}: ${n.references}${feed ? FRESHNESS_FIELD : ''}
 }
 
 # Owned by another office (which describes it); this office adds the records about it.
@@ -64,5 +64,24 @@ type ${n.entity}Edge {
 }
 
 ${shared.pageInfo}
-`;
+${feed ? FRESHNESS_TYPE : ''}`;
 }
+
+// A feed-backed record says how current it is (docs/integrating-a-partner-feed.md): while the
+// partner is down the office serves its last good copy, and a client must be able to tell.
+const FRESHNESS_FIELD = `
+  "How current this record is: whether it is the last good copy of the partner's feed, served while the partner cannot be asked, and as of when."
+  freshness: FeedFreshness!`;
+
+// Shareable, and worded the same in every feed-backed subgraph, so that several compose.
+const FRESHNESS_TYPE = `
+"How current a record of a partner's feed is."
+type FeedFreshness @shareable {
+  "True while the partner's feed cannot be refreshed and the office serves the last good copy it kept."
+  stale: Boolean!
+  "When the partner last sent or confirmed this copy (ISO 8601, UTC)."
+  asOf: String!
+  "When refreshing the feed started failing (ISO 8601, UTC); null while the copy is fresh."
+  staleSince: String
+}
+`;
