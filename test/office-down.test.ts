@@ -82,6 +82,7 @@ describe('one office down costs only its own fields', () => {
   /** A gateway of its own per round, so one round's open breaker cannot reach the next. */
   async function gatewayFor(
     office: string,
+    planExecutor: string,
   ): Promise<{ gateway: GatewayApp; run: (op: Operation) => Promise<GraphQLResponse> }> {
     const gateway = await buildGateway(
       parseGatewayConfig({
@@ -91,6 +92,7 @@ describe('one office down costs only its own fields', () => {
         SUBGRAPH_URLS: routedThrough(fronts),
         SUBGRAPH_TIMEOUTS: `${office}=${FAULTY_TIMEOUT_MS}`,
         SUBGRAPH_RETRIES: '0',
+        PLAN_EXECUTOR: planExecutor,
       }),
       pino({ level: 'silent' }),
     );
@@ -150,27 +152,31 @@ describe('one office down costs only its own fields', () => {
     expect(lost).toBeGreaterThan(0);
   }
 
-  describe.each(OFFICES)('with %s', (office) => {
-    it('stopped', async () => {
-      const { gateway, run } = await gatewayFor(office);
-      await fronts[office]!.down();
-      try {
-        await expectOnlyOfficeLost(office, run);
-      } finally {
-        await fronts[office]!.up();
-        await gateway.stop();
-      }
-    });
+  // Both executors of query plans: ours (the default) and @apollo/gateway's own.
+  describe.each(OFFICES.flatMap((office) => ['fast', 'stock'].map((executor) => [office, executor])))(
+    'with %s (PLAN_EXECUTOR=%s)',
+    (office, executor) => {
+      it('stopped', async () => {
+        const { gateway, run } = await gatewayFor(office, executor);
+        await fronts[office]!.down();
+        try {
+          await expectOnlyOfficeLost(office, run);
+        } finally {
+          await fronts[office]!.up();
+          await gateway.stop();
+        }
+      });
 
-    it('slow past its timeout', async () => {
-      const { gateway, run } = await gatewayFor(office);
-      fronts[office]!.slow(60_000);
-      try {
-        await expectOnlyOfficeLost(office, run);
-      } finally {
-        await fronts[office]!.up();
-        await gateway.stop();
-      }
-    });
-  });
+      it('slow past its timeout', async () => {
+        const { gateway, run } = await gatewayFor(office, executor);
+        fronts[office]!.slow(60_000);
+        try {
+          await expectOnlyOfficeLost(office, run);
+        } finally {
+          await fronts[office]!.up();
+          await gateway.stop();
+        }
+      });
+    },
+  );
 });

@@ -29,11 +29,13 @@ export interface OfficeFront {
 async function startOfficeFront(name: string, target: string): Promise<OfficeFront> {
   const upstream = new URL(target);
   let delayMs = 0;
+  // Ends the waits of a slow spell at once when the office is up again, so none outlives the test.
+  let slowSpell = new AbortController();
   let server: Server;
   const makeServer = () =>
     createServer((req, res) => {
       void (async () => {
-        if (delayMs > 0) await sleep(delayMs);
+        if (delayMs > 0) await sleep(delayMs, undefined, { signal: slowSpell.signal }).catch(() => undefined);
         if (res.destroyed) return;
         const forwarded = request(
           { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
@@ -51,6 +53,7 @@ async function startOfficeFront(name: string, target: string): Promise<OfficeFro
   const port = Number(new URL(base).port);
   const close = () =>
     new Promise<void>((resolve) => {
+      slowSpell.abort();
       if (!server.listening) return resolve();
       server.close(() => resolve());
       server.closeAllConnections();
@@ -64,6 +67,8 @@ async function startOfficeFront(name: string, target: string): Promise<OfficeFro
     },
     async up() {
       delayMs = 0;
+      slowSpell.abort();
+      slowSpell = new AbortController();
       if (server.listening) return;
       server = makeServer();
       await listen(server, '127.0.0.1', port);
