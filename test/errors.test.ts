@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '@cip/gateway';
+import { configProblems } from '@cip/testing/config';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { post } from '@cip/testing/tokens';
 
@@ -160,6 +162,53 @@ describe('errors from the offices, as clients see them', () => {
         errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
       });
     });
+  });
+
+  // `npm start` runs in development: its answers (and so the explorer's answer pane) carry no stack
+  // trace unless ERROR_STACK_TRACES=true asks for them, and each error keeps its code, path and office.
+  describe.each([
+    ['in development, as `npm start` runs it', {}, false],
+    ['in development with ERROR_STACK_TRACES=true', { ERROR_STACK_TRACES: 'true' }, true],
+  ] as const)('stack traces %s', (_title, env, shown) => {
+    let system: RunningSystem;
+    beforeAll(async () => {
+      system = await startSystem({ NODE_ENV: 'development', ...env });
+      await system.stores['threat-focus-areas']!.exec('ALTER TABLE threat_focus_areas.affected_sector RENAME TO gone');
+    });
+    afterAll(() => system.stop());
+
+    const hasStack = (body: unknown) => /"stacktrace"|\n\s+at /.test(JSON.stringify(body));
+
+    it(shown ? 'are in the answers' : 'are in no answer, from the gateway or an office', async () => {
+      const failing = await system.query(`{
+        partner(id: "mexico") { name }
+        threatFocusArea(id: "cyber-security") { name affectedSectors { name } }
+      }`);
+      expect(failing.data).toEqual({ partner: { name: 'Mexico' }, threatFocusArea: null });
+      expect(failing.errors).toHaveLength(1);
+      expect(failing.errors![0]).toMatchObject({
+        path: ['threatFocusArea', 'affectedSectors'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: 'threat-focus-areas' },
+      });
+      const refused = await system.query('{ sector(id: "energy") { cascade(maxHops: 99) { hops } } }');
+      expect(refused.errors![0]).toMatchObject({
+        path: ['sector', 'cascade'],
+        extensions: { code: 'BAD_USER_INPUT', subgraph: 'sectors' },
+      });
+      const invalid = await system.query('{ partner(id: "canada") { nickname } }');
+      expect(invalid.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const unserved = await system.query(SUBSCRIPTION);
+      expect(unserved.errors![0]!.extensions!.code).toBe('OPERATION_NOT_SUPPORTED');
+      for (const answer of [failing, refused, invalid, unserved]) expect(hasStack(answer)).toBe(shown);
+    });
+  });
+
+  it('refuses ERROR_STACK_TRACES outside development', () => {
+    for (const NODE_ENV of ['production', 'test']) {
+      expect(configProblems(() => parseGatewayConfig({ NODE_ENV, ERROR_STACK_TRACES: 'true' })).join('\n')).toMatch(
+        /ERROR_STACK_TRACES.*has no effect with NODE_ENV=/,
+      );
+    }
   });
 
   describe('in production', () => {

@@ -46,7 +46,7 @@ describe('example client operations', () => {
     const variables: PartnerProfileQueryVariables = { id: 'united-kingdom' };
     const { data } = await run(operations.PartnerProfileDocument, variables);
     const profile: PartnerProfileQuery['partner'] = data!.partner;
-    expect(profile?.agreements.nodes.map((agreement) => agreement.title)).toEqual(['Joint Contact Group']);
+    expect(profile?.agreements?.nodes.map((agreement) => agreement.title)).toEqual(['Joint Contact Group']);
     expect(profile?.memberOf.map((membership) => membership.organization.shortName)).toEqual(['G8', 'NATO']);
   });
 });

@@ -172,7 +172,8 @@ describe('npm run subgraph:new', () => {
         run(join(copy, 'node_modules/.bin/tsx'), ['--conditions=source', 'schema/src/cli.ts', 'check'], { cwd: copy }),
       ).resolves.toMatchObject({ stdout: 'Supergraph and API schema are up to date.\n' });
 
-      stack = await startStack(copy, {});
+      // The feed is asked again at every request, so the test can see its partner go down.
+      stack = await startStack(copy, { PARTNER_REPORTS_FEED_TTL_MS: '1' });
       const response = await fetch(stack.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -213,6 +214,32 @@ describe('npm run subgraph:new', () => {
       expect(await (await fetch(`${reportsUrl}/metrics`)).text()).toMatch(
         /^feed_quarantined_records\{feed="partner-reports"\} 1$/m,
       );
+      // With the partner down, the last good copy is served, and a client can tell from each record's
+      // `freshness`: stale, and since when.
+      const gatewayUrl = stack.gatewayUrl;
+      const report = async () =>
+        await (
+          await fetch(gatewayUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: '{ partnerReport(id: "uk-rail-report") { title freshness { stale staleSince } } }',
+            }),
+          })
+        ).json();
+      expect(await report()).toEqual({
+        data: { partnerReport: { title: 'Channel tunnel security', freshness: { stale: false, staleSince: null } } },
+      });
+      feed.server.closeAllConnections();
+      await new Promise((resolve) => feed.server.close(resolve));
+      expect(await report()).toEqual({
+        data: {
+          partnerReport: {
+            title: 'Channel tunnel security',
+            freshness: { stale: true, staleSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+          },
+        },
+      });
     } finally {
       if (stack) {
         stack.child.kill('SIGTERM');

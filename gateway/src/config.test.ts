@@ -51,6 +51,7 @@ describe('gateway config: one section per concern, invalid mixes refused at star
       'explorer',
       'sharedState',
       'usage',
+      'cors',
     ]);
     expect(config.security.auth.keys).toEqual({ source: 'hs256', secret: SECRET });
     expect(config.resilience.guards.timeouts.defaultMs).toBe(500);

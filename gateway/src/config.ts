@@ -6,6 +6,7 @@ import {
   type RuleBuilder,
   type ServerSettings,
 } from '@cip/core';
+import { corsSection, type CorsSettings } from './cors/config.js';
 import { executionSection, type ExecutionSettings } from './execution/config.js';
 import { explorerSection, type ExplorerSettings } from './explorer/config.js';
 import { explorerMode } from './explorer/explorerAccess.js';
@@ -31,6 +32,7 @@ export const gatewaySections = {
   explorer: explorerSection,
   sharedState: sharedStateSection,
   usage: usageSection,
+  cors: corsSection,
 };
 
 /** Mixes across sections: the explorer's build is read only when the explorer is served. */
@@ -57,6 +59,7 @@ export interface GatewayConfig {
   readonly explorer: ExplorerSettings;
   readonly sharedState: SharedStateSettings;
   readonly usage: UsageSettings;
+  readonly cors: CorsSettings;
 }
 
 export function parseGatewayConfig(env: Env): GatewayConfig {

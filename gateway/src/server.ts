@@ -14,6 +14,7 @@ import {
 } from '@cip/core';
 import type { GatewayConfig } from './config.js';
 import { createContext, type ContextBuilder, type GatewayContext } from './context.js';
+import { withCors } from './cors/cors.js';
 import { createSubgraphClient } from './execution/subgraphClient.js';
 import { formatGatewayError } from './errors/errorFormatting.js';
 import { SubgraphDataSource, type SubgraphRequestHook } from './execution/subgraphDataSource.js';
@@ -143,8 +144,8 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
     introspection: true,
     // Batches are limited to LIMIT_MAX_BATCH operations (security/limits.ts); 1 turns them off.
     allowBatchedHttpRequests: config.security.limits.maxBatch > 1,
-    includeStacktraceInErrorResponses: config.server.mode === 'development',
-    formatError: formatGatewayError(config.server.mode),
+    includeStacktraceInErrorResponses: config.server.stackTraces,
+    formatError: formatGatewayError(config.server.mode, config.server.stackTraces),
     // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
     // stop the server under in-flight requests and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -193,7 +194,9 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
   Object.assign(httpRoutes, explorer.routes);
   // Outermost on /graphql: a request id and a log line per request, and the request's server span.
   const answerGraphql = httpRoutes['/graphql'];
-  if (answerGraphql) httpRoutes['/graphql'] = withRequestLogging(withTracing(answerGraphql), logger);
+  // Inside those, CORS (cors/cors.ts): a browser's preflight is answered there, and logged.
+  if (answerGraphql)
+    httpRoutes['/graphql'] = withRequestLogging(withTracing(withCors(answerGraphql, config.cors)), logger);
   const httpServer = createHttpServer(routes(httpRoutes, onInternalError));
 
   return {

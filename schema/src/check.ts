@@ -19,6 +19,7 @@ import {
   type SeenDocument,
   type UsageSnapshot,
 } from './usage/usage.js';
+import { withNullabilityNote } from './nullability.js';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
 
@@ -163,9 +164,8 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
   const oldSchema = buildSchema(input.baseApiSdl);
   const newSchema = buildSchema(outcome.apiSdl);
   const changes: SchemaChange[] = (await diff(oldSchema, newSchema)).map((change) => ({
-    level: LEVELS[change.criticality.level],
+    ...withNullabilityNote(change, LEVELS[change.criticality.level]),
     type: String(change.type as string),
-    message: change.message,
     path: change.path ?? null,
     usedBy: [],
     fails: false,

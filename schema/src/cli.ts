@@ -67,9 +67,17 @@ async function main(command: Subcommand): Promise<number> {
   // Loaded once the command line is read: composition takes a while to load, --help should not wait.
   const { API_SCHEMA_FILE, SUPERGRAPH_FILE, compose, formatProblems, readCompositionInput } =
     await import('./compose.js');
-  const outcome = compose(await readCompositionInput());
+  const inputs = await readCompositionInput();
+  const outcome = compose(inputs);
   if (!outcome.ok) {
     process.stderr.write(`Composition failed:\n${formatProblems('error', outcome.errors)}\n`);
+    return 2;
+  }
+  const contract = (await import('./nullability.js')).checkNullabilityContract(inputs);
+  if (contract.length > 0) {
+    process.stderr.write(
+      `Composition failed: the nullability contract (docs/nullability.md):\n${formatProblems('error', contract)}\n`,
+    );
     return 2;
   }
   if (outcome.hints.length > 0) {

@@ -43,7 +43,13 @@ export const Query: QueryResolvers = {
     [`src/resolvers/${n.entity}.ts`]: `import type { ${n.entity}Resolvers } from '../__generated__/resolvers-types.js';
 
 export const ${n.entity}: ${n.entity}Resolvers = {
-  __resolveReference: ({ id }, { records }) => records.byId.load(id),
+  __resolveReference: ({ id }, { records }) => records.byId.load(id),${
+    feed
+      ? `
+  // The same for every record of one copy: the feed's, as this request is served.
+  freshness: (_row, _args, { records }) => records.freshness(),`
+      : ''
+  }
 };
 `,
     [`src/resolvers/${n.references}.ts`]: `import type { ${n.references}Resolvers } from '../__generated__/resolvers-types.js';

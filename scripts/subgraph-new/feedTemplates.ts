@@ -125,7 +125,7 @@ export function create${n.pascal}Store(feed: ${n.pascal}Feed) {
     );
   }
 
-  return { byId, of${n.references}, list };
+  return { byId, of${n.references}, list, freshness: () => feed.freshness() };
 }
 
 export type ${n.pascal}Store = ReturnType<typeof create${n.pascal}Store>;
@@ -183,6 +183,24 @@ describe('${n.name} subgraph over its partner feed', () => {
       _entities: [{ ${n.entityPlural}: [{ id: 'example-canada' }] }],
     });
     expect(feed.status()).toMatchObject({ state: 'fresh', records: 2, quarantine: { count: 1, ids: ['Not An Id'] } });
+  });
+
+  it('marks every record of the last good copy stale, with since when, while the partner is down', async () => {
+    const query = \`{ ${n.entityCamel}(id: "example-canada") { id freshness { stale asOf staleSince } } }\`;
+    nock(FEED).get('/records').reply(200, records);
+    await feed.refresh();
+    const fresh = await subgraph.execute(query);
+    expect(fresh.data).toEqual({
+      ${n.entityCamel}: { id: 'example-canada', freshness: { stale: false, asOf: expect.any(String), staleSince: null } },
+    });
+    // A 404 is not retried: the refresh fails at once, and the copy is kept.
+    nock(FEED).get('/records').reply(404);
+    await feed.refresh();
+    const stale = await subgraph.execute(query);
+    expect(stale.errors).toBeUndefined();
+    expect(stale.data).toEqual({
+      ${n.entityCamel}: { id: 'example-canada', freshness: { stale: true, asOf: expect.any(String), staleSince: expect.any(String) } },
+    });
   });
 });
 `,

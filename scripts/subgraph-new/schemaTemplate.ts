@@ -3,7 +3,8 @@ import type { SubgraphNames } from './names.js';
 /**
  * The new subgraph's SDL: its entity with a lookup and a paged list, and the list of its records on
  * the entity it references. `shared` is copied from the existing subgraphs: a type declared in several
- * subgraphs must be described the same way everywhere, or composition hints.
+ * subgraphs must be described the same way everywhere, or composition hints. The two fields that
+ * cross to another office are nullable, as the nullability contract asks (docs/nullability.md).
  */
 export function schemaSdl(
   n: SubgraphNames,
@@ -31,15 +32,15 @@ type ${n.entity} @key(fields: "id") {
   id: ID!
   "What the record is called."
   title: String!
-  "The ${n.referencesCamel} this record is about."
-  ${n.referencesCamel}: ${n.references}!
+  "The ${n.referencesCamel} this record is about; null (with an error naming the office) while its office cannot answer."
+  ${n.referencesCamel}: ${n.references}${feed ? FRESHNESS_FIELD : ''}
 }
 
 # Owned by another office (which describes it); this office adds the records about it.
 type ${n.references} @key(fields: "id") {
   id: ID!
-  "The ${n.name} records about this ${n.referencesCamel}, ordered by id."
-  ${n.entityPlural}: [${n.entity}!]!
+  "The ${n.name} records about this ${n.referencesCamel}, ordered by id; null (with an error naming the office) while the ${n.name} office cannot answer."
+  ${n.entityPlural}: [${n.entity}!]
 }
 
 "A page of ${n.entity} records."
@@ -63,5 +64,24 @@ type ${n.entity}Edge {
 }
 
 ${shared.pageInfo}
-`;
+${feed ? FRESHNESS_TYPE : ''}`;
 }
+
+// A feed-backed record says how current it is (docs/integrating-a-partner-feed.md): while the
+// partner is down the office serves its last good copy, and a client must be able to tell.
+const FRESHNESS_FIELD = `
+  "How current this record is: whether it is the last good copy of the partner's feed, served while the partner cannot be asked, and as of when."
+  freshness: FeedFreshness!`;
+
+// Shareable, and worded the same in every feed-backed subgraph, so that several compose.
+const FRESHNESS_TYPE = `
+"How current a record of a partner's feed is."
+type FeedFreshness @shareable {
+  "True while the partner's feed cannot be refreshed and the office serves the last good copy it kept."
+  stale: Boolean!
+  "When the partner last sent or confirmed this copy (ISO 8601, UTC)."
+  asOf: String!
+  "When refreshing the feed started failing (ISO 8601, UTC); null while the copy is fresh."
+  staleSince: String
+}
+`;

@@ -41,11 +41,19 @@ describe('formatGatewayError', () => {
     });
   });
 
-  it('in development keeps what helps debugging', () => {
-    expect(formatGatewayError('development')(fromSubgraph).extensions).toMatchObject({
+  it('in development keeps what helps debugging, stack traces only when asked for (ERROR_STACK_TRACES)', () => {
+    const plain = formatGatewayError('development')(fromSubgraph).extensions;
+    expect(plain).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', subgraph: 'sectors', response: { body: 'SELECT' } });
+    expect(plain).not.toHaveProperty('stacktrace');
+    const own = formatGatewayError('development')({
+      message: 'x',
+      path: ['a'],
+      extensions: { code: 'X', stacktrace: ['at'] },
+    });
+    expect(own).toEqual({ message: 'x', path: ['a'], extensions: { code: 'X' } });
+    expect(formatGatewayError('development', true)(fromSubgraph).extensions).toMatchObject({
       subgraph: 'sectors',
       stacktrace: ['at query (db.ts:1)'],
-      response: { body: 'SELECT' },
     });
   });
 });

@@ -123,7 +123,14 @@ const sections = { server: serverSection({ port: 4000 }), auth: authSection, sou
 describe('parseConfig: a process config from its concerns sections', () => {
   it('runs on defaults with no environment, each section building its own options', () => {
     expect(parseConfig('test', sections, {})).toEqual({
-      server: { mode: 'development', host: '127.0.0.1', port: 4000, logLevel: 'info', maxBodyBytes: 1_048_576 },
+      server: {
+        mode: 'development',
+        host: '127.0.0.1',
+        port: 4000,
+        logLevel: 'info',
+        maxBodyBytes: 1_048_576,
+        stackTraces: false,
+      },
       auth: { keys: 'none', issuer: undefined },
       source: { source: 'file', file: 'a.txt', retries: 3 },
     });
@@ -199,6 +206,7 @@ describe('describeVariables', () => {
       'PORT',
       'LOG_LEVEL',
       'MAX_BODY_BYTES',
+      'ERROR_STACK_TRACES',
       'KEY_FILE',
       'KEY_SECRET',
       'ISSUER',

@@ -125,6 +125,11 @@ export const errorCodes = {
     description: 'The explorer has not been built: run `npm run build` (or `npm start`, which builds it).',
   },
   METHOD_NOT_ALLOWED: { status: 405, description: 'This path answers only the methods in the `Allow` header.' },
+  CORS_ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    description:
+      "A browser's preflight from an origin not in CORS_ORIGINS (or for a method other than GET and POST): ask the operators to list the page's exact origin.",
+  },
   CONFLICT: {
     status: 200,
     description:

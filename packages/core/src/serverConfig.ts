@@ -10,6 +10,8 @@ export interface ServerSettings {
   readonly port: number;
   readonly logLevel: LogLevel;
   readonly maxBodyBytes: number;
+  /** Whether error responses carry stack traces: only in development, and only when asked for. */
+  readonly stackTraces: boolean;
 }
 
 /** The HTTP server basics as a config section; each process picks its own port and log level defaults. */
@@ -29,13 +31,21 @@ export function serverSection(defaults: { port: number; portDescription?: string
       MAX_BODY_BYTES: envVar.positiveInt(1_048_576).register(envDocs, {
         description: 'the largest request body accepted; a larger one gets 413 PAYLOAD_TOO_LARGE',
       }),
+      ERROR_STACK_TRACES: envVar.flag(false).register(envDocs, {
+        description: 'true puts stack traces in error responses (NODE_ENV=development only), for debugging a resolver',
+      }),
     },
+    // A stack in a response tells an attacker the code's shape, and fills a frontend's error display.
+    rules: (rule) => [
+      rule.onlyWhen(['ERROR_STACK_TRACES'], 'NODE_ENV', ['development'], 'stack traces never leave other modes'),
+    ],
     build: (values): ServerSettings => ({
       mode: values.NODE_ENV,
       host: values.HOST,
       port: values.PORT,
       logLevel: values.LOG_LEVEL,
       maxBodyBytes: values.MAX_BODY_BYTES,
+      stackTraces: values.NODE_ENV === 'development' && values.ERROR_STACK_TRACES,
     }),
   });
 }

@@ -130,14 +130,20 @@ describe('PartnerFeed', () => {
     expect(stale).toMatchObject({ records: [canada, mexico], stale: true });
     expect(stale.lastError).toContain('HTTP 503');
     expect(feed.status()).toMatchObject({ state: 'stale', ready: true, records: 2 });
+    // A client can tell too: which copy, and since when the partner could not be asked.
+    const downAt = new Date(clock).toISOString();
+    const freshness = { stale: true, asOf: new Date(clock - 61_000).toISOString(), staleSince: downAt };
+    expect(await feed.freshness()).toEqual(freshness);
     expect(await feed.registry.getSingleMetricAsString('feed_stale')).toContain('feed_stale{feed="partner-reports"} 1');
     // Right after a failure the partner is left alone: no request (nock would refuse it).
     clock += 1_000;
     expect((await feed.load()).stale).toBe(true);
+    expect(await feed.freshness()).toEqual(freshness);
     // It is asked again after `retryFailedAfterMs` (5 s), not a whole TTL.
     clock += 4_000;
     servesReports([canada]);
     expect(await feed.load()).toMatchObject({ records: [canada], stale: false, lastError: null });
+    expect(await feed.freshness()).toEqual({ stale: false, asOf: new Date(clock).toISOString(), staleSince: null });
   });
 
   it('treats malformed JSON as a failed refresh: the good copy stays', async () => {

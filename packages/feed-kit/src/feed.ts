@@ -45,10 +45,26 @@ export interface FeedSnapshot<T> {
   fetchedAt: number;
   /** True when the last refresh failed and this is the last good copy. */
   stale: boolean;
+  /** When refreshing started failing, while stale (ms since the epoch); null while fresh. */
+  staleSince: number | null;
   /** Why the last refresh failed, when it did. */
   lastError: string | null;
   /** The records of the last fetched copy that failed validation. */
   quarantined: readonly QuarantinedRecord[];
+}
+
+/**
+ * How current the served copy is, for clients: a feed-backed subgraph answers it as each record's
+ * `freshness` (docs/integrating-a-partner-feed.md), so a screen can tell a partner's last good copy
+ * from fresh data, and since when, not only `/ready`.
+ */
+export interface FeedFreshness {
+  /** True while the partner cannot be refreshed and the last good copy is served. */
+  stale: boolean;
+  /** When the partner last sent or confirmed this copy (ISO 8601, UTC). */
+  asOf: string;
+  /** When refreshing started failing (ISO 8601, UTC); null while fresh. */
+  staleSince: string | null;
 }
 
 /** What `/ready` shows about a feed. Ready means there is a copy to serve, even a stale one. */
@@ -58,6 +74,7 @@ export interface FeedStatus {
   ready: boolean;
   records: number;
   fetchedAt: string | null;
+  staleSince: string | null;
   lastError: string | null;
   quarantine: { count: number; ids: (string | null)[]; records: readonly QuarantinedRecord[] };
 }
@@ -137,8 +154,19 @@ export class PartnerFeed<T extends { id: string }> {
       ready: snapshot !== undefined,
       records: snapshot?.records.length ?? 0,
       fetchedAt: snapshot ? new Date(snapshot.fetchedAt).toISOString() : null,
+      staleSince: snapshot?.staleSince == null ? null : new Date(snapshot.staleSince).toISOString(),
       lastError: this.lastFailure,
       quarantine: { count: quarantined.length, ids: quarantined.map((record) => record.id), records: quarantined },
+    };
+  }
+
+  /** How current the copy now served is; FEED_UNAVAILABLE when there has never been one. */
+  async freshness(): Promise<FeedFreshness> {
+    const snapshot = await this.load();
+    return {
+      stale: snapshot.stale,
+      asOf: new Date(snapshot.fetchedAt).toISOString(),
+      staleSince: snapshot.staleSince === null ? null : new Date(snapshot.staleSince).toISOString(),
     };
   }
 
@@ -181,7 +209,7 @@ export class PartnerFeed<T extends { id: string }> {
       const previous = this.snapshot;
       if (!changed && previous) {
         this.metrics.refreshes.inc({ feed: this.name, outcome: 'not_modified' });
-        return this.serve({ ...previous, fetchedAt: this.now(), stale: false, lastError: null });
+        return this.serve({ ...previous, fetchedAt: this.now(), stale: false, staleSince: null, lastError: null });
       }
       const { records, quarantined } = validateRecords(raws, this.options.record);
       if (records.length === 0 && quarantined.length > 0) {
@@ -196,6 +224,7 @@ export class PartnerFeed<T extends { id: string }> {
         byId: new Map(records.map((record) => [record.id, record])),
         fetchedAt: this.now(),
         stale: false,
+        staleSince: null,
         lastError: null,
         quarantined,
       });
@@ -207,7 +236,8 @@ export class PartnerFeed<T extends { id: string }> {
         this.metrics.stale.set({ feed: this.name }, 0);
         throw this.unavailable();
       }
-      return this.serve({ ...this.snapshot, stale: true, lastError: reason }, reason);
+      const staleSince = this.snapshot.staleSince ?? this.lastAttemptAt;
+      return this.serve({ ...this.snapshot, stale: true, staleSince, lastError: reason }, reason);
     }
   }
 

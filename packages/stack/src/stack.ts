@@ -152,6 +152,7 @@ export async function startConfiguredStack(config: StackConfig, logger: Logger):
         db,
         logger,
         mode: config.server.mode,
+        stackTraces: config.server.stackTraces,
         maxBodyBytes: config.server.maxBodyBytes,
         // Keys derived from the gateway's master secret when one is set; otherwise from this process's own.
         ...(config.security.signingSecret

@@ -43,6 +43,7 @@ export async function runSubgraph<TContext extends BaseContext>(
     db,
     logger,
     mode: config.server.mode,
+    stackTraces: config.server.stackTraces,
     maxBodyBytes: config.server.maxBodyBytes,
     signing: keys && {
       keys: { keys, peerKey: (peer) => peerKeys[peer] },

@@ -60,6 +60,8 @@ export interface SubgraphDeps {
   db: Database;
   logger: Logger;
   mode: 'development' | 'production' | 'test';
+  /** Stack traces in error responses (ERROR_STACK_TRACES, development only); off when left out. */
+  stackTraces?: boolean;
   maxBodyBytes: number;
   /**
    * How `/graphql` checks requests and how peer lookups are signed (gatewaySignature.ts): unsigned or
@@ -137,7 +139,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
       ApolloServerPluginInlineTraceDisabled(),
       subgraphObservabilityPlugin<TContext>(module.name, metrics, logger),
     ],
-    includeStacktraceInErrorResponses: deps.mode !== 'production',
+    includeStacktraceInErrorResponses: deps.stackTraces === true,
     formatError: (formatted, error) => formatSubgraphError(formatted, error, deps.mode, logger),
     // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
     // stop the server under in-flight requests and re-raise the signal.

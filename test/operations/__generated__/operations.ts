@@ -62,10 +62,14 @@ export type AgreementsForThreatFocusAreaQuery = {
     name: string;
     description: string;
     origin: { statement: string };
-    affectedSectors: Array<{ name: string }>;
+    affectedSectors: Array<{ name: string } | null>;
     agreements: {
-      nodes: Array<{ title: string; signed: { text: string }; parties: Array<{ name: string; kind: PartnerKind }> }>;
-    };
+      nodes: Array<{
+        title: string;
+        signed: { text: string };
+        parties: Array<{ name: string; kind: PartnerKind } | null>;
+      }>;
+    } | null;
   } | null;
 };
 
@@ -81,9 +85,9 @@ export type AgreementsSignedSinceQuery = {
       kind: AgreementKind;
       scope: AgreementScope;
       signed: { text: string };
-      parties: Array<{ name: string }>;
-      threatFocusAreas: Array<{ name: string }>;
-      sectors: Array<{ name: string }>;
+      parties: Array<{ name: string } | null>;
+      threatFocusAreas: Array<{ name: string } | null>;
+      sectors: Array<{ name: string } | null>;
     }>;
   };
 };
@@ -95,8 +99,8 @@ export type LandBorderPartnersQuery = {
     nodes: Array<{
       name: string;
       agreements: {
-        nodes: Array<{ title: string; signed: { text: string }; threatFocusAreas: Array<{ name: string }> }>;
-      };
+        nodes: Array<{ title: string; signed: { text: string }; threatFocusAreas: Array<{ name: string } | null> }>;
+      } | null;
     }>;
   };
 };
@@ -120,11 +124,11 @@ export type PartnerProfileQuery = {
         id: string;
         title: string;
         signed: { text: string };
-        parties: Array<{ shortName: string }>;
-        threatFocusAreas: Array<{ name: string; category: ThreatCategory }>;
-        sectors: Array<{ name: string; agencies: Array<{ abbreviation: string }> }>;
+        parties: Array<{ shortName: string } | null>;
+        threatFocusAreas: Array<{ name: string; category: ThreatCategory } | null>;
+        sectors: Array<{ name: string; agencies: Array<{ abbreviation: string }> } | null>;
       }>;
-    };
+    } | null;
   } | null;
 };
 
@@ -139,8 +143,8 @@ export type SectorOverviewQuery = {
     agencies: Array<{ abbreviation: string; name: string; scope: string | null }>;
     dependsOn: Array<{ degree: DependencyDegree | null; sector: { name: string } }>;
     dependents: Array<{ sector: { name: string } }>;
-    threatFocusAreas: Array<{ name: string }>;
-    agreements: { nodes: Array<{ title: string }> };
+    threatFocusAreas: Array<{ name: string }> | null;
+    agreements: { nodes: Array<{ title: string }> } | null;
     cascade: Array<{ hops: number; sector: { name: string }; path: Array<{ name: string }> }>;
   } | null;
 };

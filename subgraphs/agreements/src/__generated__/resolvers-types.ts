@@ -36,22 +36,22 @@ export type Agreement = {
   kind: AgreementKind;
   /** Where the agreement stands in negotiation: only with the `agreements:restricted` scope. */
   negotiationStatus: Maybe<NegotiationStatus>;
-  /** The parties, the United States included, ordered by id. */
-  parties: Array<Partner>;
+  /** The parties, the United States included, ordered by id; a party is null (with an error naming the office) while the partners office cannot answer. */
+  parties: Array<Maybe<Partner>>;
   /** What the agreement is for, in the words of the source. */
   purpose: Scalars['String']['output'];
   /** How many parties it binds: two, three, or a group. */
   scope: AgreementScope;
-  /** The critical-infrastructure sectors the agreement covers, where the source names them. */
-  sectors: Array<Sector>;
+  /** The critical-infrastructure sectors the agreement covers, where the source names them; one is null (with an error naming the office) while the sectors office cannot answer. */
+  sectors: Array<Maybe<Sector>>;
   /** The short title the source uses, if any (e.g. `SPP`). */
   shortTitle: Maybe<Scalars['String']['output']>;
   /** When it was signed, issued or formed, as precisely as the source gives it. */
   signed: PartialDate;
   /** Where the facts on this record come from. */
   source: Source;
-  /** The threat focus areas the agreement addresses. */
-  threatFocusAreas: Array<ThreatFocusArea>;
+  /** The threat focus areas the agreement addresses; one is null (with an error naming the office) while the threat-focus-areas office cannot answer. */
+  threatFocusAreas: Array<Maybe<ThreatFocusArea>>;
   /** Full title, e.g. `Security and Prosperity Partnership of North America`. */
   title: Scalars['String']['output'];
   /** The record's version: 1 when created, one more at each change. Name it as `expectedVersion` to change the agreement. */
@@ -433,8 +433,8 @@ export type PartialDateInput = {
 
 export type Partner = {
   __typename?: 'Partner';
-  /** The agreements this partner is a party to, ordered by id; archived agreements are left out. */
-  agreements: AgreementConnection;
+  /** The agreements this partner is a party to, ordered by id; archived agreements are left out. Null (with an error naming the office) while the agreements office cannot answer. */
+  agreements: Maybe<AgreementConnection>;
   id: Scalars['ID']['output'];
 };
 
@@ -489,8 +489,8 @@ export type QueryExportAgreementsArgs = {
 
 export type Sector = {
   __typename?: 'Sector';
-  /** The agreements that cover this sector, ordered by id; archived agreements are left out. */
-  agreements: AgreementConnection;
+  /** The agreements that cover this sector, ordered by id; archived agreements are left out. Null (with an error naming the office) while the agreements office cannot answer. */
+  agreements: Maybe<AgreementConnection>;
   id: Scalars['ID']['output'];
 };
 
@@ -521,8 +521,8 @@ export type SourceBasis =
 
 export type ThreatFocusArea = {
   __typename?: 'ThreatFocusArea';
-  /** The agreements that address this focus area, ordered by id; archived agreements are left out. */
-  agreements: AgreementConnection;
+  /** The agreements that address this focus area, ordered by id; archived agreements are left out. Null (with an error naming the office) while the agreements office cannot answer. */
+  agreements: Maybe<AgreementConnection>;
   id: Scalars['ID']['output'];
 };
 
@@ -746,14 +746,14 @@ export type AgreementResolvers<
   internalNotes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['AgreementKind'], ParentType, ContextType>;
   negotiationStatus?: Resolver<Maybe<ResolversTypes['NegotiationStatus']>, ParentType, ContextType>;
-  parties?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
+  parties?: Resolver<Array<Maybe<ResolversTypes['Partner']>>, ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scope?: Resolver<ResolversTypes['AgreementScope'], ParentType, ContextType>;
-  sectors?: Resolver<Array<ResolversTypes['Sector']>, ParentType, ContextType>;
+  sectors?: Resolver<Array<Maybe<ResolversTypes['Sector']>>, ParentType, ContextType>;
   shortTitle?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   signed?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
-  threatFocusAreas?: Resolver<Array<ResolversTypes['ThreatFocusArea']>, ParentType, ContextType>;
+  threatFocusAreas?: Resolver<Array<Maybe<ResolversTypes['ThreatFocusArea']>>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -917,7 +917,7 @@ export type PartnerResolvers<
     ContextType
   >;
   agreements?: Resolver<
-    ResolversTypes['AgreementConnection'],
+    Maybe<ResolversTypes['AgreementConnection']>,
     ParentType,
     ContextType,
     RequireFields<PartnerAgreementsArgs, 'first'>
@@ -966,7 +966,7 @@ export type SectorResolvers<
     ContextType
   >;
   agreements?: Resolver<
-    ResolversTypes['AgreementConnection'],
+    Maybe<ResolversTypes['AgreementConnection']>,
     ParentType,
     ContextType,
     RequireFields<SectorAgreementsArgs, 'first'>
@@ -995,7 +995,7 @@ export type ThreatFocusAreaResolvers<
     ContextType
   >;
   agreements?: Resolver<
-    ResolversTypes['AgreementConnection'],
+    Maybe<ResolversTypes['AgreementConnection']>,
     ParentType,
     ContextType,
     RequireFields<ThreatFocusAreaAgreementsArgs, 'first'>

@@ -249,8 +249,8 @@ export type QueryThreatFocusAreasArgs = {
 export type Sector = {
   __typename?: 'Sector';
   id: Scalars['ID']['output'];
-  /** The threat focus areas that touch this sector, ordered by id; archived ones are left out. */
-  threatFocusAreas: Array<ThreatFocusArea>;
+  /** The threat focus areas that touch this sector, ordered by id; archived ones are left out. Null (with an error naming the office) while the threat-focus-areas office cannot answer. */
+  threatFocusAreas: Maybe<Array<ThreatFocusArea>>;
 };
 
 /** Where a fact comes from: the source document and the part of it. */
@@ -297,8 +297,8 @@ export type ThreatCategory =
  */
 export type ThreatFocusArea = {
   __typename?: 'ThreatFocusArea';
-  /** The critical-infrastructure sectors this focus area touches. */
-  affectedSectors: Array<Sector>;
+  /** The critical-infrastructure sectors this focus area touches; one is null (with an error naming the office) while the sectors office cannot answer. */
+  affectedSectors: Array<Maybe<Sector>>;
   /** Whether the office archived this focus area: it still resolves by id, but is not listed by default. */
   archived: Scalars['Boolean']['output'];
   /**
@@ -718,7 +718,7 @@ export type SectorResolvers<
     ContextType
   >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  threatFocusAreas?: Resolver<Array<ResolversTypes['ThreatFocusArea']>, ParentType, ContextType>;
+  threatFocusAreas?: Resolver<Maybe<Array<ResolversTypes['ThreatFocusArea']>>, ParentType, ContextType>;
 };
 
 export type SourceResolvers<
@@ -749,7 +749,7 @@ export type ThreatFocusAreaResolvers<
     FederationReferenceType,
     ContextType
   >;
-  affectedSectors?: Resolver<Array<ResolversTypes['Sector']>, ParentType, ContextType>;
+  affectedSectors?: Resolver<Array<Maybe<ResolversTypes['Sector']>>, ParentType, ContextType>;
   archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   assessment?: Resolver<Maybe<ResolversTypes['ThreatAssessment']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['ThreatCategory'], ParentType, ContextType>;
