@@ -21,6 +21,7 @@ import { httpPeers } from './writes/peers.js';
 import { migrate, readMigrations, type MigrationResult } from './migrations.js';
 import { headerOf, requireGatewaySignature } from './gatewaySignature.js';
 import { refuseUnstorableArguments } from './storableInput.js';
+import { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 import { GATEWAY_CLAIMS_HEADER, decodeClaims, processSigningSecret } from '@cip/core';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
 import { drainConnections } from '@cip/core';
@@ -94,12 +95,15 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
-    // Strings the store cannot hold (a NUL byte) are refused as BAD_USER_INPUT before a resolver runs.
-    schema: refuseUnstorableArguments(
-      buildSubgraphSchema({
-        typeDefs: module.typeDefs,
-        resolvers: module.resolvers as GraphQLResolverMap<unknown>,
-      }),
+    // The SDL's field rules hold in the office too, checked first; then strings the store cannot
+    // hold (a NUL byte) are refused as BAD_USER_INPUT, both before a resolver runs.
+    schema: enforceFieldRules(
+      refuseUnstorableArguments(
+        buildSubgraphSchema({
+          typeDefs: module.typeDefs,
+          resolvers: module.resolvers as GraphQLResolverMap<unknown>,
+        }),
+      ),
     ),
     plugins: [
       ...offlinePlugins<TContext>(),
@@ -121,12 +125,12 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
         '/graphql': requireGatewaySignature(
           signingSecret,
           graphqlHandler(apollo, {
-            // The caller's claims as the gateway verified them, for resolvers that check them too.
+            // The caller's claims as the gateway verified them, for the field rules and resolvers.
             context: async (req) =>
               Object.assign(module.createContext(deps.db), {
                 // Other offices, for writes that check references (writes/peers.ts `peersOf`).
                 peers,
-                caller: decodeClaims(headerOf(req, GATEWAY_CLAIMS_HEADER)),
+                caller: honouredClaims(decodeClaims(headerOf(req, GATEWAY_CLAIMS_HEADER)), deps.mode),
               }),
             maxBodyBytes: deps.maxBodyBytes,
             onInternalError,
@@ -174,6 +178,9 @@ function formatSubgraphError(
   logger: Logger,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  // A field refused by its rule is an answer, not a failure: shaped as the gateway's, no stack.
+  if (code === 'UNAUTHORIZED_FIELD_OR_TYPE')
+    return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code } };
   if (code !== 'INTERNAL_SERVER_ERROR') return formatted;
   logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'resolver failed');
   if (mode !== 'production') return formatted;
