@@ -149,10 +149,10 @@ function bothRules(first: AccessRule | undefined, second: AccessRule | undefined
 
 /**
  * The rule an office enforces on each field of its object types that has one, by type then field:
- * the field's own and its return type's (`ruledFields`), its object type's own, and those of the
- * same field on each interface the type implements. Execution always resolves a field on an object
- * type, so a rule holds whatever reaches the object: a root field, an entity reference
- * (`_entities`), an interface or a union.
+ * the field's own and its return type's (`ruledFields`), and its object type's own (federation
+ * allows no rule on an interface). Execution always resolves a field on an object type, so a rule
+ * holds whatever reaches the object: a root field, an entity reference (`_entities`), an interface
+ * or a union.
  */
 export function enforcedRules(schema: GraphQLSchema): Map<string, Map<string, AccessRule>> {
   const names = securityDirectiveNames(schema);
@@ -162,9 +162,7 @@ export function enforcedRules(schema: GraphQLSchema): Map<string, Map<string, Ac
     const typeRule = ruleOf(directivesOf(type), names);
     const fields = new Map<string, AccessRule>();
     for (const field of ruledFields(schema, type.name).values()) {
-      let rule = bothRules(field.rule, typeRule);
-      for (const implemented of type.getInterfaces())
-        rule = bothRules(rule, ruledFields(schema, implemented.name).get(field.name)?.rule);
+      const rule = bothRules(field.rule, typeRule);
       if (rule) fields.set(field.name, rule);
     }
     if (fields.size > 0) rules.set(type.name, fields);
