@@ -57,7 +57,12 @@ async function startPartners(store: { DATABASE_URL: string } | { PGLITE_DATA_DIR
 
 /** A request to the subgraph as the gateway sends it: the caller's claims, signed. */
 function signedPost(url: string, query: string, variables: Record<string, unknown>) {
-  const claims = encodeClaims({ authenticated: true, subject: 'crash-tester', scopes: ['partners:write'] });
+  // The office checks the scopes too: write to import, audit to read the log.
+  const claims = encodeClaims({
+    authenticated: true,
+    subject: 'crash-tester',
+    scopes: ['partners:audit', 'partners:write'],
+  });
   return fetch(url, {
     method: 'POST',
     headers: {

@@ -59,6 +59,7 @@ const clis: readonly Cli[] = [
   nodeScript('scripts/build-package.mjs'),
   nodeScript('bench/entities.mjs', ['BENCH_DATABASE_URL']),
   nodeScript('bench/profile-summary.mjs'),
+  nodeScript('bench/office-field-rules.mjs'),
   // The process entry points: each must exit before it listens on anything. Their help lists every
   // variable of their config sections.
   entryPoint('node gateway/dist/main.js', 'gateway/src/main.ts', gatewaySections),

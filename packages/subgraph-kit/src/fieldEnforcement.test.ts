@@ -1,6 +1,12 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { ANONYMOUS_CLAIMS, UNAUTHORIZED_FIELD_MESSAGE, type VerifiedClaims } from '@cip/core';
+import {
+  ANONYMOUS_CLAIMS,
+  UNAUTHORIZED_FIELD_MESSAGE,
+  decodeClaims,
+  encodeClaims,
+  type VerifiedClaims,
+} from '@cip/core';
 import { execute, isObjectType, parse, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
@@ -158,6 +164,13 @@ describe("an office enforces its SDL's field rules itself", () => {
 });
 
 describe('the open-mode claim', () => {
+  it('travels in the signed claims header, `true` only', () => {
+    expect(decodeClaims(encodeClaims(OPEN))).toEqual(OPEN);
+    expect(decodeClaims(encodeClaims(caller([])))).not.toHaveProperty('unrestricted');
+    const loose = Buffer.from(JSON.stringify({ authenticated: false, unrestricted: 'yes' })).toString('base64url');
+    expect(decodeClaims(loose)).toEqual(ANONYMOUS_CLAIMS);
+  });
+
   it('is honoured outside production only', () => {
     expect(honouredClaims(OPEN, 'development')).toEqual(OPEN);
     expect(honouredClaims(OPEN, 'test')).toEqual(OPEN);

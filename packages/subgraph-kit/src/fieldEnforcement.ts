@@ -38,6 +38,5 @@ export function enforceFieldRules(schema: GraphQLSchema): GraphQLSchema {
  */
 export function honouredClaims(claims: VerifiedClaims, mode: RunMode): VerifiedClaims {
   if (claims.unrestricted !== true || mode !== 'production') return claims;
-  const { unrestricted: _dropped, ...restricted } = claims;
-  return restricted;
+  return { authenticated: claims.authenticated, subject: claims.subject, scopes: claims.scopes };
 }

@@ -34,6 +34,7 @@ export { runSubgraph } from './main.js';
 export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
 export { callerOf, requireGatewaySignature } from './gatewaySignature.js';
 export { mayRead, restrictedFields, ruledFields, type AccessRule, type RuledField } from './fieldAccess.js';
+export { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 export * from './writes/index.js';
 export * from './bulk/index.js';
 export * from './records/index.js';
