@@ -12,7 +12,7 @@ const cli = readCommandLine({
 Usage: node bench/office-field-rules.mjs [<rounds>]
 
 Arguments:
-  <rounds>            alternating timed rounds per contender, after one warm-up round each (default: 10)
+  <rounds>            alternating timed rounds per contender, after one warm-up round each (default: 40)
 
 Options:
   -h, --help          print this help and exit
@@ -23,7 +23,7 @@ median of the rounds), then the difference.
   options: {},
   positionals: 1,
 });
-const rounds = cli.integer('<rounds>', cli.positionals[0] ?? '10');
+const rounds = cli.integer('<rounds>', cli.positionals[0] ?? '40');
 const [{ buildSubgraphSchema }, { execute, parse }, kit, { partnersSubgraph }, { agreementsSubgraph }] =
   await Promise.all([
     import('@apollo/subgraph'),
@@ -73,7 +73,7 @@ const cases = [
 for (const module of [partnersSubgraph, agreementsSubgraph]) await kit.migrateSubgraph(module, store.share());
 
 const schemaOf = (module) => buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
-const OPERATIONS_A_ROUND = 200;
+const OPERATIONS_A_ROUND = 50;
 
 async function round(schema, testCase, document) {
   const started = performance.now();
