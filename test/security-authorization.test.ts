@@ -1,14 +1,7 @@
-import {
-  ANONYMOUS_CLAIMS,
-  GATEWAY_CLAIMS_HEADER,
-  GATEWAY_SIGNATURE_HEADER,
-  encodeClaims,
-  processSigningSecret,
-  signGatewayRequest,
-  type VerifiedClaims,
-} from '@cip/core';
+import { ANONYMOUS_CLAIMS, type VerifiedClaims } from '@cip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  askOffice,
   callersWith,
   callerWithout,
   guardedFields,
@@ -71,18 +64,6 @@ const unauthorized = (...path: (string | number)[]) => ({
 });
 
 const TEN_YEARS = 10 * 365 * 86_400;
-
-/**
- * A request straight to an office, around the gateway, with a valid gateway credential for
- * `claims` (signed with the embedded stack's own secret, as its gateway signs).
- */
-function askOffice(url: string, body: { query: string; variables?: Record<string, unknown> }, claims: VerifiedClaims) {
-  const header = encodeClaims(claims);
-  return post(url, body, undefined, {
-    [GATEWAY_CLAIMS_HEADER]: header,
-    [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(processSigningSecret(), header),
-  });
-}
 
 const signedIn = (...scopes: string[]): VerifiedClaims => ({ authenticated: true, subject: 'direct-caller', scopes });
 

@@ -1,5 +1,13 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { ANONYMOUS_CLAIMS, type VerifiedClaims } from '@cip/core';
+import {
+  ANONYMOUS_CLAIMS,
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  encodeClaims,
+  processSigningSecret,
+  signGatewayRequest,
+  type VerifiedClaims,
+} from '@cip/core';
 import { loadSubgraphModules } from '@cip/stack';
 import { restrictedFields, type AccessRule } from '@cip/subgraph-kit';
 import {
@@ -15,6 +23,7 @@ import {
   type GraphQLInputType,
   type GraphQLSchema,
 } from 'graphql';
+import { post } from './tokens.js';
 
 /**
  * The direct-to-office matrix's tooling: every field an office's own SDL guards with
@@ -215,4 +224,21 @@ export function valuesAt(data: unknown, path: readonly string[]): unknown[] {
   if (data === null || typeof data !== 'object') return [];
   const [head, ...rest] = path as [string, ...string[]];
   return valuesAt((data as Record<string, unknown>)[head], rest);
+}
+
+/**
+ * POSTs an operation straight to an office of the embedded stack, around its gateway, with a valid
+ * gateway credential for `claims` (signed with the stack's own secret, as its gateway signs): the
+ * one place the direct-to-office tests sign.
+ */
+export function askOffice(
+  url: string,
+  body: { query: string; variables?: Record<string, unknown> },
+  claims: VerifiedClaims,
+): Promise<{ status: number; body: any }> {
+  const header = encodeClaims(claims);
+  return post(url, body, undefined, {
+    [GATEWAY_CLAIMS_HEADER]: header,
+    [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(processSigningSecret(), header),
+  });
 }
