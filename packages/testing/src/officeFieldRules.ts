@@ -95,11 +95,12 @@ function requiredArguments(field: GraphQLField<unknown, unknown>) {
   return field.args.filter((argument) => isNonNullType(argument.type) && argument.defaultValue === undefined);
 }
 
-/** `name { __typename }` for a composite field, `name` for a leaf. */
-function selectionOf(schema: GraphQLSchema, typeName: string, fieldName: string): string {
+/** `name(arguments) { __typename }` for a composite field, `name(arguments)` for a leaf. */
+function selectionOf(schema: GraphQLSchema, typeName: string, fieldName: string, passed = ''): string {
   const type = schema.getType(typeName);
   const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
-  return field && isCompositeType(getNamedType(field.type)) ? `${fieldName} { __typename }` : fieldName;
+  const asked = passed ? `${fieldName}(${passed})` : fieldName;
+  return field && isCompositeType(getNamedType(field.type)) ? `${asked} { __typename }` : asked;
 }
 
 /** The shortest chain of argument-free fields from one object type to another, or undefined. */
@@ -134,27 +135,24 @@ const nest = (path: readonly string[], leaf: string) =>
  */
 export function routesTo(guarded: GuardedField, seeds: Readonly<Record<string, string>>): Route[] {
   const { schema, type, field } = guarded;
-  const leaf = selectionOf(schema, type, field);
-  if (type === schema.getQueryType()?.name || type === schema.getMutationType()?.name) {
-    const definition = (
-      schema.getType(type) as { getFields(): Record<string, GraphQLField<unknown, unknown>> }
-    ).getFields()[field]!;
-    const args = requiredArguments(definition);
+  const rootType = schema.getType(type);
+  if (isObjectType(rootType) && (type === schema.getQueryType()?.name || type === schema.getMutationType()?.name)) {
+    const args = requiredArguments(rootType.getFields()[field]!);
     const mutation = type === schema.getMutationType()?.name;
     const declared = args.map((argument) => `$${argument.name}: ${String(argument.type)}`).join(', ');
     const passed = args.map((argument) => `${argument.name}: $${argument.name}`).join(', ');
+    const operation = `${mutation ? 'mutation' : 'query'}${declared ? ` (${declared})` : ''}`;
     return [
       {
         via: 'the root',
-        query: `${mutation ? 'mutation' : 'query'}${declared ? ` (${declared})` : ''} { ${
-          passed ? leaf.replace(field, `${field}(${passed})`) : leaf
-        } }`,
+        query: `${operation} { ${selectionOf(schema, type, field, passed)} }`,
         variables: Object.fromEntries(args.map((argument) => [argument.name, unusableValue(argument.type)])),
         path: [field],
         mutation,
       },
     ];
   }
+  const leaf = selectionOf(schema, type, field);
   const entities = schema.getType('_Entity');
   const resolvable = new Set(isUnionType(entities) ? entities.getTypes().map((entity) => entity.name) : []);
   const queryFields = Object.values(schema.getQueryType()?.getFields() ?? {});
