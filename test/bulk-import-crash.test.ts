@@ -2,15 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GATEWAY_CLAIMS_HEADER,
-  GATEWAY_SIGNATURE_HEADER,
-  deriveOfficeKey,
-  encodeClaims,
-  gatewaySigner,
-  signedPath,
-} from '@cip/core';
+import { deriveOfficeKey } from '@cip/core';
 import { startEntry } from '@cip/testing/processes';
+import { gatewaySignedHeaders } from '@cip/testing/tokens';
 import { POSTGRES_SKIP_REASON, createScratchPostgres, type ScratchPostgres } from '@cip/testing/subgraphs';
 import { describeUnless } from '@cip/testing/suites';
 import pg from 'pg';
@@ -64,20 +58,14 @@ async function startPartners(store: { DATABASE_URL: string } | { PGLITE_DATA_DIR
 
 /** A request to the subgraph as the gateway sends it: the caller's claims, signed. */
 function signedPost(url: string, query: string, variables: Record<string, unknown>) {
-  const claims = encodeClaims({ authenticated: true, subject: 'crash-tester', scopes: ['partners:write'] });
+  // The office checks the scopes too: write to import, audit to read the log.
+  const claims = { authenticated: true, subject: 'crash-tester', scopes: ['partners:audit', 'partners:write'] };
   const body = JSON.stringify({ query, variables });
   return fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      [GATEWAY_CLAIMS_HEADER]: claims,
-      [GATEWAY_SIGNATURE_HEADER]: gatewaySigner(SIGNING_SECRET)({
-        audience: 'partners',
-        method: 'POST',
-        path: signedPath(url),
-        claims,
-        body,
-      }),
+      ...gatewaySignedHeaders(SIGNING_SECRET, 'partners', url, claims, body),
     },
     body,
   });

@@ -1,4 +1,15 @@
+import { ANONYMOUS_CLAIMS, type VerifiedClaims } from '@cip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  askOffice,
+  callersWith,
+  callerWithout,
+  guardedFields,
+  officeSchemas,
+  routesTo,
+  scopesNamed,
+  valuesAt,
+} from '@cip/testing/office-field-rules';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
@@ -46,13 +57,33 @@ function profile(access: { contacts: unknown; agreements: boolean; assessment: b
   };
 }
 
-const unauthorized = (...path: string[]) => ({
+const unauthorized = (...path: (string | number)[]) => ({
   message: 'Unauthorized field or type: the caller lacks the scope it needs.',
   path,
   extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
 });
 
 const TEN_YEARS = 10 * 365 * 86_400;
+
+const signedIn = (...scopes: string[]): VerifiedClaims => ({ authenticated: true, subject: 'direct-caller', scopes });
+
+// Every field each office's own SDL guards, found from the SDL: a field guarded tomorrow is in the
+// direct-to-office matrix below without a line of test.
+const GUARDED = guardedFields(await officeSchemas());
+const ALL_SCOPES = scopesNamed(GUARDED.map((guarded) => guarded.rule));
+/** A seeded record of each entity type that holds a value in every restricted field of its type. */
+const SEEDS = { Partner: 'canada', Agreement: 'smart-border-declaration', ThreatFocusArea: 'cyber-security' };
+/** The restricted fields whose seeded values are known not to be null. */
+const SEEDED_VALUES = new Set([
+  'partners Partner.pointsOfContact',
+  'partners PointOfContact.email',
+  'agreements Agreement.internalNotes',
+  'agreements Agreement.negotiationStatus',
+  'threat-focus-areas ThreatFocusArea.assessment',
+]);
+const nameOf = (guarded: (typeof GUARDED)[number]) => `${guarded.office} ${guarded.type}.${guarded.field}`;
+const withoutIndices = (path: readonly (string | number)[] | undefined) =>
+  (path ?? []).filter((key) => typeof key === 'string');
 
 describe('who may see what (HS256 tokens, issuer and audience checked)', () => {
   let system: RunningSystem;
@@ -199,6 +230,107 @@ describe('who may see what (HS256 tokens, issuer and audience checked)', () => {
     for (const area of body.data.sectors.nodes[0].threatFocusAreas) expect(area.assessment).toBeNull();
   });
 
+  describe('each office enforces its own rules: the direct-to-office matrix', () => {
+    it("finds the guarded fields in every office's SDL, the known ones and the audit logs among them", () => {
+      expect(GUARDED.map(nameOf)).toEqual(
+        expect.arrayContaining([
+          ...SEEDED_VALUES,
+          ...['partners Partner', 'agreements Agreement', 'sectors Sector', 'threat-focus-areas ThreatFocusArea'].map(
+            (entity) => {
+              const [office, type] = entity.split(' ') as [string, string];
+              return `${office} Query.${type[0]!.toLowerCase()}${type.slice(1)}AuditLog`;
+            },
+          ),
+          'partners Query.exportPartners',
+          'partners Mutation.updatePartner',
+        ]),
+      );
+      // Each is reached by the matrix: a type no seeded record leads to needs an entry in SEEDS.
+      expect(GUARDED.filter((guarded) => routesTo(guarded, SEEDS).length === 0).map(nameOf)).toEqual([]);
+    });
+
+    it.each(GUARDED.map((guarded) => [nameOf(guarded), guarded] as const))(
+      '%s: null with UNAUTHORIZED_FIELD_OR_TYPE at its path for a caller without its scope, answered with it',
+      async (name, guarded) => {
+        const url = system.subgraphUrls[guarded.office]!;
+        for (const route of routesTo(guarded, SEEDS)) {
+          const request = { query: route.query, variables: route.variables };
+          const denied = await askOffice(guarded.office, url, request, callerWithout(guarded.rule, ALL_SCOPES));
+          expect(denied.status, `${name} via ${route.via}`).toBe(200);
+          const errors: { path?: (string | number)[]; extensions?: { code?: string } }[] = denied.body.errors ?? [];
+          expect(errors.length, `${name} via ${route.via}: ${JSON.stringify(denied.body)}`).toBeGreaterThan(0);
+          for (const error of errors) {
+            expect(error.extensions?.code, `${name} via ${route.via}`).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+            expect(withoutIndices(error.path), `${name} via ${route.via}`).toEqual(route.path);
+          }
+          for (const value of valuesAt(denied.body.data, route.path)) expect(value).toBeNull();
+
+          for (const claims of callersWith(guarded.rule, ALL_SCOPES)) {
+            const allowed = await askOffice(guarded.office, url, request, claims);
+            const context = `${name} via ${route.via} with ${claims.scopes.join(' ')}: ${JSON.stringify(allowed.body)}`;
+            expect(allowed.status, context).toBe(200);
+            const refused = (allowed.body.errors ?? []).filter(
+              (error: { extensions?: { code?: string } }) => error.extensions?.code === 'UNAUTHORIZED_FIELD_OR_TYPE',
+            );
+            expect(refused, context).toEqual([]);
+            // A mutation asked with unusable arguments is refused by its resolver: it ran, nothing was written.
+            if (route.mutation) continue;
+            expect(allowed.body.errors, context).toBeUndefined();
+            const values = valuesAt(allowed.body.data, route.path);
+            expect(values.length, context).toBeGreaterThan(0);
+            if (SEEDED_VALUES.has(name)) for (const value of values) expect(value, context).not.toBeNull();
+          }
+        }
+      },
+    );
+
+    it('answers as the gateway does: null at the path, a non-null field nulling its parent, the rest kept', async () => {
+      const partners = system.subgraphUrls.partners!;
+      const contacts = { query: '{ partner(id: "canada") { name pointsOfContact { name email } } }' };
+      expect((await askOffice('partners', partners, contacts, ANONYMOUS_CLAIMS)).body).toEqual({
+        data: { partner: { name: 'Canada', pointsOfContact: null } },
+        errors: [unauthorized('partner', 'pointsOfContact')],
+      });
+      expect((await askOffice('partners', partners, contacts, signedIn('agreements:restricted'))).body).toEqual({
+        data: { partner: { name: 'Canada', pointsOfContact: null } },
+        errors: [unauthorized('partner', 'pointsOfContact', 0, 'email')],
+      });
+      expect((await askOffice('partners', partners, contacts, signedIn('partners:restricted'))).body).toEqual({
+        data: { partner: { name: 'Canada', pointsOfContact: [CONTACT] } },
+      });
+      const assessment = { query: '{ threatFocusArea(id: "cyber-security") { name assessment { text } } }' };
+      expect(
+        (
+          await askOffice(
+            'threat-focus-areas',
+            system.subgraphUrls['threat-focus-areas']!,
+            assessment,
+            ANONYMOUS_CLAIMS,
+          )
+        ).body,
+      ).toEqual({
+        data: { threatFocusArea: { name: 'Cyber security', assessment: null } },
+        errors: [unauthorized('threatFocusArea', 'assessment')],
+      });
+    });
+
+    it('a mutation needs its write scope in the office, and the object it returns obeys the read rules', async () => {
+      const partners = system.subgraphUrls.partners!;
+      const update = {
+        query: `mutation { updatePartner(id: "canada", expectedVersion: 1, input: { name: "Canada" }) {
+          name version pointsOfContact { name email } } }`,
+      };
+      expect((await askOffice('partners', partners, update, signedIn('partners:restricted'))).body).toEqual({
+        data: null,
+        errors: [unauthorized('updatePartner')],
+      });
+      expect((await askOffice('partners', partners, update, signedIn('partners:write'))).body).toEqual({
+        data: { updatePartner: { name: 'Canada', version: 2, pointsOfContact: null } },
+        errors: [unauthorized('updatePartner', 'pointsOfContact', 0, 'email')],
+      });
+    });
+  });
+
   it('_entities and _service are not part of the public graph', async () => {
     const { status, body } = await post(system.gatewayUrl, {
       query:
@@ -225,6 +357,14 @@ describe('with no authentication configured', () => {
     try {
       const { body } = await post(system.gatewayUrl, { query: PROFILE });
       expect(body).toEqual({ data: profile({ contacts: [CONTACT], agreements: true, assessment: true }) });
+      // The gateway says so in the claims it signs (`unrestricted`), and an office outside production honours it.
+      const open = await askOffice(
+        'partners',
+        system.subgraphUrls.partners!,
+        { query: '{ partner(id: "canada") { pointsOfContact { email } } }' },
+        { ...ANONYMOUS_CLAIMS, unrestricted: true },
+      );
+      expect(open.body).toEqual({ data: { partner: { pointsOfContact: [{ email: CONTACT.email }] } } });
     } finally {
       await system.stop();
     }
@@ -236,6 +376,17 @@ describe('with no authentication configured', () => {
       const { body } = await post(system.gatewayUrl, { query: PROFILE });
       expect(body.data).toEqual(profile({ contacts: null, agreements: false, assessment: false }));
       expect((await post(system.gatewayUrl, { query: PROFILE }, await makeToken())).status).toBe(401);
+      // An office in production never honours the open gateway's claim, even validly signed.
+      const open = await askOffice(
+        'partners',
+        system.subgraphUrls.partners!,
+        { query: '{ partner(id: "canada") { pointsOfContact { email } } }' },
+        { ...ANONYMOUS_CLAIMS, unrestricted: true },
+      );
+      expect(open.body).toEqual({
+        data: { partner: { pointsOfContact: null } },
+        errors: [unauthorized('partner', 'pointsOfContact')],
+      });
     } finally {
       await system.stop();
     }

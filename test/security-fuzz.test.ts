@@ -1,5 +1,8 @@
 import { request } from 'node:http';
+import type { VerifiedClaims } from '@cip/core';
+import { honouredClaims, mayRead } from '@cip/subgraph-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askOffice, guardedFields, officeSchemas, scopesNamed } from '@cip/testing/office-field-rules';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH } from '@cip/testing/tokens';
 import { rawExchange } from '@cip/testing/raw-http';
@@ -107,6 +110,104 @@ function hostileRequests(count: number): Case[] {
   return Array.from({ length: count }, () => pick(generators)());
 }
 
+/** Text that only a caller meeting the rule of the field holding it may read (the seeded placeholders). */
+const RESTRICTED_TEXTS = [
+  { text: 'Placeholder Contact', field: 'partners Partner.pointsOfContact' },
+  { text: '@placeholder.invalid', field: 'partners PointOfContact.email' },
+  { text: 'Internal note for access-control demonstration', field: 'agreements Agreement.internalNotes' },
+  { text: 'CONCLUDED', field: 'agreements Agreement.negotiationStatus' },
+  { text: 'Assessment text for access-control demonstration', field: 'threat-focus-areas ThreatFocusArea.assessment' },
+];
+
+/**
+ * Operations straight to an office, as a tester holding a valid gateway credential would write
+ * them: the restricted fields under aliases, in named and inline fragments, in lists, in entity
+ * references, and in the audit log, for callers of every kind (anonymous, the open gateway's claim,
+ * any mix of the graph's scopes).
+ */
+function directRequests(count: number, allScopes: readonly string[]) {
+  const next = random(20_261_201);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
+  const some = <T>(items: readonly T[]) => items.filter(() => next() < 0.5);
+  const offices = {
+    partners: {
+      pieces: [
+        'name',
+        'pointsOfContact { name email }',
+        'c: pointsOfContact { role e: email }',
+        '...P',
+        '... on Partner { pointsOfContact { ...E } }',
+      ],
+      fragments: {
+        P: 'fragment P on Partner { pointsOfContact { name ...E } }',
+        E: 'fragment E on PointOfContact { email }',
+      },
+      roots: ['partner(id: "canada")', 'partners(first: 50) { nodes', 'entities:Partner:canada,mexico,united-kingdom'],
+      audit: 'partnerAuditLog(first: 5) { nodes { oldValues newValues } }',
+    },
+    agreements: {
+      pieces: [
+        'title',
+        'internalNotes',
+        'n: internalNotes',
+        'negotiationStatus',
+        '...A',
+        '... on Agreement { s: negotiationStatus }',
+      ],
+      fragments: { A: 'fragment A on Agreement { internalNotes negotiationStatus }' },
+      roots: [
+        'agreement(id: "smart-border-declaration")',
+        'agreements(first: 20) { nodes',
+        'entities:Agreement:smart-border-declaration,nato-sc-epc',
+      ],
+      audit: 'agreementAuditLog(first: 5) { nodes { oldValues newValues } }',
+    },
+    'threat-focus-areas': {
+      pieces: [
+        'name',
+        'assessment { text }',
+        'a: assessment { text source { document } }',
+        '...T',
+        '... on ThreatFocusArea { assessment { text } }',
+      ],
+      fragments: { T: 'fragment T on ThreatFocusArea { assessment { text } }' },
+      roots: [
+        'threatFocusArea(id: "cyber-security")',
+        'threatFocusAreas(first: 20) { nodes',
+        'entities:ThreatFocusArea:cyber-security,rail-and-metro-security',
+      ],
+      audit: 'threatFocusAreaAuditLog(first: 5) { nodes { oldValues newValues } }',
+    },
+  };
+  return Array.from({ length: count }, () => {
+    const office = pick(Object.keys(offices) as (keyof typeof offices)[]);
+    const { pieces, fragments, roots, audit } = offices[office];
+    const chosen = some(pieces);
+    const selection = (chosen.length ? chosen : [pick(pieces)]).join(' ');
+    const root = pick(roots);
+    const [, typename, ids] = root.split(':') as [string, string, string];
+    const field = root.startsWith('entities:')
+      ? `_entities(representations: [${ids
+          .split(',')
+          .map((id) => `{ __typename: "${typename}", id: "${id}" }`)
+          .join(', ')}]) { ... on ${typename} { ${selection} } }`
+      : root.endsWith('{ nodes')
+        ? `${root} { ${selection} } }`
+        : `${root} { ${selection} }`;
+    // Each fragment the operation spreads, and those they spread (an unused one is invalid).
+    let query = `{ ${field} ${next() < 0.2 ? audit : ''} }`;
+    for (const [name, definition] of Object.entries(fragments))
+      if (query.includes(`...${name}`)) query += ` ${definition}`;
+    const claims: VerifiedClaims = pick<VerifiedClaims>([
+      { authenticated: false, subject: null, scopes: [] },
+      { authenticated: false, subject: null, scopes: [], unrestricted: true },
+      { authenticated: true, subject: 'fuzzer', scopes: some(allScopes) },
+      { authenticated: true, subject: 'fuzzer', scopes: some(allScopes), unrestricted: true },
+    ]);
+    return { office, query, claims };
+  });
+}
+
 describe('fuzz: hostile requests', () => {
   let system: RunningSystem;
   beforeAll(async () => {
@@ -149,6 +250,33 @@ describe('fuzz: hostile requests', () => {
     expect(JSON.parse(still.text)).toEqual({ data: { partner: { name: 'Canada' } } });
     // Generous: the system itself is in this process; a leak per request would pass it quickly.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(400 * 1024 * 1024);
+  }, 180_000);
+
+  it('400 operations straight to the offices, validly signed: no restricted value reaches a caller without its scope', async () => {
+    const guarded = guardedFields(await officeSchemas());
+    const rules = new Map(guarded.map((field) => [`${field.office} ${field.type}.${field.field}`, field.rule]));
+    const leaks: string[] = [];
+    const shown = new Set<string>();
+    const requests = directRequests(400, scopesNamed(guarded.map((field) => field.rule)));
+    for (let start = 0; start < requests.length; start += 10) {
+      await Promise.all(
+        requests.slice(start, start + 10).map(async ({ office, query, claims }) => {
+          const { status, body } = await askOffice(office, system.subgraphUrls[office]!, { query }, claims);
+          const text = JSON.stringify(body);
+          if (status !== 200) leaks.push(`${status} ${text.slice(0, 200)} <- ${query}`);
+          // The offices run in production: the open gateway's claim counts for nothing there.
+          const caller = honouredClaims(claims, 'production');
+          for (const { text: value, field } of RESTRICTED_TEXTS) {
+            if (!text.includes(value)) continue;
+            if (mayRead(rules.get(field), caller)) shown.add(field);
+            else leaks.push(`${field} to ${JSON.stringify(claims)} <- ${query}`);
+          }
+        }),
+      );
+    }
+    expect(leaks).toEqual([]);
+    // The callers who may see them did: the operations reach every restricted value.
+    expect([...shown].sort()).toEqual(RESTRICTED_TEXTS.map(({ field }) => field).sort());
   }, 180_000);
 
   it("Node's own refusals (headers too large, malformed, chunk extensions too large) carry a JSON body and a code, at the gateway and every office", async () => {

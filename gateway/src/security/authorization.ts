@@ -20,7 +20,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { refusal } from '@cip/core';
+import { UNAUTHORIZED_FIELD_MESSAGE, refusal } from '@cip/core';
 import type { GatewayContext } from '../context.js';
 import { ANONYMOUS, type Caller } from './jwt.js';
 import { combineRequirements, type AccessRequirement, type SecurityPolicy } from './supergraphSecurity.js';
@@ -287,7 +287,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
           result.errors = [
             ...(result.errors ?? []),
             ...authorized.denied.map((path) => ({
-              message: 'Unauthorized field or type: the caller lacks the scope it needs.',
+              message: UNAUTHORIZED_FIELD_MESSAGE,
               path: [...path],
               extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
             })),

@@ -164,6 +164,9 @@ export function refusal(code: ErrorCode, message: string, options: RefusalOption
   return codedError(code, message, { ...rest, extensions: { ...rest.extensions, http } });
 }
 
+/** What a caller reads beside a field it may not see (null at its path), from the gateway and from an office alike. */
+export const UNAUTHORIZED_FIELD_MESSAGE = 'Unauthorized field or type: the caller lacks the scope it needs.';
+
 /** A bad argument: names the argument so a client can point at it. */
 export function badUserInput(message: string, argument: string): GraphQLError {
   return codedError('BAD_USER_INPUT', message, { extensions: { argument } });

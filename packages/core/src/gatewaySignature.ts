@@ -18,6 +18,11 @@ export interface VerifiedClaims {
   authenticated: boolean;
   subject: string | null;
   scopes: string[];
+  /**
+   * The gateway runs open (no token key configured, outside production): every caller may see
+   * every field. Signed only then; an office honours it only outside production (fieldEnforcement.ts).
+   */
+  unrestricted?: true;
 }
 
 export const ANONYMOUS_CLAIMS: VerifiedClaims = { authenticated: false, subject: null, scopes: [] };
@@ -46,6 +51,7 @@ export function decodeClaims(header: string | undefined): VerifiedClaims {
       authenticated: value.authenticated === true,
       subject: typeof value.subject === 'string' ? value.subject : null,
       scopes: Array.isArray(value.scopes) ? value.scopes.filter((scope) => typeof scope === 'string') : [],
+      ...(value.unrestricted === true ? { unrestricted: true as const } : {}),
     };
   } catch {
     return ANONYMOUS_CLAIMS;

@@ -45,6 +45,7 @@ export {
   errorCodes,
   isErrorCode,
   refusal,
+  UNAUTHORIZED_FIELD_MESSAGE,
   type ErrorCode,
   type RefusalOptions,
 } from './errors.js';

@@ -13,10 +13,10 @@ import {
 
 /**
  * An office's own field rules, read from its SDL's `@authenticated` and `@requiresScopes` (the
- * rules the gateway enforces from the supergraph), for what an office shows outside a field's own
- * resolver: the values its audit log holds. Read from the subgraph schema (a resolver's
- * `info.schema`, which keeps the SDL's directives on each field), so the SDL stays the one place
- * a rule is written.
+ * rules the gateway enforces from the supergraph): enforced by the office itself on every field
+ * (fieldEnforcement.ts), and applied to what it shows outside a field's own resolver, the values
+ * its audit log holds. Read from the subgraph schema (a resolver's `info.schema`, which keeps the
+ * SDL's directives on each field), so the SDL stays the one place a rule is written.
  */
 
 /** What a caller needs to see one field: every entry must hold. */
@@ -26,9 +26,12 @@ export interface AccessRule {
   anyOfScopeSets: readonly (readonly (readonly string[])[])[];
 }
 
-/** Whether the caller the gateway verified may see what the rule guards (no rule: anyone). */
+/**
+ * Whether the caller the gateway verified may see what the rule guards (no rule: anyone; an
+ * `unrestricted` caller, the open gateway's, everything: the server drops that claim in production).
+ */
 export function mayRead(rule: AccessRule | undefined, caller: VerifiedClaims): boolean {
-  if (!rule) return true;
+  if (!rule || caller.unrestricted === true) return true;
   if (rule.authenticated && !caller.authenticated) return false;
   return rule.anyOfScopeSets.every((alternatives) =>
     alternatives.some((scopes) => scopes.every((scope) => caller.scopes.includes(scope))),
@@ -133,4 +136,36 @@ export function ruledFields(schema: GraphQLSchema, typeName: string): ReadonlyMa
 /** The fields of a type that not every caller may see. */
 export function restrictedFields(schema: GraphQLSchema, typeName: string): RuledField[] {
   return [...ruledFields(schema, typeName).values()].filter((field) => field.rule !== undefined);
+}
+
+/** Both rules at once (every entry of each must hold). */
+function bothRules(first: AccessRule | undefined, second: AccessRule | undefined): AccessRule | undefined {
+  if (!first || !second) return first ?? second;
+  return {
+    authenticated: first.authenticated || second.authenticated,
+    anyOfScopeSets: [...first.anyOfScopeSets, ...second.anyOfScopeSets],
+  };
+}
+
+/**
+ * The rule an office enforces on each field of its object types that has one, by type then field:
+ * the field's own and its return type's (`ruledFields`), and its object type's own (federation
+ * allows no rule on an interface). Execution always resolves a field on an object type, so a rule
+ * holds whatever reaches the object: a root field, an entity reference (`_entities`), an interface
+ * or a union.
+ */
+export function enforcedRules(schema: GraphQLSchema): Map<string, Map<string, AccessRule>> {
+  const names = securityDirectiveNames(schema);
+  const rules = new Map<string, Map<string, AccessRule>>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const typeRule = ruleOf(directivesOf(type), names);
+    const fields = new Map<string, AccessRule>();
+    for (const field of ruledFields(schema, type.name).values()) {
+      const rule = bothRules(field.rule, typeRule);
+      if (rule) fields.set(field.name, rule);
+    }
+    if (fields.size > 0) rules.set(type.name, fields);
+  }
+  return rules;
 }

@@ -37,6 +37,7 @@ export { byIdLoader, groupLoader, sourceColumn } from './loaders.js';
 export { callerOf, gatewaySignatureCheck, type GatewaySignatureCheck } from './gatewaySignature.js';
 export { openReplayStore, redisReplayStore } from './replayStore.js';
 export { mayRead, restrictedFields, ruledFields, type AccessRule, type RuledField } from './fieldAccess.js';
+export { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 export * from './writes/index.js';
 export * from './bulk/index.js';
 export * from './records/index.js';

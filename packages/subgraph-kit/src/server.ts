@@ -29,6 +29,7 @@ import {
   type OfficeKeys,
   type ReplayStore,
 } from '@cip/core';
+import { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
 import { drainConnections } from '@cip/core';
 
@@ -127,12 +128,15 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
   const apollo = new ApolloServer<TContext>({
-    // Strings the store cannot hold (a NUL byte) are refused as BAD_USER_INPUT before a resolver runs.
-    schema: refuseUnstorableArguments(
-      buildSubgraphSchema({
-        typeDefs: module.typeDefs,
-        resolvers: module.resolvers as GraphQLResolverMap<unknown>,
-      }),
+    // The SDL's field rules hold in the office too, checked first; then strings the store cannot
+    // hold (a NUL byte) are refused as BAD_USER_INPUT, both before a resolver runs.
+    schema: enforceFieldRules(
+      refuseUnstorableArguments(
+        buildSubgraphSchema({
+          typeDefs: module.typeDefs,
+          resolvers: module.resolvers as GraphQLResolverMap<unknown>,
+        }),
+      ),
     ),
     plugins: [
       ...offlinePlugins<TContext>(),
@@ -154,12 +158,12 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
         '/graphql': graphqlHandler(apollo, {
           // The signature is checked on the raw body, before it is parsed.
           authenticate: signatureCheck.authenticate,
-          // The caller's claims as the gateway verified them, for resolvers that check them too.
+          // The caller's claims as the gateway verified them, for the field rules and resolvers.
           context: async (req) =>
             Object.assign(module.createContext(deps.db), {
               // Other offices, for writes that check references (writes/peers.ts `peersOf`).
               peers,
-              caller: signatureCheck.callerOf(req),
+              caller: honouredClaims(signatureCheck.callerOf(req), deps.mode),
             }),
           maxBodyBytes: deps.maxBodyBytes,
           onInternalError,
@@ -206,6 +210,9 @@ function formatSubgraphError(
   logger: Logger,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  // A field refused by its rule is an answer, not a failure: shaped as the gateway's, no stack.
+  if (code === 'UNAUTHORIZED_FIELD_OR_TYPE')
+    return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code } };
   if (code !== 'INTERNAL_SERVER_ERROR') return formatted;
   logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'resolver failed');
   if (mode !== 'production') return formatted;

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect } from 'vitest';
 import { describeUnless } from './suites.js';
 import { pino } from 'pino';
-import { officeKeysFromMaster, processSigningSecret, type VerifiedClaims } from '@cip/core';
+import { ANONYMOUS_CLAIMS, officeKeysFromMaster, processSigningSecret, type VerifiedClaims } from '@cip/core';
 import {
   PgliteDatabase,
   PostgresDatabase,
@@ -120,6 +120,9 @@ export async function countStatements<T>(
   }
 }
 
+/** The claims the open gateway passes (no token key, outside production): anonymous, every field visible. */
+export const OPEN_GATEWAY_CALLER: VerifiedClaims = { ...ANONYMOUS_CLAIMS, unrestricted: true };
+
 /** The claims the gateway passes for a signed-in caller, for `TestSubgraph.execute`. */
 export function signedIn(subject: string, scopes: readonly string[] = []): VerifiedClaims {
   return { authenticated: true, subject, scopes: [...scopes] };
@@ -130,7 +133,8 @@ export interface TestSubgraph<TContext extends BaseContext> {
   db: Database;
   /**
    * Runs an operation in-process with a fresh request context; returns the single result. The
-   * caller is the one the gateway would have verified (`callerOf`): anonymous unless given.
+   * caller is the one the gateway would have verified (`callerOf`); unless given, the open
+   * gateway's (`OPEN_GATEWAY_CALLER`), who may read and write every field, as with `npm start`.
    */
   execute(
     query: string,
@@ -168,7 +172,12 @@ export async function buildTestSubgraph<TContext extends BaseContext>(
     async execute(query, variables, caller) {
       const response = await app.apollo.executeOperation(
         { query, ...(variables ? { variables } : {}) },
-        { contextValue: Object.assign(module.createContext(db), { peers: lookups }, caller ? { caller } : {}) },
+        {
+          contextValue: Object.assign(module.createContext(db), {
+            peers: lookups,
+            caller: caller ?? OPEN_GATEWAY_CALLER,
+          }),
+        },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult;
@@ -186,6 +195,8 @@ export interface KeyedCreate {
   mutation: string;
   /** Its field, e.g. `createPartner`. */
   field: string;
+  /** The scope it needs (its `@requiresScopes`), e.g. `partners:write`: the office checks it too. */
+  writeScope: string;
   /** Two valid inputs, of records that do not exist yet. */
   inputs: readonly [{ id: string }, { id: string }];
   /** The actors the office's audit log names for a record, oldest first. */
@@ -202,7 +213,7 @@ export async function expectKeysKeptToTheirCaller(
   subgraph: Pick<TestSubgraph<BaseContext>, 'execute'>,
   create: KeyedCreate,
 ): Promise<void> {
-  const [alice, bob] = [signedIn('alice'), signedIn('bob')];
+  const [alice, bob] = [signedIn('alice', [create.writeScope]), signedIn('bob', [create.writeScope])];
   const [mine, theirs] = create.inputs;
   const run = (input: { id: string }, caller?: VerifiedClaims) =>
     subgraph.execute(create.mutation, { input, key: 'shared-key' }, caller);

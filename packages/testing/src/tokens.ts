@@ -1,3 +1,11 @@
+import {
+  GATEWAY_CLAIMS_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  encodeClaims,
+  gatewaySigner,
+  signedPath,
+  type VerifiedClaims,
+} from '@cip/core';
 import { SignJWT } from 'jose';
 
 /** The HS256 secret, issuer and audience the security tests configure the gateway with. */
@@ -33,6 +41,28 @@ export async function makeToken(options: TokenOptions = {}): Promise<string> {
   if (expiresIn !== null) token = token.setExpirationTime(now + expiresIn);
   if (notBefore !== undefined) token = token.setNotBefore(now + notBefore);
   return token.sign(new TextEncoder().encode(options.secret ?? TEST_AUTH.AUTH_HS256_SECRET));
+}
+
+/**
+ * The headers a gateway holding `master` sends with `body` to `office` at `url`: the claims and a
+ * signature bound to that office, POST, the path and those exact bytes (used once).
+ */
+export function gatewaySignedHeaders(
+  master: string,
+  office: string,
+  url: string,
+  claims: VerifiedClaims,
+  body: string,
+): Record<string, string> {
+  const header = encodeClaims(claims);
+  const signature = gatewaySigner(master)({
+    audience: office,
+    method: 'POST',
+    path: signedPath(url),
+    claims: header,
+    body,
+  });
+  return { [GATEWAY_CLAIMS_HEADER]: header, [GATEWAY_SIGNATURE_HEADER]: signature };
 }
 
 /** POSTs an operation with an optional bearer token; returns status and parsed body. */

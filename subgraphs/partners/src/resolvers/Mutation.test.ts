@@ -92,6 +92,7 @@ describeEachStore('partners mutations on $kind', (store) => {
     expectKeysKeptToTheirCaller(subgraph, {
       mutation: CREATE,
       field: 'createPartner',
+      writeScope: 'partners:write',
       inputs: [newPartner('cook-islands'), newPartner('niue')],
       actorsOf: async (id) => (await auditOf(id)).map((entry) => entry.actor),
     }));
@@ -209,7 +210,8 @@ describeEachStore('partners mutations on $kind', (store) => {
       const [entry] = (result.data?.partnerAuditLog as { nodes: AuditNode[] }).nodes;
       return JSON.parse(entry!.newValues!) as Record<string, unknown>;
     };
-    expect(await newValuesFor()).toEqual({ version: 2 });
+    // The open gateway's caller (no caller given) sees every field, as with `npm start`.
+    expect(await newValuesFor()).toEqual({ version: 2, pointsOfContact: [contact] });
     expect(await newValuesFor(signedIn('auditor', ['partners:audit']))).toEqual({
       version: 2,
       pointsOfContact: [{ name: 'A. Contact', role: 'Liaison' }],

@@ -209,6 +209,7 @@ describeEachStore('sector creates, updates and archives on $kind', (store) => {
     expectKeysKeptToTheirCaller(subgraph, {
       mutation: CREATE_SECTOR,
       field: 'createSector',
+      writeScope: 'sectors:write',
       inputs: [newSector('outer-space'), newSector('deep-sea')],
       actorsOf: async (id) => (await auditOf(id)).nodes.map((entry) => entry.actor),
     }));
