@@ -10,7 +10,14 @@ const parse = (env: Record<string, string>) => parseSubgraphConfig('partners', 4
 describe('subgraph config', () => {
   it('runs an office on its embedded store with no environment at all', () => {
     expect(parse({})).toEqual({
-      server: { mode: 'development', host: '127.0.0.1', port: 4001, logLevel: 'info', maxBodyBytes: 1_048_576 },
+      server: {
+        mode: 'development',
+        host: '127.0.0.1',
+        port: 4001,
+        logLevel: 'info',
+        maxBodyBytes: 1_048_576,
+        stackTraces: false,
+      },
       store: { kind: 'pglite', dataDir: 'memory://' },
       security: { keys: null, peerKeys: {}, lifetimeMs: 30_000, clockSkewMs: 5_000, replays: { kind: 'memory' } },
       peers: {},
