@@ -45,11 +45,12 @@ function baseApiSdl(): string {
 const cases: { change: string; from: string; to: string; level: string; path: string }[] = [
   { change: 'field removed', from: '  population: Int\n', to: '', level: 'breaking', path: 'Partner.population' },
   { change: 'field type changed', from: 'code: String!', to: 'code: Int!', level: 'breaking', path: 'Partner.code' },
+  // Every operation still validates and runs; typed clients must handle null (docs/nullability.md).
   {
     change: 'output made nullable',
     from: 'code: String!',
     to: 'code: String',
-    level: 'breaking',
+    level: 'dangerous',
     path: 'Partner.code',
   },
   {
