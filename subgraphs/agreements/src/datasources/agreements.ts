@@ -3,6 +3,7 @@ import {
   byIdLoader,
   childPageLoader,
   fetchPage,
+  givenFilters,
   groupLoader,
   readRecord,
   recordColumns,
@@ -86,17 +87,23 @@ interface LinkTable {
   column: string;
 }
 
-/** The filters of the agreement list, each as the condition it puts on `a`, given its value's placeholder. */
-const FILTER_CONDITIONS: {
-  [Name in Exclude<keyof AgreementFilter, 'includeArchived'>]-?: (placeholder: string) => string;
+type FilterName = Exclude<keyof AgreementFilter, 'includeArchived'>;
+
+/** The filters on a link table: which table, and how its linked ids must match the value's placeholder. */
+const LINK_FILTERS: {
+  [Name in Extract<FilterName, 'partyId' | 'partyIdsAny' | 'threatFocusAreaId' | 'sectorId'>]-?: {
+    link: LinkTable;
+    matches: (placeholder: string) => string;
+  };
 } = {
-  partyId: (value) => `a.id IN (SELECT agreement_id FROM agreements.agreement_party WHERE partner_id = ${value}::text)`,
-  partyIdsAny: (values) =>
-    `a.id IN (SELECT agreement_id FROM agreements.agreement_party WHERE partner_id = ANY(${values}::text[]))`,
-  threatFocusAreaId: (value) =>
-    `a.id IN (SELECT agreement_id FROM agreements.agreement_threat_focus_area WHERE threat_focus_area_id = ${value}::text)`,
-  sectorId: (value) =>
-    `a.id IN (SELECT agreement_id FROM agreements.agreement_sector WHERE sector_id = ${value}::text)`,
+  partyId: { link: partyIds.table, matches: (value) => `= ${value}::text` },
+  partyIdsAny: { link: partyIds.table, matches: (values) => `= ANY(${values}::text[])` },
+  threatFocusAreaId: { link: threatFocusAreaIds.table, matches: (value) => `= ${value}::text` },
+  sectorId: { link: sectorIds.table, matches: (value) => `= ${value}::text` },
+};
+
+/** The filters on the agreement's own columns, each as the condition it puts on `a`. */
+const ROW_FILTERS: { [Name in Exclude<FilterName, keyof typeof LINK_FILTERS>]-?: (placeholder: string) => string } = {
   kind: (value) => `a.kind = ${value}::text`,
   scope: (value) => `a.scope = ${value}::text`,
   // An unknown date is NULL, and NULL >= year is not true: undated agreements never match a year.
@@ -104,23 +111,66 @@ const FILTER_CONDITIONS: {
 };
 
 /**
- * The WHERE clause of the agreement list, with a condition for each filter given and none for the
- * others, and the filters' values as parameters from `$3` on (`fetchPage` holds `$1` and `$2`).
- * A condition per filter given, rather than `($n IS NULL OR ...)` for every filter, lets PostgreSQL
- * plan each link filter as a semi-join on its index instead of a sub-plan run for every agreement.
- * Values are only ever parameters; the SQL text depends on which filters are given, not their values.
+ * How many agreements a link table links to the records matching `matches` (per record with
+ * `perRecord`, as `parent_id` and `total`), archived ones left out unless `includeArchived`: the
+ * links counted on their own index, less the archived agreements' links, found from the few
+ * archived agreements. Joining every link to its agreement to read `archived_at` is most of the
+ * cost of a count over thousands of agreements.
  */
-export function agreementFilterSql(filter: AgreementFilter | null | undefined): { where: string; params: unknown[] } {
+function linkedAgreementCount(
+  { table, parent, column }: LinkTable,
+  matches: string,
+  { perRecord, includeArchived }: { perRecord: boolean; includeArchived: boolean },
+): string {
+  // A record's links are unique; links to any of several records together may name an agreement twice.
+  const count = !perRecord && matches.includes('ANY(') ? `count(DISTINCT l.${parent})::int` : 'count(*)::int';
+  const group = perRecord ? { select: `l.${column} AS parent_id, `, by: ' GROUP BY 1' } : { select: '', by: '' };
+  const linked = `SELECT ${group.select}${count} AS total FROM agreements.${table} l WHERE l.${column} ${matches}${group.by}`;
+  if (includeArchived) return linked;
+  const archived = `SELECT ${group.select}${count} AS total
+    FROM agreements.agreement a JOIN agreements.${table} l ON l.${parent} = a.id
+    WHERE a.archived_at IS NOT NULL AND l.${column} ${matches}${group.by}`;
+  return perRecord
+    ? `SELECT linked.parent_id, linked.total - COALESCE(archived.total, 0) AS total
+       FROM (${linked}) linked LEFT JOIN (${archived}) archived ON archived.parent_id = linked.parent_id`
+    : `SELECT (${linked}) - (${archived}) AS total`;
+}
+
+/**
+ * The agreement list's conditions, a condition for each filter given and none for the others
+ * (givenFilters), their values as parameters from `$1` on, and for a list filtered by one link
+ * alone a count over that link's index.
+ */
+export function agreementFilterSql(filter: AgreementFilter | null | undefined): {
+  where: string[];
+  params: unknown[];
+  totalSql?: string;
+} {
+  const includeArchived = filter?.includeArchived === true;
+  const given = (Object.keys(LINK_FILTERS) as (keyof typeof LINK_FILTERS)[]).filter(
+    (name) => filter?.[name] !== null && filter?.[name] !== undefined,
+  );
+  const { where, params } = givenFilters([
+    ...(
+      Object.entries(LINK_FILTERS) as [keyof typeof LINK_FILTERS, (typeof LINK_FILTERS)[keyof typeof LINK_FILTERS]][]
+    ).map(
+      ([name, { link, matches }]) =>
+        [
+          filter?.[name],
+          (value: string) =>
+            `a.id IN (SELECT l.${link.parent} FROM agreements.${link.table} l WHERE l.${link.column} ${matches(value)})`,
+        ] as const,
+    ),
+    ...(Object.entries(ROW_FILTERS) as [keyof typeof ROW_FILTERS, (value: string) => string][]).map(
+      ([name, condition]) => [filter?.[name], condition] as const,
+    ),
+  ]);
   // Archived agreements are out of the list unless asked for: a condition on the row, no parameter.
-  const conditions: string[] = filter?.includeArchived === true ? [] : ['a.archived_at IS NULL'];
-  const params: unknown[] = [];
-  for (const name of Object.keys(FILTER_CONDITIONS) as (keyof typeof FILTER_CONDITIONS)[]) {
-    const value = filter?.[name];
-    if (value === null || value === undefined) continue;
-    params.push(value);
-    conditions.push(FILTER_CONDITIONS[name](`$${params.length + 2}`));
-  }
-  return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, params };
+  if (!includeArchived) where.push('a.archived_at IS NULL');
+  const onlyLink = given.length === 1 && params.length === 1 ? LINK_FILTERS[given[0]!] : undefined;
+  if (!onlyLink) return { where, params };
+  const totalSql = linkedAgreementCount(onlyLink.link, onlyLink.matches('$1'), { perRecord: false, includeArchived });
+  return { where, params, totalSql };
 }
 
 /**
@@ -154,12 +204,17 @@ export function createAgreementsStore(db: Queryable) {
   const sectorsOf = linksOf(sectorIds.table);
 
   /** One page of agreements in use per linked record (a partner, a focus area, a sector): archived ones are left out. */
-  const agreementsLinkedBy = ({ table, parent, column }: LinkTable) =>
+  const agreementsLinkedBy = (link: LinkTable) =>
     childPageLoader(
       db,
-      `SELECT l.${column} AS parent_id, a.id AS sort_key, ${AGREEMENT_COLUMNS}
-       FROM agreements.${table} l JOIN agreements.agreement a ON a.id = l.${parent}
-       WHERE l.${column} = ANY($1) AND a.archived_at IS NULL`,
+      {
+        // The link's own agreement id: its index (record, agreement id) gives each record's page in order.
+        sortKey: `l.${link.parent}`,
+        columns: AGREEMENT_COLUMNS,
+        from: `agreements.${link.table} l JOIN agreements.agreement a ON a.id = l.${link.parent}`,
+        where: [`l.${link.column} = parent.id`, 'a.archived_at IS NULL'],
+        totalsSql: linkedAgreementCount(link, '= ANY($1::text[])', { perRecord: true, includeArchived: false }),
+      },
       toAgreement,
     );
 
@@ -175,11 +230,17 @@ export function createAgreementsStore(db: Queryable) {
         'filter.signedOnOrAfterYear',
       );
     }
-    const { where, params } = agreementFilterSql(filter);
+    const { where, params, totalSql } = agreementFilterSql(filter);
     return fetchPage(
       db,
-      `SELECT a.id AS sort_key, ${AGREEMENT_COLUMNS} FROM agreements.agreement a${where}`,
-      params,
+      {
+        sortKey: 'a.id',
+        columns: AGREEMENT_COLUMNS,
+        from: 'agreements.agreement a',
+        where,
+        params,
+        ...(totalSql ? { totalSql } : {}),
+      },
       page,
       toAgreement,
     );
