@@ -21,7 +21,7 @@ Environment variables:
   BENCH_DATABASE_URL  the scratch PostgreSQL database (default: postgres://postgres@127.0.0.1:5432/cip_bench)
 
 Needs \`npm run build\`; creates and loads the data set on first use as \`npm run bench\` does.
-Prints per question each statement's office, execution ms (median of 3), shared buffers hit/read and
+Prints per question each statement's office, execution and planning ms (median of 3), shared buffers hit/read and
 the plan's top nodes, then a table.
 `,
   options: { plans: { type: 'boolean', default: false } },
@@ -88,13 +88,16 @@ try {
     console.log(`\n## ${request.name}: ${statements.length} statements`);
     for (const { office, sql, params } of statements) {
       const times = [];
+      const planning = [];
       let plan;
       for (let i = 0; i < 3; i++) {
         const { rows: result } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
         plan = result[0]['QUERY PLAN'][0];
         times.push(plan['Execution Time']);
+        planning.push(plan['Planning Time']);
       }
       const executionMs = Math.round(times.sort((a, b) => a - b)[1] * 100) / 100;
+      const planningMs = Math.round(planning.sort((a, b) => a - b)[1] * 100) / 100;
       const top = [];
       const walk = (node, depth) => {
         if (depth > 3) return;
@@ -114,7 +117,7 @@ try {
         const { rows: text } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
         for (const line of text) console.log(`    ${line['QUERY PLAN']}`);
       } else for (const line of top) console.log(`    ${line}`);
-      rows.push({ question: request.name, office, executionMs, sql: oneLine.slice(0, 80) });
+      rows.push({ question: request.name, office, executionMs, planningMs, sql: oneLine.slice(0, 80) });
     }
   }
 } finally {
@@ -125,6 +128,8 @@ try {
 function options() {
   return cli.values;
 }
-console.log('\n| question | office | execution ms | statement |');
-console.log('| --- | --- | --- | --- |');
-for (const row of rows) console.log(`| ${row.question} | ${row.office} | ${row.executionMs} | \`${row.sql}...\` |`);
+console.log('\n| question | office | execution ms | planning ms | statement |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const row of rows) {
+  console.log(`| ${row.question} | ${row.office} | ${row.executionMs} | ${row.planningMs} | \`${row.sql}...\` |`);
+}

@@ -15,7 +15,7 @@ const cli = readCommandLine({
   name: 'node bench/questions.mjs',
   help: `node bench/questions.mjs: the p50 of each e2e question, one request at a time, through our gateway and the real offices.
 
-Usage: node bench/questions.mjs [--store <postgres|pglite>] [--probes <n>] [--rounds <n>] [--warmup <n>]
+Usage: node bench/questions.mjs [--store <postgres|pglite>] [--probes <n>] [--rounds <n>] [--warmup <n>] [--cpu-prof]
 
 Options:
   --store <name>      postgres: the offices over PostgreSQL, gateway in its own process;
@@ -23,6 +23,8 @@ Options:
   --probes <n>        measuring passes; the table gives the median of their p50s and the spread (default: 3)
   --rounds <n>        rounds over every variant of every question per probe (default: 5)
   --warmup <n>        rounds before measuring (default: 3)
+  --cpu-prof          write V8 CPU profiles of the offices' and the gateway's processes (one process
+                      on pglite) to bench/results/profiles/ (default: false)
   -h, --help          print this help and exit
 
 Environment variables:
@@ -38,6 +40,7 @@ Prints one JSON line per probe, then a table: per question, the median p50 ms, i
     probes: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const { values: options } = cli;
@@ -59,9 +62,15 @@ const questions = mix.requests.map((request) => ({
   ),
 }));
 
+/** Node's flags for a process of the probe: a CPU profile named after it with --cpu-prof. */
+const profiling = (name) =>
+  options['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`, `--cpu-prof-name=questions-${options.store}-${name}-${Date.now()}.cpuprofile`]
+    : [];
+
 /** Starts a process and waits until its gateway answers on `url`; resolves with a stop(). */
-async function startServer(args, env, url) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+async function startServer(name, args, env, url) {
+  const child = spawn(process.execPath, [...profiling(name), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const deadline = Date.now() + 300_000;
@@ -92,7 +101,7 @@ const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
 const stops = [];
 
 if (options.store === 'postgres') {
-  const backend = fork(join(root, 'bench/lib/backend.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const backend = fork(join(root, 'bench/lib/backend.mjs'), { execArgv: profiling('offices'), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { subgraphUrls } = await new Promise((resolve, reject) => {
     backend.once('message', resolve);
     backend.once('exit', (code) => reject(new Error(`the benchmark back end exited (${code})`)));
@@ -100,11 +109,11 @@ if (options.store === 'postgres') {
   stops.push(() => new Promise((resolve) => (backend.once('exit', resolve), backend.send({ type: 'stop' }))));
   const supergraphPath = await writeSupergraph('questions', subgraphUrls);
   const env = { HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
-  stops.unshift(await startServer([join(root, 'gateway/dist/main.js')], { ...env, SUPERGRAPH_PATH: supergraphPath }, gatewayUrl));
+  stops.unshift(await startServer('gateway', [join(root, 'gateway/dist/main.js')], { ...env, SUPERGRAPH_PATH: supergraphPath }, gatewayUrl));
 } else {
   await preparePgliteDirectory(pgliteDir);
   const env = { HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', SUBGRAPH_PORTS_ANY: 'true' };
-  stops.push(await startServer([join(root, 'packages/stack/dist/main.js')], { ...env, PGLITE_DATA_DIR: pgliteDir }, gatewayUrl));
+  stops.push(await startServer('stack', [join(root, 'packages/stack/dist/main.js')], { ...env, PGLITE_DATA_DIR: pgliteDir }, gatewayUrl));
 }
 
 /** One request; fails on an answer with errors or without data (a fast wrong answer measures nothing). */

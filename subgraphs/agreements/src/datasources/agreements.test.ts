@@ -88,7 +88,11 @@ function filtersToTry(): AgreementFilter[] {
 
 describe('agreementFilterSql', () => {
   it('leaves only archived agreements out when no filter is given, and nothing with includeArchived', () => {
-    const inUse = { where: ['a.archived_at IS NULL'], params: [] };
+    const inUse = {
+      where: ['a.archived_at IS NULL'],
+      params: [],
+      totalSql: 'SELECT COALESCE(sum(c.total), 0)::int AS total FROM agreements.agreement_year_count c',
+    };
     expect(agreementFilterSql(undefined)).toEqual(inUse);
     expect(agreementFilterSql(null)).toEqual(inUse);
     expect(agreementFilterSql({ partyId: null, kind: null, includeArchived: false })).toEqual(inUse);
@@ -106,12 +110,13 @@ describe('agreementFilterSql', () => {
     expect(sql).not.toContain("'1'='1");
   });
 
-  it('counts a list filtered by one link alone on that link, and any other list over its rows', () => {
+  it('counts a list filtered by one link or one year alone from the kept counts, any other over its rows', () => {
     expect(agreementFilterSql({ threatFocusAreaId: 'cyber-security' }).totalSql).toContain(
-      'FROM agreements.agreement_threat_focus_area l WHERE l.threat_focus_area_id = $1::text',
+      "c.link = 'threat_focus_area' AND c.record_id = $1::text",
     );
     expect(agreementFilterSql({ threatFocusAreaId: 'cyber-security', kind: 'STATEMENT' }).totalSql).toBeUndefined();
-    expect(agreementFilterSql({ signedOnOrAfterYear: 2000 }).totalSql).toBeUndefined();
+    expect(agreementFilterSql({ signedOnOrAfterYear: 2000 }).totalSql).toContain('agreement_year_count');
+    expect(agreementFilterSql({ kind: 'STATEMENT' }).totalSql).toBeUndefined();
   });
 });
 
@@ -214,6 +219,51 @@ describeEachStore('listAgreements on $kind', (store) => {
     expect(statements).toHaveLength(1);
     expect(statements[0]).not.toContain(hostile);
     expect(statements[0]).not.toContain('DECLARATION');
+  });
+
+  // Last: it changes the data the tests above read.
+  it('keeps its counts exact through every kind of write, in one statement or several', async () => {
+    const recount = `
+      SELECT 'year ' || COALESCE(a.signed_year, 0) AS key, count(*)::int AS total FROM agreements.agreement a
+        WHERE a.archived_at IS NULL GROUP BY 1
+      UNION ALL SELECT links.link || ' ' || links.record_id, count(*)::int FROM (
+        SELECT 'party' AS link, partner_id AS record_id, agreement_id FROM agreements.agreement_party
+        UNION ALL SELECT 'threat_focus_area', threat_focus_area_id, agreement_id FROM agreements.agreement_threat_focus_area
+        UNION ALL SELECT 'sector', sector_id, agreement_id FROM agreements.agreement_sector
+      ) links JOIN agreements.agreement a ON a.id = links.agreement_id WHERE a.archived_at IS NULL GROUP BY 1`;
+    const kept = `
+      SELECT 'year ' || signed_year AS key, total FROM agreements.agreement_year_count WHERE total > 0
+      UNION ALL SELECT link || ' ' || record_id, total FROM agreements.linked_agreement_count WHERE total > 0`;
+    const sorted = async (sql: string) =>
+      (await db.query<{ key: string; total: number }>(sql)).sort((a, b) => (a.key < b.key ? -1 : 1));
+    const writes = [
+      `UPDATE agreements.agreement SET archived_at = NULL WHERE id IN ('t-009', 't-018')`,
+      `UPDATE agreements.agreement SET archived_at = now() WHERE id IN ('t-001', 't-002', 'smart-border-declaration')`,
+      `UPDATE agreements.agreement SET signed_year = 1999 WHERE id IN ('t-003', 't-027', 't-007')`,
+      `UPDATE agreements.agreement SET signed_year = NULL, archived_at = NULL WHERE id = 't-036'`,
+      `DELETE FROM agreements.agreement_party WHERE partner_id = 'p-3'`,
+      `DELETE FROM agreements.agreement_sector WHERE agreement_id IN ('t-004', 't-002')`,
+      `UPDATE agreements.agreement_threat_focus_area SET threat_focus_area_id = 'f-99' WHERE threat_focus_area_id = 'f-1'`,
+      `INSERT INTO agreements.agreement_party (agreement_id, partner_id) VALUES ('t-001', 'p-3'), ('t-005', 'p-3')`,
+      `DELETE FROM agreements.agreement_threat_focus_area WHERE agreement_id = 't-010';
+       DELETE FROM agreements.agreement_party WHERE agreement_id = 't-010';
+       DELETE FROM agreements.agreement_sector WHERE agreement_id = 't-010';
+       DELETE FROM agreements.agreement WHERE id = 't-010'`,
+    ];
+    expect(await sorted(kept)).toEqual(await sorted(recount));
+    for (const write of writes) {
+      await db.exec(write);
+      expect({ write, kept: await sorted(kept) }).toEqual({ write, kept: await sorted(recount) });
+    }
+    // A write rolled back leaves the counts as they were.
+    const before = await sorted(kept);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(`DELETE FROM agreements.agreement_party WHERE partner_id = 'united-states'`);
+        throw new Error('rolled back on purpose');
+      }),
+    ).rejects.toThrow('rolled back on purpose');
+    expect(await sorted(kept)).toEqual(before);
   });
 
   it.each([1899, 2101])('refuses signedOnOrAfterYear %i before querying', async (year) => {

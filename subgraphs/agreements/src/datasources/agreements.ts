@@ -110,36 +110,46 @@ const ROW_FILTERS: { [Name in Exclude<FilterName, keyof typeof LINK_FILTERS>]-?:
   signedOnOrAfterYear: (value) => `a.signed_year >= ${value}::int`,
 };
 
+/** The name a link's counts go by in `agreements.linked_agreement_count` (migration 008): `party` for `agreement_party`. */
+const countedLink = ({ table }: LinkTable) => table.replace(/^agreement_/, '');
+
 /**
- * How many agreements a link table links to the records matching `matches` (per record with
- * `perRecord`, as `parent_id` and `total`), archived ones left out unless `includeArchived`: the
- * links counted on their own index, less the archived agreements' links, found from the few
- * archived agreements. Joining every link to its agreement to read `archived_at` is most of the
- * cost of a count over thousands of agreements.
+ * How many agreements in use each record in `$1` (a text[]) has through a link, as `parent_id`
+ * and `total`: counts kept by the store's triggers on every write (migration 008), so a count of
+ * thousands is one row read.
+ */
+function countedPerRecord(link: LinkTable): string {
+  return `SELECT c.record_id AS parent_id, c.total FROM agreements.linked_agreement_count c
+    WHERE c.link = '${countedLink(link)}' AND c.record_id = ANY($1::text[])`;
+}
+
+/**
+ * The count of a list filtered by one link alone, value `$1`: the kept count of the record for
+ * agreements in use; otherwise (archived ones too, or links to any of several records) the links
+ * counted on their own index, less the archived agreements' links where those are left out.
  */
 function linkedAgreementCount(
-  { table, parent, column }: LinkTable,
-  matches: string,
-  { perRecord, includeArchived }: { perRecord: boolean; includeArchived: boolean },
+  filter: keyof typeof LINK_FILTERS,
+  { link, matches }: (typeof LINK_FILTERS)[keyof typeof LINK_FILTERS],
+  includeArchived: boolean,
 ): string {
-  // A record's links are unique; links to any of several records together may name an agreement twice.
-  const count = !perRecord && matches.includes('ANY(') ? `count(DISTINCT l.${parent})::int` : 'count(*)::int';
-  const group = perRecord ? { select: `l.${column} AS parent_id, `, by: ' GROUP BY 1' } : { select: '', by: '' };
-  const linked = `SELECT ${group.select}${count} AS total FROM agreements.${table} l WHERE l.${column} ${matches}${group.by}`;
+  if (filter !== 'partyIdsAny' && !includeArchived) {
+    return `SELECT COALESCE((SELECT c.total FROM agreements.linked_agreement_count c
+      WHERE c.link = '${countedLink(link)}' AND c.record_id = $1::text), 0) AS total`;
+  }
+  // Links to any of several records together may name an agreement twice.
+  const count = filter === 'partyIdsAny' ? `count(DISTINCT l.${link.parent})::int` : 'count(*)::int';
+  const linked = `SELECT ${count} AS total FROM agreements.${link.table} l WHERE l.${link.column} ${matches('$1')}`;
   if (includeArchived) return linked;
-  const archived = `SELECT ${group.select}${count} AS total
-    FROM agreements.agreement a JOIN agreements.${table} l ON l.${parent} = a.id
-    WHERE a.archived_at IS NOT NULL AND l.${column} ${matches}${group.by}`;
-  return perRecord
-    ? `SELECT linked.parent_id, linked.total - COALESCE(archived.total, 0) AS total
-       FROM (${linked}) linked LEFT JOIN (${archived}) archived ON archived.parent_id = linked.parent_id`
-    : `SELECT (${linked}) - (${archived}) AS total`;
+  return `SELECT (${linked}) - (SELECT ${count} AS total
+    FROM agreements.agreement a JOIN agreements.${link.table} l ON l.${link.parent} = a.id
+    WHERE a.archived_at IS NOT NULL AND l.${link.column} ${matches('$1')}) AS total`;
 }
 
 /**
  * The agreement list's conditions, a condition for each filter given and none for the others
- * (givenFilters), their values as parameters from `$1` on, and for a list filtered by one link
- * alone a count over that link's index.
+ * (givenFilters), their values as parameters from `$1` on, and where one is cheaper than counting
+ * the matching rows (one link filter alone, one year filter alone, none), the count's statement.
  */
 export function agreementFilterSql(filter: AgreementFilter | null | undefined): {
   where: string[];
@@ -147,9 +157,6 @@ export function agreementFilterSql(filter: AgreementFilter | null | undefined): 
   totalSql?: string;
 } {
   const includeArchived = filter?.includeArchived === true;
-  const given = (Object.keys(LINK_FILTERS) as (keyof typeof LINK_FILTERS)[]).filter(
-    (name) => filter?.[name] !== null && filter?.[name] !== undefined,
-  );
   const { where, params } = givenFilters([
     ...(
       Object.entries(LINK_FILTERS) as [keyof typeof LINK_FILTERS, (typeof LINK_FILTERS)[keyof typeof LINK_FILTERS]][]
@@ -167,9 +174,19 @@ export function agreementFilterSql(filter: AgreementFilter | null | undefined): 
   ]);
   // Archived agreements are out of the list unless asked for: a condition on the row, no parameter.
   if (!includeArchived) where.push('a.archived_at IS NULL');
-  const onlyLink = given.length === 1 && params.length === 1 ? LINK_FILTERS[given[0]!] : undefined;
-  if (!onlyLink) return { where, params };
-  const totalSql = linkedAgreementCount(onlyLink.link, onlyLink.matches('$1'), { perRecord: false, includeArchived });
+  const given = (Object.keys(filter ?? {}) as (keyof AgreementFilter)[]).filter(
+    (name) => name !== 'includeArchived' && filter?.[name] !== null && filter?.[name] !== undefined,
+  );
+  const [only] = given;
+  if (given.length > 1) return { where, params };
+  if (only !== undefined && only in LINK_FILTERS) {
+    const name = only as keyof typeof LINK_FILTERS;
+    return { where, params, totalSql: linkedAgreementCount(name, LINK_FILTERS[name], includeArchived) };
+  }
+  if (includeArchived || (only !== undefined && only !== 'signedOnOrAfterYear')) return { where, params };
+  // Agreements in use signed since a year, or all of them: the kept counts per year (undated under 0).
+  const since = only === undefined ? '' : ' WHERE c.signed_year >= $1::int';
+  const totalSql = `SELECT COALESCE(sum(c.total), 0)::int AS total FROM agreements.agreement_year_count c${since}`;
   return { where, params, totalSql };
 }
 
@@ -213,7 +230,7 @@ export function createAgreementsStore(db: Queryable) {
         columns: AGREEMENT_COLUMNS,
         from: `agreements.${link.table} l JOIN agreements.agreement a ON a.id = l.${link.parent}`,
         where: [`l.${link.column} = parent.id`, 'a.archived_at IS NULL'],
-        totalsSql: linkedAgreementCount(link, '= ANY($1::text[])', { perRecord: true, includeArchived: false }),
+        totalsSql: countedPerRecord(link),
       },
       toAgreement,
     );
