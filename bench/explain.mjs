@@ -113,7 +113,7 @@ try {
         `- ${office} ${executionMs} ms, buffers hit ${plan.Plan['Shared Hit Blocks']} read ${plan.Plan['Shared Read Blocks']}, params ${JSON.stringify(params).slice(0, 120)}`,
       );
       console.log(`  ${oneLine.slice(0, 400)}${oneLine.length > 400 ? '...' : ''}`);
-      if (options().plans) {
+      if (cli.values.plans) {
         const { rows: text } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
         for (const line of text) console.log(`    ${line['QUERY PLAN']}`);
       } else for (const line of top) console.log(`    ${line}`);
@@ -124,9 +124,6 @@ try {
   await client.end();
   gateway.kill('SIGTERM');
   await offices.stop();
-}
-function options() {
-  return cli.values;
 }
 console.log('\n| question | office | execution ms | planning ms | statement |');
 console.log('| --- | --- | --- | --- | --- |');

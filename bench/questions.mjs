@@ -29,8 +29,8 @@ Options:
 
 Environment variables:
   BENCH_DATABASE_URL  the scratch PostgreSQL database (default: postgres://postgres@127.0.0.1:5432/cip_bench)
-  BENCH_PGLITE_DIR    the PGlite data directory holding the data set, made on first use, about a minute
-                      (default: <tmpdir>/cip-bench-pglite)
+  BENCH_PGLITE_DIR    the PGlite data directory holding the data set (default: <tmpdir>/cip-bench-pglite);
+                      made on first use, in about a minute
 
 Needs \`npm run build\`; on PostgreSQL, creates and loads the data set on first use as \`npm run bench\` does.
 Prints one JSON line per probe, then a table: per question, the median p50 ms, its range over the probes, KB.
@@ -65,12 +65,19 @@ const questions = mix.requests.map((request) => ({
 /** Node's flags for a process of the probe: a CPU profile named after it with --cpu-prof. */
 const profiling = (name) =>
   options['cpu-prof']
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`, `--cpu-prof-name=questions-${options.store}-${name}-${Date.now()}.cpuprofile`]
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`,
+        `--cpu-prof-name=questions-${options.store}-${name}-${Date.now()}.cpuprofile`,
+      ]
     : [];
 
 /** Starts a process and waits until its gateway answers on `url`; resolves with a stop(). */
 async function startServer(name, args, env, url) {
-  const child = spawn(process.execPath, [...profiling(name), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...profiling(name), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const deadline = Date.now() + 300_000;
@@ -101,7 +108,10 @@ const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
 const stops = [];
 
 if (options.store === 'postgres') {
-  const backend = fork(join(root, 'bench/lib/backend.mjs'), { execArgv: profiling('offices'), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const backend = fork(join(root, 'bench/lib/backend.mjs'), {
+    execArgv: profiling('offices'),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const { subgraphUrls } = await new Promise((resolve, reject) => {
     backend.once('message', resolve);
     backend.once('exit', (code) => reject(new Error(`the benchmark back end exited (${code})`)));
@@ -109,11 +119,25 @@ if (options.store === 'postgres') {
   stops.push(() => new Promise((resolve) => (backend.once('exit', resolve), backend.send({ type: 'stop' }))));
   const supergraphPath = await writeSupergraph('questions', subgraphUrls);
   const env = { HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
-  stops.unshift(await startServer('gateway', [join(root, 'gateway/dist/main.js')], { ...env, SUPERGRAPH_PATH: supergraphPath }, gatewayUrl));
+  stops.unshift(
+    await startServer(
+      'gateway',
+      [join(root, 'gateway/dist/main.js')],
+      { ...env, SUPERGRAPH_PATH: supergraphPath },
+      gatewayUrl,
+    ),
+  );
 } else {
   await preparePgliteDirectory(pgliteDir);
   const env = { HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', SUBGRAPH_PORTS_ANY: 'true' };
-  stops.push(await startServer('stack', [join(root, 'packages/stack/dist/main.js')], { ...env, PGLITE_DATA_DIR: pgliteDir }, gatewayUrl));
+  stops.push(
+    await startServer(
+      'stack',
+      [join(root, 'packages/stack/dist/main.js')],
+      { ...env, PGLITE_DATA_DIR: pgliteDir },
+      gatewayUrl,
+    ),
+  );
 }
 
 /** One request; fails on an answer with errors or without data (a fast wrong answer measures nothing). */
@@ -156,10 +180,18 @@ try {
     }
     const p50s = times.map((list) => round(median(list)));
     questions.forEach((_, q) => perProbe[q].push(p50s[q]));
-    console.log(JSON.stringify({ probe: probe + 1, store: options.store, p50ms: Object.fromEntries(questions.map(({ name }, q) => [name, p50s[q]])) }));
+    console.log(
+      JSON.stringify({
+        probe: probe + 1,
+        store: options.store,
+        p50ms: Object.fromEntries(questions.map(({ name }, q) => [name, p50s[q]])),
+      }),
+    );
   }
   const loadavg = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-  console.log(`\nstore ${options.store}; ${probes} probes x ${rounds} rounds after ${warmupRounds} warm-up; load average ${loadavg}`);
+  console.log(
+    `\nstore ${options.store}; ${probes} probes x ${rounds} rounds after ${warmupRounds} warm-up; load average ${loadavg}`,
+  );
   console.log('\n| question | p50 ms (median of probes) | range over probes | KB |');
   console.log('| --- | --- | --- | --- |');
   questions.forEach(({ name }, q) => {
