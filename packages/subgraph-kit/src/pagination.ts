@@ -56,7 +56,10 @@ function decodeCursor(cursor: string): string {
  * Reads a connection field's arguments; with the field's `info`, also which parts of the
  * connection the query selects, so that the store reads only those.
  */
-export function parsePage({ first, after }: PageArgs, info?: GraphQLResolveInfo): Page {
+export function parsePage(
+  { first, after }: PageArgs,
+  info?: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>,
+): Page {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
     throw badUserInput(`first must be between 0 and ${MAX_PAGE_SIZE}; got ${size}.`, 'first');
