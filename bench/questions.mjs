@@ -108,7 +108,9 @@ const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
 const stops = [];
 
 if (options.store === 'postgres') {
+  // NODE_ENV=production as `npm run bench` runs the offices (bench/run.mjs says why).
   const backend = fork(join(root, 'bench/lib/backend.mjs'), {
+    env: { ...process.env, NODE_ENV: 'production' },
     execArgv: profiling('offices'),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
