@@ -1,5 +1,5 @@
 // Summarizes a V8 CPU profile (node --cpu-prof): self time by package and by function, largest
-// first. Usage: node bench/profile-summary.mjs <file.cpuprofile> [<top>]
+// first. Usage: node bench/profile-summary.mjs [--last <s>] <file.cpuprofile> [<top>]
 import { readFile } from 'node:fs/promises';
 import { readCommandLine } from './lib/commandLine.mjs';
 
@@ -7,27 +7,33 @@ const cli = readCommandLine({
   name: 'node bench/profile-summary.mjs',
   help: `node bench/profile-summary.mjs: self time of a V8 CPU profile by package and by function, largest first.
 
-Usage: node bench/profile-summary.mjs <file.cpuprofile> [<top>]
+Usage: node bench/profile-summary.mjs [--last <s>] <file.cpuprofile> [<top>]
 
 Arguments:
   <file.cpuprofile>  the profile, e.g. from \`npm run bench -- --cpu-prof\` in bench/results/profiles/ (required)
   <top>              how many packages and functions to list (default: 25)
 
 Options:
+  --last <s>         only the profile's last <s> seconds, e.g. the measured load without start-up (default: all)
   -h, --help         print this help and exit
 
 Files outside node_modules are named relative to the current directory.
 `,
-  options: {},
+  options: { last: { type: 'string' } },
   positionals: 2,
 });
 const [file, topArg] = cli.positionals;
 if (file === undefined) cli.fail('Missing <file.cpuprofile>: the profile to summarize');
 const top = cli.integer('<top>', topArg ?? '25');
+const lastMicros = cli.values.last === undefined ? Infinity : cli.integer('--last', cli.values.last) * 1e6;
 const profile = JSON.parse(await readFile(file, 'utf8'));
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMicros = new Map();
+const endMicros = profile.timeDeltas.reduce((sum, delta) => sum + delta, 0);
+let atMicros = 0;
 for (let i = 0; i < profile.samples.length; i++) {
+  atMicros += profile.timeDeltas[i] ?? 0;
+  if (endMicros - atMicros > lastMicros) continue;
   const id = profile.samples[i];
   selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }

@@ -61,6 +61,8 @@ const clis: readonly Cli[] = [
   nodeScript('scripts/codegen-trusted-documents.mjs'),
   nodeScript('scripts/build-package.mjs'),
   nodeScript('bench/entities.mjs', ['BENCH_DATABASE_URL']),
+  nodeScript('bench/questions.mjs', ['BENCH_DATABASE_URL', 'BENCH_PGLITE_DIR']),
+  nodeScript('bench/explain.mjs', ['BENCH_DATABASE_URL']),
   nodeScript('bench/profile-summary.mjs'),
   nodeScript('bench/signing-cost.mjs'),
   nodeScript('bench/office-field-rules.mjs'),

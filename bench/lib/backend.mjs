@@ -6,35 +6,8 @@
 // near-zero cost afterwards. Started by bench/run.mjs with an IPC channel; prints nothing.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { Pool } from 'undici';
-import { createLogger } from '@cip/core';
-import { PostgresDatabase, buildSubgraphApp, migrateSubgraph } from '@cip/subgraph-kit';
-import { agreementsSubgraph } from '@cip/subgraph-agreements';
-import { partnersSubgraph } from '@cip/subgraph-partners';
-import { sectorsSubgraph } from '@cip/subgraph-sectors';
-import { threatFocusAreasSubgraph } from '@cip/subgraph-threat-focus-areas';
-
-const modules = [partnersSubgraph, agreementsSubgraph, sectorsSubgraph, threatFocusAreasSubgraph];
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cip_bench';
-
-/** Creates the scratch database if missing, migrates it, and loads the generated data set once. */
-async function prepareDatabase() {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected benchmark database name ${name}`);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href });
-  await admin.connect();
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const migrator = new PostgresDatabase({ connectionString: databaseUrl, poolSize: 1, statementTimeoutMs: 600_000 });
-  for (const module of modules) await migrateSubgraph(module, migrator);
-  const [{ count }] = await migrator.query("SELECT count(*)::int AS count FROM partners.partner WHERE id LIKE 'p-%'");
-  if (count === 0) await migrator.exec(await readFile(new URL('../data/generate.sql', import.meta.url), 'utf8'));
-  await migrator.close();
-}
+import { prepareDatabase, startOffices } from './offices.mjs';
 
 function replayProxy(name, upstreamUrl) {
   const upstream = new URL(upstreamUrl);
@@ -78,26 +51,14 @@ function listen(server) {
 }
 
 await prepareDatabase();
-const logger = createLogger('bench-backend', 'warn');
-const apps = [];
+const offices = await startOffices();
 const proxies = [];
-const subgraphUrls = {};
+const subgraphUrls = offices.urls;
 const replayUrls = {};
-for (const module of modules) {
-  const db = new PostgresDatabase({ connectionString: databaseUrl, poolSize: 10, statementTimeoutMs: 30_000 });
-  // signing null: the subgraphs accept unsigned requests, since only our gateway can sign.
-  const app = await buildSubgraphApp(module, {
-    db,
-    logger,
-    mode: 'production',
-    maxBodyBytes: 16 * 1_048_576,
-    signing: null,
-  });
-  apps.push({ app, db });
-  subgraphUrls[module.name] = `${await app.listen('127.0.0.1', 0)}/graphql`;
-  const proxy = replayProxy(module.name, subgraphUrls[module.name]);
+for (const [name, url] of Object.entries(subgraphUrls)) {
+  const proxy = replayProxy(name, url);
   proxies.push(proxy);
-  replayUrls[module.name] = `${await listen(proxy.server)}/graphql`;
+  replayUrls[name] = `${await listen(proxy.server)}/graphql`;
 }
 
 process.on('message', async (message) => {
@@ -112,10 +73,7 @@ process.on('message', async (message) => {
       proxy.server.close();
       await proxy.pool.close();
     }
-    for (const { app, db } of apps) {
-      await app.stop();
-      await db.close();
-    }
+    await offices.stop();
     process.exit(0);
   }
 });

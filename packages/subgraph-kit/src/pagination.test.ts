@@ -1,5 +1,18 @@
+import { Kind, parse, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { encodeCursor, parsePage, toConnection } from './pagination.js';
+import { connectionParts, encodeCursor, parsePage, toConnection } from './pagination.js';
+
+/** The `info` of the first field of `query`'s operation, as a resolver of that field gets it. */
+function infoOf(query: string) {
+  const document = parse(query);
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+  const fragments = Object.fromEntries(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  return { fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments };
+}
 
 describe('pages and cursors', () => {
   it('defaults to 20 and accepts 0 to 100', () => {
@@ -31,5 +44,21 @@ describe('pages and cursors', () => {
     expect(page.totalCount).toBe(7);
     expect(toConnection(rows, { size: 3, afterKey: null }, 3).pageInfo.hasNextPage).toBe(false);
     expect(toConnection([], { size: 3, afterKey: null }, 0).pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+  });
+
+  it('reads only the parts of a connection the query selects, through fragments too', () => {
+    expect(connectionParts(infoOf('{ list { totalCount } }'))).toEqual({ totalCount: true, rows: false });
+    expect(connectionParts(infoOf('{ list { nodes { id } } }'))).toEqual({ totalCount: false, rows: true });
+    expect(connectionParts(infoOf('{ list { pageInfo { hasNextPage } } }'))).toEqual({ totalCount: false, rows: true });
+    expect(connectionParts(infoOf('{ list { __typename } }'))).toEqual({ totalCount: false, rows: false });
+    expect(
+      connectionParts(infoOf('{ list { ... on C { edges { cursor } } ...Total } } fragment Total on C { totalCount }')),
+    ).toEqual({ totalCount: true, rows: true });
+    expect(parsePage({ first: 5 }, infoOf('{ list { totalCount } }')).parts).toEqual({ totalCount: true, rows: false });
+  });
+
+  it('gives NaN for a count the query did not ask for, which GraphQL refuses to serialize as an Int', () => {
+    const page = { size: 2, afterKey: null, parts: { totalCount: false, rows: true } };
+    expect(toConnection([], page, Number.NaN).totalCount).toBeNaN();
   });
 });

@@ -32,24 +32,55 @@ export function readRecord<Spec extends RecordSpec>(
   spec: Spec,
   row: Readonly<Record<string, unknown>>,
 ): RecordRead<Spec> & Record<string, unknown> {
+  const { fields, columns } = readerOf(spec);
   const record: Record<string, unknown> = {};
-  const read = new Set<string>();
-  const take = (name: string) => {
-    read.add(name);
-    return row[name] ?? null;
-  };
+  for (const name of Object.keys(row)) if (!columns.has(name)) record[name] = row[name];
+  for (const field of fields) {
+    if (field.group === null) {
+      record[field.name] = row[field.name] ?? null;
+      continue;
+    }
+    const group: Record<string, unknown> = {};
+    let empty = true;
+    for (const [inner, column] of field.group) {
+      const value = row[column] ?? null;
+      if (value !== null) empty = false;
+      group[inner] = value;
+    }
+    record[field.name] = empty && !field.required ? null : group;
+  }
+  return record as RecordRead<Spec> & Record<string, unknown>;
+}
+
+/** What `readRecord` needs of a spec, worked out once per spec: it runs for every row an office reads. */
+interface RecordReader {
+  /** Each field in the entity's table: a plain one, or a group with each inner field's column. */
+  fields: { name: string; group: [inner: string, column: string][] | null; required: boolean }[];
+  /** The columns `fields` read; the row's others are kept as they are. */
+  columns: ReadonlySet<string>;
+}
+
+const readers = new WeakMap<RecordSpec, RecordReader>();
+
+function readerOf(spec: RecordSpec): RecordReader {
+  let reader = readers.get(spec);
+  if (reader) return reader;
+  const fields: RecordReader['fields'] = [];
+  const columns = new Set<string>();
   for (const [name, field] of Object.entries(spec.fields)) {
     if (isChildList(field)) continue;
     if (field.kind === 'group') {
-      const group = Object.fromEntries(Object.keys(field.fields).map((inner) => [inner, take(`${name}.${inner}`)]));
-      const empty = Object.values(group).every((value) => value === null);
-      record[name] = empty && !field.required ? null : group;
+      const group = Object.keys(field.fields).map((inner): [string, string] => [inner, `${name}.${inner}`]);
+      for (const [, column] of group) columns.add(column);
+      fields.push({ name, group, required: field.required === true });
     } else {
-      record[name] = take(name);
+      columns.add(name);
+      fields.push({ name, group: null, required: false });
     }
   }
-  const others = Object.fromEntries(Object.entries(row).filter(([name]) => !read.has(name)));
-  return { ...others, ...record } as RecordRead<Spec> & Record<string, unknown>;
+  reader = { fields, columns };
+  readers.set(spec, reader);
+  return reader;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Queryable } from '../database.js';
 import { mayRead, ruledFields, type RuledField } from '../fieldAccess.js';
 import { callerOf } from '../gatewaySignature.js';
-import { fetchPage, type Connection, type Page } from '../pagination.js';
+import { fetchPage, givenFilters, type Connection, type Page } from '../pagination.js';
 import { qualified } from './sql.js';
 
 export interface AuditChange {
@@ -53,13 +53,19 @@ export function readAuditLog(
   filter: AuditFilter,
   page: Page,
 ): Promise<Connection<AuditEntry>> {
+  const { where, params } = givenFilters([
+    [filter.entityType, (value) => `a.entity_type = ${value}::text`],
+    [filter.entityId, (value) => `a.entity_id = ${value}::text`],
+  ]);
   return fetchPage(
     db,
-    `SELECT lpad(a.id::text, 19, '0') AS sort_key, a.id::text AS id, a.at, a.actor, a.action,
-       a.entity_type AS "entityType", a.entity_id AS "entityId", a.old, a.new
-     FROM ${qualified(schema, 'audit_log')} a
-     WHERE ($3::text IS NULL OR a.entity_type = $3) AND ($4::text IS NULL OR a.entity_id = $4)`,
-    [filter.entityType ?? null, filter.entityId ?? null],
+    {
+      sortKey: `lpad(a.id::text, 19, '0')`,
+      columns: `a.id::text AS id, a.at, a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.old, a.new`,
+      from: `${qualified(schema, 'audit_log')} a`,
+      where,
+      params,
+    },
     page,
     (row) => row as unknown as AuditEntry,
   );

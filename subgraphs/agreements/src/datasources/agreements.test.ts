@@ -88,21 +88,35 @@ function filtersToTry(): AgreementFilter[] {
 
 describe('agreementFilterSql', () => {
   it('leaves only archived agreements out when no filter is given, and nothing with includeArchived', () => {
-    const inUse = { where: ' WHERE a.archived_at IS NULL', params: [] };
+    const inUse = {
+      where: ['a.archived_at IS NULL'],
+      params: [],
+      totalSql: 'SELECT COALESCE(sum(c.total), 0)::int AS total FROM agreements.agreement_year_count c',
+    };
     expect(agreementFilterSql(undefined)).toEqual(inUse);
     expect(agreementFilterSql(null)).toEqual(inUse);
     expect(agreementFilterSql({ partyId: null, kind: null, includeArchived: false })).toEqual(inUse);
-    expect(agreementFilterSql({ includeArchived: true })).toEqual({ where: '', params: [] });
+    expect(agreementFilterSql({ includeArchived: true })).toEqual({ where: [], params: [] });
   });
 
-  it('numbers the placeholders of the filters given from $3, in order, and passes their values', () => {
+  it('numbers the placeholders of the filters given from $1, in order, and passes their values', () => {
     const { where, params } = agreementFilterSql({ sectorId: 'energy', partyId: "x' OR '1'='1", scope: 'BILATERAL' });
+    const sql = where.join(' AND ');
     expect(params).toEqual(["x' OR '1'='1", 'energy', 'BILATERAL']);
-    expect(where).toContain('partner_id = $3::text');
-    expect(where).toContain('sector_id = $4::text');
-    expect(where).toContain('a.scope = $5::text');
-    expect(where).not.toContain('$6');
-    expect(where).not.toContain("'1'='1");
+    expect(sql).toContain('partner_id = $1::text');
+    expect(sql).toContain('sector_id = $2::text');
+    expect(sql).toContain('a.scope = $3::text');
+    expect(sql).not.toContain('$4');
+    expect(sql).not.toContain("'1'='1");
+  });
+
+  it('counts a list filtered by one link or one year alone from the kept counts, any other over its rows', () => {
+    expect(agreementFilterSql({ threatFocusAreaId: 'cyber-security' }).totalSql).toContain(
+      "c.link = 'threat_focus_area' AND c.record_id = $1::text",
+    );
+    expect(agreementFilterSql({ threatFocusAreaId: 'cyber-security', kind: 'STATEMENT' }).totalSql).toBeUndefined();
+    expect(agreementFilterSql({ signedOnOrAfterYear: 2000 }).totalSql).toContain('agreement_year_count');
+    expect(agreementFilterSql({ kind: 'STATEMENT' }).totalSql).toBeUndefined();
   });
 });
 
@@ -135,11 +149,62 @@ describeEachStore('listAgreements on $kind', (store) => {
       const expected = (await db.query<{ id: string }>(REFERENCE_SQL, referenceParams(filter))).map((row) => row.id);
       const { ids, totalCount } = await listAll(filter);
       expect({ filter, ids, totalCount }).toEqual({ filter, ids: expected, totalCount: expected.length });
+      // A query that asks only for the count gets it from its own statement (a link's index for one link filter).
+      const countOnly = { size: 10, afterKey: null, parts: { totalCount: true, rows: false } };
+      const counted = await createAgreementsStore(db).listAgreements(filter, countOnly);
+      expect({ filter, totalCount: counted.totalCount }).toEqual({ filter, totalCount: expected.length });
       if (expected.length > 0) nonEmpty++;
     }
     // The comparison means something only if many filters match something.
     expect(filters.length).toBe(1 + 27 + 255);
     expect(nonEmpty).toBeGreaterThan(50);
+  });
+
+  it("gives each linked record's agreements in use, page by page, and their count, archived ones left out", async () => {
+    const cases = [
+      {
+        loader: 'agreementsOfParty',
+        table: 'agreement_party',
+        column: 'partner_id',
+        ids: ['p-3', 'p-21', 'canada', 'nobody'],
+      },
+      {
+        loader: 'agreementsOfFocusArea',
+        table: 'agreement_threat_focus_area',
+        column: 'threat_focus_area_id',
+        ids: ['f-1', 'f-12', 'cross-border-ci-kr'],
+      },
+      {
+        loader: 'agreementsOfSector',
+        table: 'agreement_sector',
+        column: 'sector_id',
+        ids: ['sec-2', 'transportation-systems', 'none'],
+      },
+    ] as const;
+    for (const { loader, table, column, ids } of cases) {
+      for (const id of ids) {
+        const expected = (
+          await db.query<{ id: string }>(
+            `SELECT a.id FROM agreements.agreement a JOIN agreements.${table} l ON l.agreement_id = a.id
+             WHERE l.${column} = $1 AND a.archived_at IS NULL ORDER BY a.id COLLATE "C"`,
+            [id],
+          )
+        ).map((row) => row.id);
+        const seen: string[] = [];
+        let afterKey: string | null = null;
+        for (;;) {
+          const page = await createAgreementsStore(db)[loader].load({ parentId: id, page: { size: 7, afterKey } });
+          expect({ id, totalCount: page.totalCount }).toEqual({ id, totalCount: expected.length });
+          seen.push(...page.nodes.map((node) => node.id));
+          if (!page.pageInfo.hasNextPage) break;
+          afterKey = seen.at(-1)!;
+        }
+        expect({ id, seen }).toEqual({ id, seen: expected });
+        const countOnly = { size: 7, afterKey: null, parts: { totalCount: true, rows: false } };
+        const counted = await createAgreementsStore(db)[loader].load({ parentId: id, page: countOnly });
+        expect({ id, totalCount: counted.totalCount }).toEqual({ id, totalCount: expected.length });
+      }
+    }
   });
 
   it('sends filter values as parameters, never in the statement text', async () => {
@@ -154,6 +219,51 @@ describeEachStore('listAgreements on $kind', (store) => {
     expect(statements).toHaveLength(1);
     expect(statements[0]).not.toContain(hostile);
     expect(statements[0]).not.toContain('DECLARATION');
+  });
+
+  // Last: it changes the data the tests above read.
+  it('keeps its counts exact through every kind of write, in one statement or several', async () => {
+    const recount = `
+      SELECT 'year ' || COALESCE(a.signed_year, 0) AS key, count(*)::int AS total FROM agreements.agreement a
+        WHERE a.archived_at IS NULL GROUP BY 1
+      UNION ALL SELECT links.link || ' ' || links.record_id, count(*)::int FROM (
+        SELECT 'party' AS link, partner_id AS record_id, agreement_id FROM agreements.agreement_party
+        UNION ALL SELECT 'threat_focus_area', threat_focus_area_id, agreement_id FROM agreements.agreement_threat_focus_area
+        UNION ALL SELECT 'sector', sector_id, agreement_id FROM agreements.agreement_sector
+      ) links JOIN agreements.agreement a ON a.id = links.agreement_id WHERE a.archived_at IS NULL GROUP BY 1`;
+    const kept = `
+      SELECT 'year ' || signed_year AS key, total FROM agreements.agreement_year_count WHERE total > 0
+      UNION ALL SELECT link || ' ' || record_id, total FROM agreements.linked_agreement_count WHERE total > 0`;
+    const sorted = async (sql: string) =>
+      (await db.query<{ key: string; total: number }>(sql)).sort((a, b) => (a.key < b.key ? -1 : 1));
+    const writes = [
+      `UPDATE agreements.agreement SET archived_at = NULL WHERE id IN ('t-009', 't-018')`,
+      `UPDATE agreements.agreement SET archived_at = now() WHERE id IN ('t-001', 't-002', 'smart-border-declaration')`,
+      `UPDATE agreements.agreement SET signed_year = 1999 WHERE id IN ('t-003', 't-027', 't-007')`,
+      `UPDATE agreements.agreement SET signed_year = NULL, archived_at = NULL WHERE id = 't-036'`,
+      `DELETE FROM agreements.agreement_party WHERE partner_id = 'p-3'`,
+      `DELETE FROM agreements.agreement_sector WHERE agreement_id IN ('t-004', 't-002')`,
+      `UPDATE agreements.agreement_threat_focus_area SET threat_focus_area_id = 'f-99' WHERE threat_focus_area_id = 'f-1'`,
+      `INSERT INTO agreements.agreement_party (agreement_id, partner_id) VALUES ('t-001', 'p-3'), ('t-005', 'p-3')`,
+      `DELETE FROM agreements.agreement_threat_focus_area WHERE agreement_id = 't-010';
+       DELETE FROM agreements.agreement_party WHERE agreement_id = 't-010';
+       DELETE FROM agreements.agreement_sector WHERE agreement_id = 't-010';
+       DELETE FROM agreements.agreement WHERE id = 't-010'`,
+    ];
+    expect(await sorted(kept)).toEqual(await sorted(recount));
+    for (const write of writes) {
+      await db.exec(write);
+      expect({ write, kept: await sorted(kept) }).toEqual({ write, kept: await sorted(recount) });
+    }
+    // A write rolled back leaves the counts as they were.
+    const before = await sorted(kept);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(`DELETE FROM agreements.agreement_party WHERE partner_id = 'united-states'`);
+        throw new Error('rolled back on purpose');
+      }),
+    ).rejects.toThrow('rolled back on purpose');
+    expect(await sorted(kept)).toEqual(before);
   });
 
   it.each([1899, 2101])('refuses signedOnOrAfterYear %i before querying', async (year) => {

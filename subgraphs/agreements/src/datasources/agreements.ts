@@ -3,6 +3,7 @@ import {
   byIdLoader,
   childPageLoader,
   fetchPage,
+  givenFilters,
   groupLoader,
   readRecord,
   recordColumns,
@@ -86,41 +87,107 @@ interface LinkTable {
   column: string;
 }
 
-/** The filters of the agreement list, each as the condition it puts on `a`, given its value's placeholder. */
-const FILTER_CONDITIONS: {
-  [Name in Exclude<keyof AgreementFilter, 'includeArchived'>]-?: (placeholder: string) => string;
+type FilterName = Exclude<keyof AgreementFilter, 'includeArchived'>;
+
+/** The filters on a link table: which table, and how its linked ids must match the value's placeholder. */
+const LINK_FILTERS: {
+  [Name in Extract<FilterName, 'partyId' | 'partyIdsAny' | 'threatFocusAreaId' | 'sectorId'>]-?: {
+    link: LinkTable;
+    matches: (placeholder: string) => string;
+  };
 } = {
-  partyId: (value) => `a.id IN (SELECT agreement_id FROM agreements.agreement_party WHERE partner_id = ${value}::text)`,
-  partyIdsAny: (values) =>
-    `a.id IN (SELECT agreement_id FROM agreements.agreement_party WHERE partner_id = ANY(${values}::text[]))`,
-  threatFocusAreaId: (value) =>
-    `a.id IN (SELECT agreement_id FROM agreements.agreement_threat_focus_area WHERE threat_focus_area_id = ${value}::text)`,
-  sectorId: (value) =>
-    `a.id IN (SELECT agreement_id FROM agreements.agreement_sector WHERE sector_id = ${value}::text)`,
+  partyId: { link: partyIds.table, matches: (value) => `= ${value}::text` },
+  partyIdsAny: { link: partyIds.table, matches: (values) => `= ANY(${values}::text[])` },
+  threatFocusAreaId: { link: threatFocusAreaIds.table, matches: (value) => `= ${value}::text` },
+  sectorId: { link: sectorIds.table, matches: (value) => `= ${value}::text` },
+};
+
+/** The filters on the agreement's own columns, each as the condition it puts on `a`. */
+const ROW_FILTERS: { [Name in Exclude<FilterName, keyof typeof LINK_FILTERS>]-?: (placeholder: string) => string } = {
   kind: (value) => `a.kind = ${value}::text`,
   scope: (value) => `a.scope = ${value}::text`,
   // An unknown date is NULL, and NULL >= year is not true: undated agreements never match a year.
   signedOnOrAfterYear: (value) => `a.signed_year >= ${value}::int`,
 };
 
+/** The name a link's counts go by in `agreements.linked_agreement_count` (migration 008): `party` for `agreement_party`. */
+const countedLink = ({ table }: LinkTable) => table.replace(/^agreement_/, '');
+
 /**
- * The WHERE clause of the agreement list, with a condition for each filter given and none for the
- * others, and the filters' values as parameters from `$3` on (`fetchPage` holds `$1` and `$2`).
- * A condition per filter given, rather than `($n IS NULL OR ...)` for every filter, lets PostgreSQL
- * plan each link filter as a semi-join on its index instead of a sub-plan run for every agreement.
- * Values are only ever parameters; the SQL text depends on which filters are given, not their values.
+ * How many agreements in use each record in `$1` (a text[]) has through a link, as `parent_id`
+ * and `total`: counts kept by the store's triggers on every write (migration 008), so a count of
+ * thousands is one row read.
  */
-export function agreementFilterSql(filter: AgreementFilter | null | undefined): { where: string; params: unknown[] } {
-  // Archived agreements are out of the list unless asked for: a condition on the row, no parameter.
-  const conditions: string[] = filter?.includeArchived === true ? [] : ['a.archived_at IS NULL'];
-  const params: unknown[] = [];
-  for (const name of Object.keys(FILTER_CONDITIONS) as (keyof typeof FILTER_CONDITIONS)[]) {
-    const value = filter?.[name];
-    if (value === null || value === undefined) continue;
-    params.push(value);
-    conditions.push(FILTER_CONDITIONS[name](`$${params.length + 2}`));
+function countedPerRecord(link: LinkTable): string {
+  return `SELECT c.record_id AS parent_id, c.total FROM agreements.linked_agreement_count c
+    WHERE c.link = '${countedLink(link)}' AND c.record_id = ANY($1::text[])`;
+}
+
+/**
+ * The count of a list filtered by one link alone, value `$1`: the kept count of the record for
+ * agreements in use; otherwise (archived ones too, or links to any of several records) the links
+ * counted on their own index, less the archived agreements' links where those are left out.
+ */
+function linkedAgreementCount(
+  filter: keyof typeof LINK_FILTERS,
+  { link, matches }: (typeof LINK_FILTERS)[keyof typeof LINK_FILTERS],
+  includeArchived: boolean,
+): string {
+  if (filter !== 'partyIdsAny' && !includeArchived) {
+    return `SELECT COALESCE((SELECT c.total FROM agreements.linked_agreement_count c
+      WHERE c.link = '${countedLink(link)}' AND c.record_id = $1::text), 0) AS total`;
   }
-  return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, params };
+  // Links to any of several records together may name an agreement twice.
+  const count = filter === 'partyIdsAny' ? `count(DISTINCT l.${link.parent})::int` : 'count(*)::int';
+  const linked = `SELECT ${count} AS total FROM agreements.${link.table} l WHERE l.${link.column} ${matches('$1')}`;
+  if (includeArchived) return linked;
+  return `SELECT (${linked}) - (SELECT ${count} AS total
+    FROM agreements.agreement a JOIN agreements.${link.table} l ON l.${link.parent} = a.id
+    WHERE a.archived_at IS NOT NULL AND l.${link.column} ${matches('$1')}) AS total`;
+}
+
+/**
+ * The agreement list's conditions, a condition for each filter given and none for the others
+ * (givenFilters), their values as parameters from `$1` on, and where one is cheaper than counting
+ * the matching rows (one link filter alone, one year filter alone, none), the count's statement.
+ */
+export function agreementFilterSql(filter: AgreementFilter | null | undefined): {
+  where: string[];
+  params: unknown[];
+  totalSql?: string;
+} {
+  const includeArchived = filter?.includeArchived === true;
+  const { where, params } = givenFilters([
+    ...(
+      Object.entries(LINK_FILTERS) as [keyof typeof LINK_FILTERS, (typeof LINK_FILTERS)[keyof typeof LINK_FILTERS]][]
+    ).map(
+      ([name, { link, matches }]) =>
+        [
+          filter?.[name],
+          (value: string) =>
+            `a.id IN (SELECT l.${link.parent} FROM agreements.${link.table} l WHERE l.${link.column} ${matches(value)})`,
+        ] as const,
+    ),
+    ...(Object.entries(ROW_FILTERS) as [keyof typeof ROW_FILTERS, (value: string) => string][]).map(
+      ([name, condition]) => [filter?.[name], condition] as const,
+    ),
+  ]);
+  // Archived agreements are out of the list unless asked for: a condition on the row, no parameter.
+  if (!includeArchived) where.push('a.archived_at IS NULL');
+  const given = (Object.keys(filter ?? {}) as (keyof AgreementFilter)[]).filter(
+    (name) => name !== 'includeArchived' && filter?.[name] !== null && filter?.[name] !== undefined,
+  );
+  const [only] = given;
+  if (given.length > 1) return { where, params };
+  if (only !== undefined && only in LINK_FILTERS) {
+    const name = only as keyof typeof LINK_FILTERS;
+    return { where, params, totalSql: linkedAgreementCount(name, LINK_FILTERS[name], includeArchived) };
+  }
+  if (includeArchived || (only !== undefined && only !== 'signedOnOrAfterYear')) return { where, params };
+  // Agreements in use signed since a year, or all of them: the kept counts per year (undated under 0).
+  const since = only === undefined ? '' : ' WHERE c.signed_year >= $1::int';
+  const totalSql = `SELECT COALESCE(sum(c.total), 0)::int AS total FROM agreements.agreement_year_count c${since}`;
+  return { where, params, totalSql };
 }
 
 /**
@@ -154,12 +221,17 @@ export function createAgreementsStore(db: Queryable) {
   const sectorsOf = linksOf(sectorIds.table);
 
   /** One page of agreements in use per linked record (a partner, a focus area, a sector): archived ones are left out. */
-  const agreementsLinkedBy = ({ table, parent, column }: LinkTable) =>
+  const agreementsLinkedBy = (link: LinkTable) =>
     childPageLoader(
       db,
-      `SELECT l.${column} AS parent_id, a.id AS sort_key, ${AGREEMENT_COLUMNS}
-       FROM agreements.${table} l JOIN agreements.agreement a ON a.id = l.${parent}
-       WHERE l.${column} = ANY($1) AND a.archived_at IS NULL`,
+      {
+        // The link's own agreement id: its index (record, agreement id) gives each record's page in order.
+        sortKey: `l.${link.parent}`,
+        columns: AGREEMENT_COLUMNS,
+        from: `agreements.${link.table} l JOIN agreements.agreement a ON a.id = l.${link.parent}`,
+        where: [`l.${link.column} = parent.id`, 'a.archived_at IS NULL'],
+        totalsSql: countedPerRecord(link),
+      },
       toAgreement,
     );
 
@@ -175,11 +247,17 @@ export function createAgreementsStore(db: Queryable) {
         'filter.signedOnOrAfterYear',
       );
     }
-    const { where, params } = agreementFilterSql(filter);
+    const { where, params, totalSql } = agreementFilterSql(filter);
     return fetchPage(
       db,
-      `SELECT a.id AS sort_key, ${AGREEMENT_COLUMNS} FROM agreements.agreement a${where}`,
-      params,
+      {
+        sortKey: 'a.id',
+        columns: AGREEMENT_COLUMNS,
+        from: 'agreements.agreement a',
+        where,
+        params,
+        ...(totalSql ? { totalSql } : {}),
+      },
       page,
       toAgreement,
     );

@@ -4,6 +4,6 @@ import type { ThreatFocusAreaResolvers } from '../__generated__/resolvers-types.
 export const ThreatFocusArea: ThreatFocusAreaResolvers = {
   // Which focus areas exist is the threat-focus-areas office's knowledge: any id is one no agreement addresses yet.
   __resolveReference: ({ id }) => ({ id }),
-  agreements: ({ id }, { first, after }, { agreements }) =>
-    agreements.agreementsOfFocusArea.load({ parentId: id, page: parsePage({ first, after }) }),
+  agreements: ({ id }, { first, after }, { agreements }, info) =>
+    agreements.agreementsOfFocusArea.load({ parentId: id, page: parsePage({ first, after }, info) }),
 };

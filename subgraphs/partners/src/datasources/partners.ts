@@ -2,6 +2,7 @@ import {
   byIdLoader,
   childPageLoader,
   fetchPage,
+  givenFilters,
   groupLoader,
   readRecord,
   recordColumns,
@@ -90,29 +91,31 @@ export function createPartnersStore(db: Queryable) {
 
   const membersOf = childPageLoader(
     db,
-    `SELECT m.organization_id AS parent_id, p.id AS sort_key, ${PARTNER_COLUMNS}
-     FROM partners.membership m JOIN partners.partner p ON p.id = m.member_id
-     WHERE m.organization_id = ANY($1)`,
+    {
+      sortKey: 'p.id',
+      columns: PARTNER_COLUMNS,
+      from: 'partners.membership m JOIN partners.partner p ON p.id = m.member_id',
+      where: ['m.organization_id = parent.id'],
+      totalsSql: `SELECT m.organization_id AS parent_id, count(*)::int AS total
+        FROM partners.membership m WHERE m.organization_id = ANY($1::text[]) GROUP BY 1`,
+    },
     toPartner,
   );
 
   function listPartners(filter: PartnerFilter | null | undefined, page: Page) {
+    const { where, params } = givenFilters([
+      [filter?.kind, (value) => `p.kind = ${value}::text`],
+      [filter?.region, (value) => `p.region = ${value}::text`],
+      [filter?.sharesLandBorderWithUnitedStates, (value) => `p.shares_land_border_with_us = ${value}::boolean`],
+      [
+        filter?.memberOf,
+        (value) => `p.id IN (SELECT m.member_id FROM partners.membership m WHERE m.organization_id = ${value}::text)`,
+      ],
+    ]);
+    if (filter?.includeArchived !== true) where.push('p.archived_at IS NULL');
     return fetchPage(
       db,
-      `SELECT p.id AS sort_key, ${PARTNER_COLUMNS} FROM partners.partner p
-       WHERE ($3::text IS NULL OR p.kind = $3)
-         AND ($4::text IS NULL OR p.region = $4)
-         AND ($5::boolean IS NULL OR p.shares_land_border_with_us = $5)
-         AND ($6::text IS NULL OR EXISTS (
-           SELECT 1 FROM partners.membership m WHERE m.member_id = p.id AND m.organization_id = $6))
-         AND ($7::boolean IS TRUE OR p.archived_at IS NULL)`,
-      [
-        filter?.kind ?? null,
-        filter?.region ?? null,
-        filter?.sharesLandBorderWithUnitedStates ?? null,
-        filter?.memberOf ?? null,
-        filter?.includeArchived ?? null,
-      ],
+      { sortKey: 'p.id', columns: PARTNER_COLUMNS, from: 'partners.partner p', where, params },
       page,
       toPartner,
     );

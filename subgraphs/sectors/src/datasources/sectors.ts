@@ -2,6 +2,7 @@ import { badUserInput } from '@cip/core';
 import {
   byIdLoader,
   fetchPage,
+  givenFilters,
   groupLoader,
   readRecord,
   recordColumns,
@@ -161,15 +162,20 @@ export function createSectorsStore(db: Queryable) {
   }
 
   async function listSectors(filter: SectorFilter | null | undefined, page: Page) {
+    const { where, params } = givenFilters([
+      [
+        filter?.agency,
+        (value) => `s.id IN (SELECT sa.sector_id FROM sectors.sector_agency sa WHERE sa.abbreviation = ${value}::text)`,
+      ],
+      [
+        filter?.dependsOn,
+        (value) => `s.id IN (SELECT d.dependent_id FROM sectors.dependency d WHERE d.dependency_id = ${value}::text)`,
+      ],
+    ]);
+    if (filter?.includeArchived !== true) where.push('s.archived_at IS NULL');
     const connection = await fetchPage(
       db,
-      `SELECT s.id AS sort_key, ${SECTOR_COLUMNS} FROM sectors.sector s
-       WHERE ($3::text IS NULL OR EXISTS (
-           SELECT 1 FROM sectors.sector_agency sa WHERE sa.sector_id = s.id AND sa.abbreviation = $3))
-         AND ($4::text IS NULL OR EXISTS (
-           SELECT 1 FROM sectors.dependency d WHERE d.dependent_id = s.id AND d.dependency_id = $4))
-         AND ($5::boolean IS TRUE OR s.archived_at IS NULL)`,
-      [filter?.agency ?? null, filter?.dependsOn ?? null, filter?.includeArchived ?? null],
+      { sortKey: 's.id', columns: SECTOR_COLUMNS, from: 'sectors.sector s', where, params },
       page,
       toSector,
     );

@@ -1,6 +1,7 @@
 import {
   byIdLoader,
   fetchPage,
+  givenFilters,
   groupLoader,
   readRecord,
   recordColumns,
@@ -84,14 +85,18 @@ export function createThreatFocusAreasStore(db: Queryable) {
   );
 
   function listThreatFocusAreas(filter: ThreatFocusAreaFilter | null | undefined, page: Page) {
+    const { where, params } = givenFilters([
+      [filter?.category, (value) => `t.category = ${value}::text`],
+      [
+        filter?.affectsSector,
+        (value) =>
+          `t.id IN (SELECT a.threat_focus_area_id FROM threat_focus_areas.affected_sector a WHERE a.sector_id = ${value}::text)`,
+      ],
+    ]);
+    if (filter?.includeArchived !== true) where.push('t.archived_at IS NULL');
     return fetchPage(
       db,
-      `SELECT t.id AS sort_key, ${FOCUS_AREA_COLUMNS} FROM threat_focus_areas.threat_focus_area t
-       WHERE ($3::text IS NULL OR t.category = $3)
-         AND ($4::text IS NULL OR EXISTS (
-           SELECT 1 FROM threat_focus_areas.affected_sector a WHERE a.threat_focus_area_id = t.id AND a.sector_id = $4))
-         AND ($5::boolean IS TRUE OR t.archived_at IS NULL)`,
-      [filter?.category ?? null, filter?.affectsSector ?? null, filter?.includeArchived ?? null],
+      { sortKey: 't.id', columns: FOCUS_AREA_COLUMNS, from: 'threat_focus_areas.threat_focus_area t', where, params },
       page,
       toFocusArea,
     );
