@@ -37,7 +37,7 @@ import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 
 export const Query: QueryResolvers = {
   ${n.entityCamel}: (_root, { id }, { records }) => records.byId.load(id),
-  ${n.entityPlural}: (_root, { first, after }, { records }) => records.list(parsePage({ first, after })),
+  ${n.entityPlural}: (_root, { first, after }, { records }, info) => records.list(parsePage({ first, after }, info)),
 };
 `,
     [`src/resolvers/${n.entity}.ts`]: `import type { ${n.entity}Resolvers } from '../__generated__/resolvers-types.js';
@@ -172,7 +172,12 @@ export function create${n.pascal}Store(db: Queryable) {
   );
 
   function list(page: Page) {
-    return fetchPage(db, \`SELECT r.id AS sort_key, \${COLUMNS} FROM ${n.storeSchema}.${n.table} r\`, [], page, toRow);
+    return fetchPage(
+      db,
+      { sortKey: 'r.id', columns: COLUMNS, from: '${n.storeSchema}.${n.table} r', where: [], params: [] },
+      page,
+      toRow,
+    );
   }
 
   return { byId, of${n.references}, list };
