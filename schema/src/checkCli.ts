@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defineCommand, exitWithUsageError, readCommandLine } from '@cip/core/cli';
-import { readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
+import { readUsageSnapshot, readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
 
 /** `npm run schema:check`: the working tree's composition against a base; its exit codes are in `details`. */
 const command = defineCommand({
@@ -56,7 +56,6 @@ async function main(argv: string[]): Promise<number> {
   // Loaded once the command line is read: composition takes a while to load, --help should not wait.
   const { checkSchema, formatReport, readSchemaCheckInput } = await import('./check.js');
   const { BaseUnavailableError } = await import('./base.js');
-  const { openUsageStore, usageStoreLocation } = await import('./usage/index.js');
   let input;
   try {
     input = await readSchemaCheckInput({
@@ -72,17 +71,9 @@ async function main(argv: string[]): Promise<number> {
     return 3;
   }
   if (values.usage !== undefined) {
-    const store = openUsageStore(usageStoreLocation(values.usage, values['usage-schema']));
-    try {
-      input.usage = { snapshot: await store.read(since, asOf), window: values.window, store: store.description };
-    } catch (error) {
-      process.stderr.write(
-        `npm run schema:check: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,
-      );
-      return 3;
-    } finally {
-      await store.close();
-    }
+    const read = await readUsageSnapshot(command, values.usage, values['usage-schema'], { since, asOf });
+    if (!read) return 3;
+    input.usage = { snapshot: read.snapshot, window: values.window, store: read.store };
   }
   input.failOnDangerous = values['fail-on-dangerous'];
   const report = await checkSchema(input);

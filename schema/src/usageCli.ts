@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { defineCommand, exitWithUsageError, readCommandLine } from '@cip/core/cli';
-import { readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
+import { readUsageSnapshot, readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
 
 /** `npm run usage`: who uses a schema coordinate, and what is left of the use of deprecated ones. */
 const command = defineCommand({
@@ -51,40 +51,22 @@ async function main(argv: string[]): Promise<number> {
       `'${coordinate}' is not a schema coordinate: expected Type, Type.field or Type.field.argument`,
     );
   const { since, asOf } = readUsageWindow(command, values);
-  const {
-    DEFAULT_USAGE_FILE,
-    deprecatedUse,
-    describeWindow,
-    formatUse,
-    openUsageStore,
-    operationUses,
-    usageStoreLocation,
-  } = await import('./usage/index.js');
-  const store = openUsageStore(usageStoreLocation(values.usage ?? DEFAULT_USAGE_FILE, values['usage-schema']));
-  let snapshot;
-  try {
-    snapshot = await store.read(since, asOf);
-  } catch (error) {
-    process.stderr.write(
-      `npm run usage: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,
-    );
-    return 3;
-  } finally {
-    await store.close();
-  }
+  const { deprecatedUse, describeWindow, formatUse, operationUses } = await import('./usage/index.js');
+  const read = await readUsageSnapshot(command, values.usage, values['usage-schema'], { since, asOf });
+  if (!read) return 3;
+  const { snapshot, store } = read;
   const window = describeWindow(values.window);
   const out = (text: string) => process.stdout.write(`${text}\n`);
 
   if (coordinate !== undefined) {
     const uses = operationUses(snapshot, (document) => document.coordinates.includes(coordinate));
-    if (values.json)
-      out(JSON.stringify({ coordinate, window: values.window, store: store.description, uses }, null, 2));
-    else if (uses.length === 0) out(`${coordinate}: no use seen in the last ${window} (${store.description}).`);
+    if (values.json) out(JSON.stringify({ coordinate, window: values.window, store: store, uses }, null, 2));
+    else if (uses.length === 0) out(`${coordinate}: no use seen in the last ${window} (${store}).`);
     else {
       const operations = new Set(uses.map((use) => use.hash)).size;
       const clients = new Set(uses.map((use) => use.clientName)).size;
       out(
-        `${coordinate}: used by ${operations} operation(s) from ${clients} client(s) in the last ${window} (${store.description}):`,
+        `${coordinate}: used by ${operations} operation(s) from ${clients} client(s) in the last ${window} (${store}):`,
       );
       for (const use of uses) out(`  - ${formatUse(use)}`);
     }
@@ -95,10 +77,10 @@ async function main(argv: string[]): Promise<number> {
   const { buildSchema } = await import('graphql');
   const schema = buildSchema(await readFile(values.schema ?? API_SCHEMA_FILE, 'utf8'));
   const deprecated = deprecatedUse(schema, snapshot);
-  if (values.json) out(JSON.stringify({ window: values.window, store: store.description, deprecated }, null, 2));
+  if (values.json) out(JSON.stringify({ window: values.window, store: store, deprecated }, null, 2));
   else if (deprecated.length === 0) out('No @deprecated coordinate in the schema.');
   else {
-    out(`${deprecated.length} deprecated coordinate(s), with their use in the last ${window} (${store.description}):`);
+    out(`${deprecated.length} deprecated coordinate(s), with their use in the last ${window} (${store}):`);
     for (const { coordinate: deprecatedCoordinate, reason, seenUse } of deprecated) {
       out(`  - ${deprecatedCoordinate} (${reason})${seenUse.length === 0 ? ': no use seen' : ''}`);
       for (const use of seenUse) out(`      used by ${formatUse(use)}`);

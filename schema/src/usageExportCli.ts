@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { defineCommand, readCommandLine } from '@cip/core/cli';
-import { readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
+import { readUsageSnapshot, readUsageWindow, usageStoreOptions } from './usage/cliOptions.js';
 
 /** `npm run usage:export`: the operations the gateway has seen, as a trusted-documents manifest. */
 const command = defineCommand({
@@ -29,20 +29,10 @@ const command = defineCommand({
 async function main(argv: string[]): Promise<number> {
   const { values } = readCommandLine(command, argv);
   const { since, asOf } = readUsageWindow(command, values);
-  const { DEFAULT_USAGE_FILE, openUsageStore, seenDocumentsManifest, usageStoreLocation } =
-    await import('./usage/index.js');
-  const store = openUsageStore(usageStoreLocation(values.usage ?? DEFAULT_USAGE_FILE, values['usage-schema']));
-  let snapshot;
-  try {
-    snapshot = await store.read(since, asOf);
-  } catch (error) {
-    process.stderr.write(
-      `npm run usage:export: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,
-    );
-    return 3;
-  } finally {
-    await store.close();
-  }
+  const { seenDocumentsManifest } = await import('./usage/index.js');
+  const read = await readUsageSnapshot(command, values.usage, values['usage-schema'], { since, asOf });
+  if (!read) return 3;
+  const { snapshot } = read;
   const { manifest, skipped } = seenDocumentsManifest(snapshot);
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   if (values.out === undefined) process.stdout.write(text);

@@ -245,4 +245,16 @@ describe('envVar.namedValues', () => {
     const result = ports.safeParse(text);
     expect(result.error?.issues[0]?.message).toBe(`expected name=port pairs separated by commas; got "${text}"`);
   });
+
+  it('refuses a secret pair by its name alone, never quoting its value', () => {
+    const keys = envVar.namedValues('office=key', (key) => (key.length >= 8 ? key : undefined), undefined, {
+      secret: true,
+    });
+    expect(keys.safeParse('a=long-enough,b=short').error?.issues[0]?.message).toBe(
+      'expected office=key pairs separated by commas; got the pair for "b"',
+    );
+    expect(keys.safeParse('no-name-short').error?.issues[0]?.message).toBe(
+      'expected office=key pairs separated by commas; got pair 1',
+    );
+  });
 });

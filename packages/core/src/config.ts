@@ -323,24 +323,30 @@ export const envVar = {
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   logLevel: (fallback: LogLevel) => z.enum(LOG_LEVELS).default(fallback),
   /**
-   * `name=value,name=value` (subgraph URLs, per-subgraph timeouts): values by name, each read by
-   * `value` (undefined refuses it). The value is what follows the first `=`, so a URL may hold one.
+   * `name=value,name=value` (subgraph URLs, per-subgraph timeouts, peer keys): values by name, each
+   * read by `value` (undefined refuses it). The value is what follows the first `=`, so a URL may
+   * hold one. A refusal quotes the pair, or with `secret` only its name: values that are keys never
+   * reach an error message.
    */
-  namedValues: <T>(expected: string, value: (text: string) => T | undefined, names = /^[^\s=]+$/) =>
+  namedValues: <T>(
+    expected: string,
+    value: (text: string) => T | undefined,
+    names = /^[^\s=]+$/,
+    { secret = false }: { secret?: boolean } = {},
+  ) =>
     z.string().transform((text, context) => {
       const values: Record<string, T> = {};
-      for (const pair of text
+      const pairs = text
         .split(',')
         .map((part) => part.trim())
-        .filter(Boolean)) {
+        .filter(Boolean);
+      for (const [index, pair] of pairs.entries()) {
         const at = pair.indexOf('=');
         const name = pair.slice(0, Math.max(at, 0));
         const parsed = at > 0 && names.test(name) ? value(pair.slice(at + 1)) : undefined;
         if (parsed === undefined) {
-          context.addIssue({
-            code: 'custom',
-            message: `expected ${expected} pairs separated by commas; got "${pair}"`,
-          });
+          const shown = !secret ? `"${pair}"` : name ? `the pair for "${name}"` : `pair ${index + 1}`;
+          context.addIssue({ code: 'custom', message: `expected ${expected} pairs separated by commas; got ${shown}` });
           return z.NEVER;
         }
         values[name] = parsed;

@@ -85,7 +85,7 @@ describe('subgraph config', () => {
     expect(problems).toEqual([
       'DATABASE_URL: expected a postgres:// or postgresql:// URL',
       'OFFICE_SIGNING_KEYS: expected one or two keys of at least 32 characters, comma-separated',
-      'OFFICE_PEER_SIGNING_KEYS: expected office=key pairs (keys of at least 32 characters), comma-separated',
+      'OFFICE_PEER_SIGNING_KEYS: expected office=key (keys of at least 32 characters) pairs separated by commas; got the pair for "agreements"',
       'OTEL_EXPORTER_OTLP_ENDPOINT: Invalid URL',
     ]);
     expect(problems.join('\n')).not.toMatch(/pa55word|short-signing|short-peer/);

@@ -96,27 +96,9 @@ const securitySection = defineSection({
         secret: true,
         shownDefault: 'unset outside production: unsigned requests accepted (with a warning)',
       }),
-    OFFICE_PEER_SIGNING_KEYS: z
-      .string()
-      .transform((text, context) => {
-        const keys: Record<string, string> = {};
-        for (const pair of text
-          .split(',')
-          .map((part) => part.trim())
-          .filter(Boolean)) {
-          const at = pair.indexOf('=');
-          const name = pair.slice(0, Math.max(at, 0));
-          const key = signingKeyText(pair.slice(at + 1));
-          if (at <= 0 || !/^[a-z][a-z0-9-]*$/.test(name) || key === undefined) {
-            context.addIssue({
-              code: 'custom',
-              message: 'expected office=key pairs (keys of at least 32 characters), comma-separated',
-            });
-            return z.NEVER;
-          }
-          keys[name] = key;
-        }
-        return keys;
+    OFFICE_PEER_SIGNING_KEYS: envVar
+      .namedValues('office=key (keys of at least 32 characters)', signingKeyText, /^[a-z][a-z0-9-]*$/, {
+        secret: true,
       })
       .default({})
       .register(envDocs, {

@@ -1,6 +1,6 @@
 import { exitWithUsageError, type CliCommand } from '@cip/core/cli';
 import { USAGE_SCHEMA_NAME } from './postgresStore.js';
-import { parseWindow } from './usage.js';
+import { parseWindow, type UsageSnapshot } from './usage.js';
 
 /** The options every usage command line takes, declared once: where the store is, and the window read. */
 export const usageStoreOptions = {
@@ -46,4 +46,29 @@ export function readUsageWindow(command: CliCommand, values: UsageOptionValues):
   if (!USAGE_SCHEMA_NAME.test(values['usage-schema']))
     exitWithUsageError(command, `--usage-schema ${values['usage-schema']}: expected a plain lower-case name`);
   return { since: asOf - windowMs, asOf };
+}
+
+/**
+ * The use recorded in `location` (a usage file or a postgres:// URL; default: the checkout's usage
+ * file) within the window, or undefined once the command has said on stderr why the store cannot be
+ * read (its callers exit 3).
+ */
+export async function readUsageSnapshot(
+  command: CliCommand,
+  location: string | undefined,
+  schema: string,
+  { since, asOf }: { since: number; asOf: number },
+): Promise<{ snapshot: UsageSnapshot; store: string } | undefined> {
+  const { DEFAULT_USAGE_FILE, openUsageStore, usageStoreLocation } = await import('./index.js');
+  const store = openUsageStore(usageStoreLocation(location ?? DEFAULT_USAGE_FILE, schema));
+  try {
+    return { snapshot: await store.read(since, asOf), store: store.description };
+  } catch (error) {
+    process.stderr.write(
+      `${command.name}: cannot read the usage store ${store.description}: ${(error as Error).message}\n`,
+    );
+    return undefined;
+  } finally {
+    await store.close();
+  }
 }
