@@ -16,12 +16,17 @@ async function queryOnNewConnection(url: string, requestId: string) {
   );
 }
 
-/** The sum of a series' samples on `/metrics` whose labels contain `labels`, scraped on a connection of its own. */
-async function seriesSum(url: string, name: string, labels = ''): Promise<number> {
+/** `/metrics`, scraped on a connection of its own. */
+async function scrape(url: string): Promise<string> {
   const { host } = new URL(url);
   const { status, body } = await rawExchange(url, `GET /metrics HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   expect(status).toBe(200);
-  return body
+  return body;
+}
+
+/** The sum of a series' samples on `/metrics` whose labels contain `labels`. */
+async function seriesSum(url: string, name: string, labels = ''): Promise<number> {
+  return (await scrape(url))
     .split('\n')
     .filter((line) => line.startsWith(`${name}{`) && line.includes(labels))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
@@ -78,7 +83,8 @@ describe('GATEWAY_WORKERS=2: two gateway processes on one port', () => {
 
   it('serves the cluster-wide sum on /metrics, from whichever worker takes the scrape', async () => {
     // Each scrape on a new connection, so that the scrapes land on both workers: each gives the whole sum.
-    for (let scrape = 0; scrape < 4; scrape++) {
+    for (let scrapes = 0; scrapes < 4; scrapes++) {
+      expect(await scrape(url)).toMatch(/^cip_gateway_workers 2$/m);
       expect(await seriesSum(url, 'cip_gateway_requests_total')).toBe(sent);
       expect(await seriesSum(url, 'cip_gateway_requests_total', 'outcome="success"')).toBe(sent);
     }

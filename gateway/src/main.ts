@@ -21,12 +21,13 @@ async function main(): Promise<void> {
   const config = parseGatewayConfig(process.env);
   const logger = createLogger('gateway', config.server.logLevel);
   if (config.server.workers > 1 && cluster.isPrimary) return runClusterPrimary(config.server.workers, logger);
-  if (cluster.isWorker) answerClusterMetricRequests();
-  const gateway = await buildGateway(config, logger, cluster.isWorker ? { metricsSource: clusterMetricsSource } : {});
+  const worker = cluster.isWorker ? stopOnPrimaryRequest() : undefined;
+  if (worker) answerClusterMetricRequests();
+  const gateway = await buildGateway(config, logger, worker ? { metricsSource: clusterMetricsSource } : {});
   const url = await gateway.listen(config.server.host, config.server.port);
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
-  if (cluster.isWorker) stopOnPrimaryRequest();
   stopOnSignal(() => gateway.stop(), logger);
+  worker?.serving();
 }
 
 main().catch(exitOnStartupError);

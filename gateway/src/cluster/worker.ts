@@ -1,4 +1,4 @@
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { AggregatorRegistry, Gauge, type Registry } from 'prom-client';
 import type { MetricsSource } from '../observability/metrics.js';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
 
@@ -21,6 +21,12 @@ export function answerClusterMetricRequests(): void {
  * scrape that lands on any worker returns the same sums.
  */
 export function clusterMetricsSource(registry: Registry): MetricsSource {
+  // 1 per worker, so the sum says how many workers a scrape counted (one that is restarting is missing).
+  new Gauge({
+    name: 'cip_gateway_workers',
+    help: 'Gateway worker processes (GATEWAY_WORKERS) whose series this scrape sums.',
+    registers: [registry],
+  }).set(1);
   AggregatorRegistry.setRegistries(registry);
   const pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -50,15 +56,25 @@ export function clusterMetricsSource(registry: Registry): MetricsSource {
 }
 
 /**
- * The primary's stop request runs the worker's signal handler (stopOnSignal: drain, exit 0), once:
- * on Ctrl-C the worker gets the terminal's SIGINT too, and a second signal would mean "exit now".
+ * Stops this worker when the primary asks. Once the gateway serves (`serving()`, called after its
+ * stopOnSignal), the request runs that signal handler (drain, exit 0), once: on Ctrl-C the worker
+ * gets the terminal's SIGINT too, and a second signal would mean "exit now". Before, there is
+ * nothing to drain: the worker exits 0 at once.
  */
-export function stopOnPrimaryRequest(): void {
+export function stopOnPrimaryRequest(): { serving(): void } {
   let signalled = false;
-  const onSignal = () => (signalled = true);
+  let serving = false;
+  // A signal before the gateway serves: nothing to drain (and this listener would otherwise keep it alive).
+  const onSignal = () => {
+    signalled = true;
+    if (!serving) process.exit(0);
+  };
   process.prependListener('SIGTERM', onSignal);
   process.prependListener('SIGINT', onSignal);
   process.on('message', (message: unknown) => {
-    if (isClusterMessage(message) && message.type === 'cip:stop' && !signalled) process.emit('SIGTERM', 'SIGTERM');
+    if (!isClusterMessage(message) || message.type !== 'cip:stop' || signalled) return;
+    if (!serving) process.exit(0);
+    process.emit('SIGTERM', 'SIGTERM');
   });
+  return { serving: () => (serving = true) };
 }
