@@ -514,8 +514,14 @@ async function runBenchmark(names) {
           // What the second worker adds (ours-2workers has both cores; see its contender).
           ...(names.includes('ours-2workers')
             ? {
-                twoWorkersOverOursRps: ratio(summary['ours-2workers']?.requestsPerSecond, summary.ours?.requestsPerSecond),
-                twoWorkersOverStockRps: ratio(summary['ours-2workers']?.requestsPerSecond, summary.stock?.requestsPerSecond),
+                twoWorkersOverOursRps: ratio(
+                  summary['ours-2workers']?.requestsPerSecond,
+                  summary.ours?.requestsPerSecond,
+                ),
+                twoWorkersOverStockRps: ratio(
+                  summary['ours-2workers']?.requestsPerSecond,
+                  summary.stock?.requestsPerSecond,
+                ),
               }
             : {}),
         },

@@ -19,7 +19,10 @@ async function queryOnNewConnection(url: string, requestId: string) {
 /** `/metrics`, scraped on a connection of its own. */
 async function scrape(url: string): Promise<string> {
   const { host } = new URL(url);
-  const { status, body } = await rawExchange(url, `GET /metrics HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  const { status, body } = await rawExchange(
+    url,
+    `GET /metrics HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+  );
   expect(status).toBe(200);
   return body;
 }
@@ -93,7 +96,11 @@ describe('GATEWAY_WORKERS=2: two gateway processes on one port', () => {
   it('starts another worker when one dies, and keeps answering', async () => {
     const [victim] = pidsLogging(gateway, 'gateway listening');
     process.kill(victim!, 'SIGKILL');
-    await gateway.waitFor(new RegExp(`"workerPid":${victim},"code":null,"signal":"SIGKILL","msg":"a gateway worker exited unexpectedly; starting another"`));
+    await gateway.waitFor(
+      new RegExp(
+        `"workerPid":${victim},"code":null,"signal":"SIGKILL","msg":"a gateway worker exited unexpectedly; starting another"`,
+      ),
+    );
     await eventually(async () => pidsLogging(gateway, 'gateway listening').size === 3, 'a third worker listening');
     const response = await queryOnNewConnection(url, `after-restart-${++sent}`);
     expect(JSON.parse(response.body)).toEqual({ data: { stable: 'ok' } });
