@@ -1,7 +1,8 @@
 // The gateway benchmark: our gateway, stock @apollo/gateway and Hive Gateway side by side, in one
 // run, on the same machine, subgraphs and supergraph. Each contender runs in its own process pinned
 // to core 1 (`taskset -c 1`); this process (the load generator, autocannon) and the back end
-// (subgraphs, replaying proxies) run on core 0. Every response is checked against the expected body.
+// (subgraphs, replaying proxies) run on core 0; ours-2workers alone gets both cores. Every response
+// is checked against the expected body.
 //
 // Options, environment and output: HELP below (`npm run bench -- --help`).
 import { fork, spawn, execSync } from 'node:child_process';
@@ -26,7 +27,8 @@ Options:
   --duration <s>       seconds of each measurement (default: 15)
   --connections <n>    concurrent connections of the load generator (default: 50)
   --workloads <list>   of overhead (replayed upstreams), e2e (real subgraphs) (default: overhead,e2e)
-  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, stock, hive,
+  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, ours-2workers
+                       (GATEWAY_WORKERS=2, on both cores), stock, hive,
                        and ours@<git-ref>: our gateway built from that commit in a temporary worktree
                        (removed after the run), to compare a change within one run (default: ours,stock,hive)
   --soak <s>           instead, a soak of this many seconds per contender, RSS sampled every 15 s (default: none)
@@ -104,6 +106,13 @@ const contenders = {
   'ours-cached': (port, supergraphPath) => {
     const ours = contenders.ours(port, supergraphPath);
     return { ...ours, env: { ...ours.env, RESPONSE_CACHE: 'on' } };
+  },
+  // Ours as two processes on the one port (GATEWAY_WORKERS=2, node:cluster). The only contender given
+  // both cores (`cores`): on this 2-core machine, core 0 is shared with the load generator and the
+  // back end, so it shows what a second worker adds here, not a clean 2x; compare it with ours, not stock.
+  'ours-2workers': (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, env: { ...ours.env, GATEWAY_WORKERS: '2' }, cores: '0,1', workers: 2 };
   },
   stock: (port, supergraphPath) => ({
     args: [join(root, 'bench/contenders/stock.mjs')],
@@ -188,7 +197,7 @@ async function post(url, body) {
 
 async function startContender(name, supergraphPath) {
   const port = freePort();
-  const { args, env } = contenderFor(name)(port, supergraphPath);
+  const { args, env, cores = '1', workers } = contenderFor(name)(port, supergraphPath);
   const profiling = options['cpu-prof']
     ? [
         '--cpu-prof',
@@ -196,7 +205,7 @@ async function startContender(name, supergraphPath) {
         `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
       ]
     : [];
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...profiling, ...args], {
+  const child = spawn('taskset', ['-c', cores, process.execPath, ...profiling, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -213,6 +222,13 @@ async function startContender(name, supergraphPath) {
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`${name} did not answer within 60 s: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // A cluster answers once its first worker listens: wait until /metrics counts every worker.
+  while (workers !== undefined) {
+    const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    if (new RegExp(`^cip_gateway_workers ${workers}$`, 'm').test(metrics)) break;
+    if (Date.now() > deadline) throw new Error(`${name}: not all ${workers} workers up within 60 s: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -495,6 +511,19 @@ async function runBenchmark(names) {
           oursOverHiveRps: ratio(summary.ours?.requestsPerSecond, summary.hive?.requestsPerSecond),
           oursOverStockP99: ratio(summary.ours?.p99, summary.stock?.p99),
           oursOverHiveP99: ratio(summary.ours?.p99, summary.hive?.p99),
+          // What the second worker adds (ours-2workers has both cores; see its contender).
+          ...(names.includes('ours-2workers')
+            ? {
+                twoWorkersOverOursRps: ratio(
+                  summary['ours-2workers']?.requestsPerSecond,
+                  summary.ours?.requestsPerSecond,
+                ),
+                twoWorkersOverStockRps: ratio(
+                  summary['ours-2workers']?.requestsPerSecond,
+                  summary.stock?.requestsPerSecond,
+                ),
+              }
+            : {}),
         },
       };
     }
@@ -555,6 +584,10 @@ function markdown(report) {
     for (const [key, value] of Object.entries(r).filter(([key]) => key.startsWith('oursOverours@'))) {
       lines.push(`- ${workloadName}: throughput ours/${key.slice('oursOver'.length, -'Rps'.length)} ${value ?? 'n/a'}`);
     }
+    if ('twoWorkersOverOursRps' in r)
+      lines.push(
+        `- ${workloadName}: throughput ours-2workers/ours ${r.twoWorkersOverOursRps ?? 'n/a'}, ours-2workers/stock ${r.twoWorkersOverStockRps ?? 'n/a'} (ours-2workers on both cores)`,
+      );
     lines.push(
       `- ${workloadName}: throughput ours/stock ${r.oursOverStockRps ?? 'n/a'}, ours/hive ${r.oursOverHiveRps ?? 'n/a'}; p99 ours/stock ${r.oursOverStockP99 ?? 'n/a'}, ours/hive ${r.oursOverHiveP99 ?? 'n/a'}`,
     );

@@ -1,11 +1,12 @@
 import {
   parseConfig,
-  serverSection,
   type Env,
   type ProcessValues,
   type RuleBuilder,
   type ServerSettings,
+  type serverSection,
 } from '@cip/core';
+import { gatewayServerSection, type GatewayServerSettings } from './cluster/config.js';
 import { corsSection, type CorsSettings } from './cors/config.js';
 import { executionSection, type ExecutionSettings } from './execution/config.js';
 import { explorerSection, type ExplorerSettings } from './explorer/config.js';
@@ -23,7 +24,7 @@ import { usageSection, type UsageSettings } from './usage/config.js';
  * its own section. With no environment at all, the defaults run the embedded system.
  */
 export const gatewaySections = {
-  server: serverSection({ port: 4000 }),
+  server: gatewayServerSection({ port: 4000 }),
   execution: executionSection,
   supergraph: supergraphSection,
   security: securitySection,
@@ -35,8 +36,11 @@ export const gatewaySections = {
   cors: corsSection,
 };
 
+/** The sections a process embedding the gateway (the stack) takes: all but the standalone server section. */
+type EmbeddedGatewaySections = Omit<typeof gatewaySections, 'server'> & { server: ReturnType<typeof serverSection> };
+
 /** Mixes across sections: the explorer's build is read only when the explorer is served. */
-export const gatewayRules = (rule: RuleBuilder<ProcessValues<typeof gatewaySections>>) => [
+export const gatewayRules = (rule: RuleBuilder<ProcessValues<EmbeddedGatewaySections>>) => [
   rule.check(['EXPLORER', 'NODE_ENV'], (values, isSet) =>
     isSet('EXPLORER_DIST_DIR') &&
     explorerMode({ explorer: values.EXPLORER, queryPlans: undefined }, values.NODE_ENV) === 'off'
@@ -62,6 +66,12 @@ export interface GatewayConfig {
   readonly cors: CorsSettings;
 }
 
-export function parseGatewayConfig(env: Env): GatewayConfig {
+/**
+ * The standalone gateway's config (gateway/src/main.ts): its server section also says how many
+ * processes answer (GATEWAY_WORKERS); an embedding process (the stack) brings its own server section.
+ */
+export type StandaloneGatewayConfig = GatewayConfig & { readonly server: GatewayServerSettings };
+
+export function parseGatewayConfig(env: Env): StandaloneGatewayConfig {
   return parseConfig('gateway', gatewaySections, env, gatewayRules);
 }

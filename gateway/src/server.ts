@@ -26,7 +26,13 @@ import {
 } from './supergraph/supergraphSource.js';
 import { disableApolloTelemetry } from './observability/telemetry.js';
 import { healthRoute, joinedSubgraphNames, readyRoute } from './observability/health.js';
-import { createGatewayMetrics, metricsPlugin, metricsRoute, observePlanCache } from './observability/metrics.js';
+import {
+  createGatewayMetrics,
+  metricsPlugin,
+  metricsRoute,
+  observePlanCache,
+  type MetricsSource,
+} from './observability/metrics.js';
 import { propagateRequestId, requestIdContext, withRequestLogging } from './observability/requestLogging.js';
 import { SubgraphGuards } from './resilience/subgraphGuards.js';
 import { propagateTraceContext, registerTracing, withTracing } from './observability/tracing.js';
@@ -37,6 +43,7 @@ import { buildSecurity } from './security/index.js';
 import { installFastExecutor, type PlanExecutorStats } from '@cip/plan-executor';
 import { buildSharedState, type SharedState } from './shared-state/index.js';
 import { buildUsageRecording, type UsageRecording } from './usage/index.js';
+import type { Registry } from 'prom-client';
 
 export interface GatewayApp {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -52,12 +59,21 @@ export interface GatewayApp {
   stop(): Promise<void>;
 }
 
+export interface BuildOptions {
+  /** What `/metrics` serves, from this gateway's registry; by default the registry itself (a cluster worker serves the cluster's sum). */
+  readonly metricsSource?: (registry: Registry) => MetricsSource;
+}
+
 /**
  * Builds the gateway without listening. This file only assembles: each concern lives in its own
  * file and contributes what it needs through the lists below (context builders, Apollo plugins,
  * hooks on each subgraph request, HTTP routes, things to close on stop).
  */
-export async function buildGateway(config: GatewayConfig, logger: Logger): Promise<GatewayApp> {
+export async function buildGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  options: BuildOptions = {},
+): Promise<GatewayApp> {
   disableApolloTelemetry();
 
   const contextBuilders: ContextBuilder[] = [];
@@ -180,7 +196,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
       breakerStates: () => guards.states(),
       probeTimeoutMs: config.observability.readyProbeTimeoutMs,
     }),
-    '/metrics': metricsRoute(metrics.registry),
+    '/metrics': metricsRoute(options.metricsSource?.(metrics.registry) ?? metrics.registry),
   };
   // The explorer at `/`, and at `/graphql` for a browser asking for HTML (explorer/explorer.ts).
   const explorer = await createExplorer({

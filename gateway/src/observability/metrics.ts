@@ -73,6 +73,8 @@ export function createGatewayMetrics() {
       name: 'cip_gateway_subgraph_breaker_state',
       help: 'Circuit breaker state per subgraph: 0 closed, 1 open, 2 half-open.',
       labelNames: ['subgraph'] as const,
+      // Over GATEWAY_WORKERS, each worker has its own breakers: the cluster shows the worst state, not a sum.
+      aggregator: 'max',
       registers,
     }),
     breakerTransitions: new Counter({
@@ -96,6 +98,8 @@ export function createGatewayMetrics() {
     supergraphReloadOk: new Gauge({
       name: 'cip_gateway_supergraph_last_reload_ok',
       help: '1 if the last supergraph reload was applied (or none was tried), 0 if it was refused.',
+      // Over GATEWAY_WORKERS: 0 if any worker refused its last reload.
+      aggregator: 'min',
       registers,
     }),
   };
@@ -133,11 +137,14 @@ export function metricsPlugin(
   };
 }
 
+/** What `/metrics` serves: this process's registry, or a cluster's aggregate (cluster/worker.ts). */
+export type MetricsSource = Pick<Registry, 'contentType' | 'metrics'>;
+
 /** `GET /metrics`: the Prometheus text format. */
-export function metricsRoute(registry: Registry) {
+export function metricsRoute(source: MetricsSource) {
   return async (_req: unknown, res: ServerResponse): Promise<void> => {
-    const body = await registry.metrics();
-    res.writeHead(200, { 'content-type': registry.contentType });
+    const body = await source.metrics();
+    res.writeHead(200, { 'content-type': source.contentType });
     res.end(body);
   };
 }
