@@ -129,6 +129,7 @@ export async function buildGateway(config: GatewayConfig, logger: Logger): Promi
         subgraphRequestHooks,
         guards.forSubgraph(name),
         security.subgraphFetchSigner,
+        config.execution.shareInFlightQueries,
       );
     },
     logger,
