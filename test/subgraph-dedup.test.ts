@@ -64,7 +64,10 @@ describe('in-flight deduplication of identical subgraph queries (SUBGRAPH_DEDUP=
     const [receivedBefore, sharedBefore] = [lab.flaky.received.total, await lab.metric(SHARED)];
     office = holdOffice(lab);
     const answers = [callerA, callerB, callerA, callerB].map((caller) => lab.query('{ flaky }', caller));
-    await eventually(async () => (await lab.metric(SHARED)) - sharedBefore === 2, "each caller's second request joined");
+    await eventually(
+      async () => (await lab.metric(SHARED)) - sharedBefore === 2,
+      "each caller's second request joined",
+    );
     await eventually(async () => lab.flaky.received.total - receivedBefore === 2, 'one call per caller arrived');
     office.release();
     for (const answer of await Promise.all(answers)) expect(answer.data).toEqual({ flaky: 'fine' });

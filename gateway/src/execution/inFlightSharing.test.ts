@@ -20,7 +20,8 @@ function heldSend() {
   return { send, calls };
 }
 
-const answer = (body: unknown) => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+const answer = (body: unknown) =>
+  new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
 
 function inScope(fetcher: Fetcher, scope: Partial<FetchScope>, headers: Record<string, string> = CLAIMS, body = BODY) {
   return withFetchScope({ deadline: undefined, retryable: true, shareable: true, ...scope }, () =>
@@ -53,7 +54,10 @@ describe('sharingKey', () => {
       base,
     );
     expect(
-      sharingKey('http://other.invalid/graphql', { body: BODY, headers: { 'x-gateway-claims': 'c', 'x-locale': 'fr' } }),
+      sharingKey('http://other.invalid/graphql', {
+        body: BODY,
+        headers: { 'x-gateway-claims': 'c', 'x-locale': 'fr' },
+      }),
     ).not.toBe(base);
   });
 });

@@ -13,7 +13,13 @@ type FetchInit = NonNullable<Parameters<Fetcher>[1]>;
  * identical queries would never share. Every other header (the caller's claims, propagated client
  * headers, anything added later) is part of it. The signature is added under the retries, per attempt.
  */
-const PER_REQUEST_HEADERS = new Set([REQUEST_ID_HEADER, 'traceparent', 'tracestate', 'baggage', GATEWAY_SIGNATURE_HEADER]);
+const PER_REQUEST_HEADERS = new Set([
+  REQUEST_ID_HEADER,
+  'traceparent',
+  'tracestate',
+  'baggage',
+  GATEWAY_SIGNATURE_HEADER,
+]);
 
 /**
  * What makes two subgraph requests the same question: the URL, the headers that can change the
