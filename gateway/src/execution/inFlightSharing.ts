@@ -41,6 +41,8 @@ interface InFlightCall {
   readonly response: Promise<FetcherResponse>;
   /** The deadline of the request that started the call: its attempts run within it. */
   readonly deadline: number | undefined;
+  /** Requests waiting for it besides the one that started it. */
+  waiters: number;
 }
 
 /**
@@ -65,10 +67,10 @@ function withinOwnDeadline(
  * In-flight deduplication (`SUBGRAPH_DEDUP`): a query fetch identical to one already on its way to
  * the same subgraph (same key: see `sharingKey`) waits for that call instead of sending its own.
  * Sits above the guard, so one logical call is timed, retried, broken and signed as before; below
- * the data source's parsing, so each request parses its own copy of the answer (every consumer gets
- * a clone; the shared original is never read) and no request can change another's result. A
- * failure of the shared call, a timeout included, is every waiter's failure. Only fetches whose
- * scope says `shareable` share (queries, never a mutation's plan): the rest pass straight through.
+ * the data source's parsing, so each request parses its own copy of the answer (each gets a clone
+ * when others waited; the shared original is then never read) and no request can change another's
+ * result. A failure of the shared call, a timeout included, is every waiter's failure. Only fetches
+ * whose scope says `shareable` share (queries, never a mutation's plan): the rest pass straight through.
  */
 export function shareInFlightQueries(subgraph: string, send: Fetcher, onShared: () => void): Fetcher {
   const inFlight = new Map<string, InFlightCall>();
@@ -78,12 +80,16 @@ export function shareInFlightQueries(subgraph: string, send: Fetcher, onShared: 
     if (key === undefined) return send(url, init);
     const running = inFlight.get(key);
     if (running) {
+      running.waiters += 1;
       onShared();
       return (await withinOwnDeadline(subgraph, running, scope?.deadline)).clone();
     }
     // Removed once settled: a request that comes after the answer asks again.
     const response = send(url, init).finally(() => inFlight.delete(key));
-    inFlight.set(key, { response, deadline: scope?.deadline });
-    return (await response).clone();
+    const call: InFlightCall = { response, deadline: scope?.deadline, waiters: 0 };
+    inFlight.set(key, call);
+    const answer = await response;
+    // Nobody joined (none can now: it left the map as it settled): the original is this request's alone.
+    return call.waiters === 0 ? answer : answer.clone();
   };
 }
