@@ -27,8 +27,8 @@ Options:
   --duration <s>       seconds of each measurement (default: 15)
   --connections <n>    concurrent connections of the load generator (default: 50)
   --workloads <list>   of overhead (replayed upstreams), e2e (real subgraphs) (default: overhead,e2e)
-  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, ours-2workers
-                       (GATEWAY_WORKERS=2, on both cores), stock, hive,
+  --contenders <list>  of ours, ours-semi64, ours-flat, ours-stock-executor, ours-cached, ours-dedup,
+                       ours-2workers (GATEWAY_WORKERS=2, on both cores), stock, hive,
                        and ours@<git-ref>: our gateway built from that commit in a temporary worktree
                        (removed after the run), to compare a change within one run (default: ours,stock,hive)
   --soak <s>           instead, a soak of this many seconds per contender, RSS sampled every 15 s (default: none)
@@ -82,6 +82,9 @@ const contenders = {
       // Every subgraph request is signed as in production (the replaying back end does not check
       // signatures; the other contenders send none). ours@<ref> signs the way that commit does.
       GATEWAY_SIGNING_SECRET: 'benchmark-only-signing-secret-0123456789',
+      // The standard numbers stay without in-flight deduplication: overhead sends its one query on
+      // every connection, so most subgraph calls would be shared. ours-dedup measures that, apart.
+      SUBGRAPH_DEDUP: 'off',
       ...(process.env.BENCH_OURS_ENV ? Object.fromEntries(new URLSearchParams(process.env.BENCH_OURS_ENV)) : {}),
     },
   }),
@@ -113,6 +116,12 @@ const contenders = {
   'ours-2workers': (port, supergraphPath) => {
     const ours = contenders.ours(port, supergraphPath);
     return { ...ours, env: { ...ours.env, GATEWAY_WORKERS: '2' }, cores: '0,1', workers: 2 };
+  },
+  // DEDUP, to be reported apart: ours with in-flight deduplication on (SUBGRAPH_DEDUP, the product
+  // default): identical subgraph queries in flight at once share one call.
+  'ours-dedup': (port, supergraphPath) => {
+    const ours = contenders.ours(port, supergraphPath);
+    return { ...ours, env: { ...ours.env, SUBGRAPH_DEDUP: 'on' } };
   },
   stock: (port, supergraphPath) => ({
     args: [join(root, 'bench/contenders/stock.mjs')],
@@ -507,6 +516,8 @@ async function runBenchmark(names) {
                 ratio(summary.ours?.requestsPerSecond, summary[name]?.requestsPerSecond),
               ]),
           ),
+          // Dedup on over off, same run: what sharing identical in-flight subgraph calls pays.
+          oursDedupOverOursRps: ratio(summary['ours-dedup']?.requestsPerSecond, summary.ours?.requestsPerSecond),
           oursOverStockRps: ratio(summary.ours?.requestsPerSecond, summary.stock?.requestsPerSecond),
           oursOverHiveRps: ratio(summary.ours?.requestsPerSecond, summary.hive?.requestsPerSecond),
           oursOverStockP99: ratio(summary.ours?.p99, summary.stock?.p99),
@@ -588,6 +599,11 @@ function markdown(report) {
       lines.push(
         `- ${workloadName}: throughput ours-2workers/ours ${r.twoWorkersOverOursRps ?? 'n/a'}, ours-2workers/stock ${r.twoWorkersOverStockRps ?? 'n/a'} (ours-2workers on both cores)`,
       );
+    if (r.oursDedupOverOursRps !== null) {
+      lines.push(
+        `- ${workloadName}: throughput ours-dedup/ours ${r.oursDedupOverOursRps} (in-flight deduplication, apart)`,
+      );
+    }
     lines.push(
       `- ${workloadName}: throughput ours/stock ${r.oursOverStockRps ?? 'n/a'}, ours/hive ${r.oursOverHiveRps ?? 'n/a'}; p99 ours/stock ${r.oursOverStockP99 ?? 'n/a'}, ours/hive ${r.oursOverHiveP99 ?? 'n/a'}`,
     );

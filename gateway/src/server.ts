@@ -145,6 +145,7 @@ export async function buildGateway(
         subgraphRequestHooks,
         guards.forSubgraph(name),
         security.subgraphFetchSigner,
+        config.execution.shareInFlightQueries,
       );
     },
     logger,

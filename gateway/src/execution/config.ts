@@ -10,6 +10,11 @@ export interface ExecutionSettings {
    */
   readonly planExecutor: 'stock' | 'fast';
   readonly client: SubgraphClientOptions;
+  /**
+   * In-flight deduplication: a subgraph query identical to one in flight (same office, body, caller's
+   * claims and propagated headers) shares its call. Never a mutation or a mutation's `_entities` fetches.
+   */
+  readonly shareInFlightQueries: boolean;
 }
 
 export const executionSection = defineSection({
@@ -23,9 +28,14 @@ export const executionSection = defineSection({
     SUBGRAPH_KEEP_ALIVE_MS: envVar.positiveInt(30_000).register(envDocs, {
       description: 'idle time before a subgraph connection closes',
     }),
+    SUBGRAPH_DEDUP: z.enum(['on', 'off']).default('on').register(envDocs, {
+      description:
+        "`on`: identical subgraph queries in flight at once (same office, body, caller's claims and propagated headers) share one call; never mutations",
+    }),
   },
   build: (values): ExecutionSettings => ({
     planExecutor: values.PLAN_EXECUTOR,
+    shareInFlightQueries: values.SUBGRAPH_DEDUP === 'on',
     client: { connections: values.SUBGRAPH_CONNECTIONS, keepAliveMs: values.SUBGRAPH_KEEP_ALIVE_MS },
   }),
 });

@@ -45,7 +45,8 @@ class SubgraphResponse implements FetcherResponse {
   }
 
   clone(): SubgraphResponse {
-    return new SubgraphResponse(this.url, this.status, this.headers, this.body);
+    // Its own headers too: a shared answer's copies must not see each other's changes (inFlightSharing.ts).
+    return new SubgraphResponse(this.url, this.status, new Headers(this.headers), this.body);
   }
 }
 

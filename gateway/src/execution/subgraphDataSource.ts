@@ -4,6 +4,7 @@ import { Kind, OperationTypeNode, parse, type DocumentNode, type GraphQLFormatte
 import type { GatewayContext } from '../context.js';
 import { guardFetcher, networkCode, withFetchScope, type FetchScope } from '../resilience/guardedFetch.js';
 import type { SubgraphGuard } from '../resilience/subgraphGuards.js';
+import { shareInFlightQueries } from './inFlightSharing.js';
 import { SubgraphTimeoutError, SubgraphUnavailableError } from '../resilience/timeouts.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
@@ -35,6 +36,17 @@ function isQuery(document: DocumentNode | undefined, query: string | undefined):
   const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   if (operation) return operation.operation === OperationTypeNode.QUERY;
   return query !== undefined && !/^\s*(mutation|subscription)\b/.test(query);
+}
+
+/**
+ * Whether a fetch may share an identical one in flight: a fetch of a client's query, whose own
+ * document is a query too. Never a fetch of a mutation's plan, not even its `_entities` queries,
+ * which read what the mutation just wrote.
+ */
+function isShareableQuery(options: ProcessOptions): boolean {
+  if (!isIncomingOperation(options)) return false;
+  if (options.incomingRequestContext.operation?.operation !== OperationTypeNode.QUERY) return false;
+  return isQuery(options.document, options.request.query);
 }
 
 function parseQuietly(query: string | undefined): DocumentNode | undefined {
@@ -95,6 +107,8 @@ function classify(subgraph: string, error: unknown): { code: ErrorCode; message:
  * still runs. (Thrown errors would reach the client without the subgraph's name.)
  *
  * Each HTTP attempt is guarded by the subgraph's timeout, breaker and retries (resilience/guardedFetch.ts).
+ * With `shareQueries` (SUBGRAPH_DEDUP), a query fetch identical to one in flight shares it
+ * (inFlightSharing.ts): above the guard, so the shared call is guarded and signed as one.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
@@ -103,11 +117,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly requestHooks: readonly SubgraphRequestHook[] = [],
     private readonly guard?: SubgraphGuard,
     signer?: SubgraphFetchSigner,
+    private readonly shareQueries = false,
   ) {
     super(config);
     const sign = signer?.(name, config.url);
     const send: Fetcher = sign ? (url, init) => config.fetcher(url, sign(init ?? {})) : config.fetcher;
-    this.fetcher = guard ? guardFetcher(guard, send) : send;
+    const guarded = guard ? guardFetcher(guard, send) : send;
+    this.fetcher = shareQueries
+      ? shareInFlightQueries(name, guarded, () => guard?.metrics.sharedCalls.inc({ subgraph: name }))
+      : guarded;
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -118,6 +136,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const scope: FetchScope = {
       deadline: (options.context as Partial<GatewayContext> | undefined)?.deadline,
       retryable: isQuery(isIncomingOperation(options) ? options.document : undefined, options.request.query),
+      shareable: this.shareQueries && isShareableQuery(options),
     };
     try {
       return await withFetchScope(scope, () => super.process(options));

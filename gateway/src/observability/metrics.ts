@@ -63,6 +63,12 @@ export function createGatewayMetrics() {
       labelNames: ['subgraph', 'reason'] as const,
       registers,
     }),
+    sharedCalls: new Counter({
+      name: 'cip_gateway_subgraph_shared_calls_total',
+      help: 'Subgraph queries answered by an identical call already in flight (SUBGRAPH_DEDUP), not sent again.',
+      labelNames: ['subgraph'] as const,
+      registers,
+    }),
     timeouts: new Counter({
       name: 'cip_gateway_subgraph_timeouts_total',
       help: 'Subgraph attempts that ran out of time.',

@@ -35,9 +35,19 @@ export interface FetchScope {
   deadline: number | undefined;
   /** Only queries are retried: a mutation sent twice may take effect twice. */
   retryable: boolean;
+  /**
+   * A fetch of a query operation (never of a mutation's plan) that may share an identical call
+   * already in flight (execution/inFlightSharing.ts).
+   */
+  shareable?: boolean;
 }
 
 const fetchScope = new AsyncLocalStorage<FetchScope>();
+
+/** The scope of the subgraph fetch running now, if one is. */
+export function currentFetchScope(): FetchScope | undefined {
+  return fetchScope.getStore();
+}
 
 /** Runs one subgraph request with what its fetches may do (the fetcher itself only sees url and init). */
 export function withFetchScope<T>(scope: FetchScope, run: () => Promise<T>): Promise<T> {
@@ -50,7 +60,7 @@ async function guardedFetch(
   url: string,
   init: NonNullable<Parameters<Fetcher>[1]>,
 ): Promise<FetcherResponse> {
-  const scope = fetchScope.getStore() ?? { deadline: undefined, retryable: false };
+  const scope = currentFetchScope() ?? { deadline: undefined, retryable: false };
   const { breaker, budget, metrics, subgraph } = guard;
   budget.recordRequest();
   for (let retry = 0; ; retry += 1) {
