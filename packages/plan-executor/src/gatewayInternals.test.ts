@@ -4,7 +4,7 @@ import { composeServices } from '@apollo/composition';
 import { ApolloGateway, LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { isSchema, parse, type GraphQLSchema } from 'graphql';
+import { isSchema, parse, printSchema, type GraphQLSchema } from 'graphql';
 import { afterEach, describe, expect, test } from 'vitest';
 import { installFastExecutor } from './fastExecutor.js';
 import {
@@ -145,6 +145,12 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     expect(member(gateway, 'experimental_didResolveQueryPlan')).toBe(didResolveQueryPlan);
     expect(member(gateway, 'schema')).toBeUndefined();
     expect(member(gateway, 'supergraphSchema')).toBeUndefined();
+    expect(member(gateway, 'apiSchema')).toBeUndefined();
+    expect(member(gateway, 'queryPlanner')).toBeUndefined();
+    // From APOLLO_DISABLE_SECURITY_*_CHECK (unset here): the planner's limits are on.
+    expect(member(gateway, 'recursiveSelectionsLimitDisabled')).toBe(false);
+    expect(member(gateway, 'nonLocalSelectionsLimitDisabled')).toBe(false);
+    expect(member(gateway, 'logger')).toBe(silent);
 
     const internals = gatewayInternals(gateway);
     expect(internals.stockExecutor).toBe(stock);
@@ -164,6 +170,10 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     expect(schema.getType('join__Graph')).toBeUndefined();
     expect(supergraphSchema.getType('join__Graph')).toBeDefined();
     expect(internals.schemas()).toEqual({ schema, supergraphSchema });
+    // `apiSchema` is federation-internals' Schema of the same API, which the planner plans against.
+    const apiSchema = member(gateway, 'apiSchema') as { toGraphQLJSSchema(): GraphQLSchema };
+    expect(printSchema(apiSchema.toGraphQLJSSchema())).toBe(printSchema(schema));
+    expect(member(gateway, 'queryPlanner')).toBe((gateway.__testing() as { queryPlanner?: unknown }).queryPlanner);
     const serviceMap = member(gateway, 'serviceMap') as Record<string, { dataSource?: unknown }>;
     expect(Object.keys(serviceMap).sort()).toEqual(['telemetry', 'vehicles']);
     expect(serviceMap.vehicles?.dataSource).toBe(sources.vehicles);
@@ -185,6 +195,18 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     await execute(server);
     expect(lookups).toEqual([false, true]);
 
+    // planOperation plans as the stock executor did on its miss; storePlan stores where it looks.
+    const planned = internals.planOperation(parse(query), undefined);
+    expect(planned).not.toBe(first?.queryPlan);
+    expect(planned).toEqual(first?.queryPlan);
+    await internals.storePlan('a key', planned);
+    expect(await internals.lookUpPlan('a key')).toBe(planned);
+    // A document the planner refuses: planOperation throws what the planner throws.
+    expect(() => internals.planOperation(parse('{ vehicle(id: "v1") { nope } }'), undefined)).toThrow(
+      /Cannot query field "nope"/,
+    );
+    expect(() => internals.planOperation(parse(query), 'NoSuchOperation')).toThrow(/NoSuchOperation/);
+
     if (!first) throw new Error('unreachable');
     internals.didResolveQueryPlan(first);
     expect(resolved.at(-1)).toBe(first);
@@ -195,17 +217,46 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
 
   test('the fast executor runs on these internals as the stock executor does', async () => {
     const { gateway, server, sources, resolved } = harness();
-    const stats = installFastExecutor(gateway);
+    const lookups: boolean[] = [];
+    const stats = installFastExecutor(gateway, { onPlanLookup: (found) => void lookups.push(found) });
     await start(server);
-    // First sight: the stock executor plans and runs it. Second: ours runs the stored plan.
+    // First sight: ours plans it, stores the plan under the stock executor's key and runs it.
+    // Second: ours runs the stored plan.
     expect(await execute(server)).toEqual(expected);
+    expect(stats).toEqual({ fast: 1, planned: 1, stock: 0 });
+    const stored = await gatewayInternals(gateway).lookUpPlan(createHash('sha256').update(query).digest('hex'));
+    expect(stored).toBe(resolved[0]?.queryPlan);
     expect(await execute(server)).toEqual(expected);
-    expect(stats).toEqual({ fast: 1, stock: 1 });
+    expect(stats).toEqual({ fast: 2, planned: 1, stock: 0 });
+    expect(lookups).toEqual([false, true]);
     expect(sources.vehicles.kinds).toEqual([INCOMING_OPERATION, INCOMING_OPERATION]);
     expect(sources.telemetry.kinds).toEqual([INCOMING_OPERATION, INCOMING_OPERATION]);
     expect(resolved).toHaveLength(2);
     expect(resolved[1]?.queryPlan).toBe(resolved[0]?.queryPlan);
     expect({ ...resolved[1]?.serviceMap }).toEqual({ ...resolved[0]?.serviceMap });
+  });
+
+  test('a plan store that fails to store: the fast executor logs it as the stock executor does, and answers', async () => {
+    const warnings: string[] = [];
+    const gateway = new ApolloGateway({
+      supergraphSdl,
+      logger: { ...silent, warn: (message: string) => void warnings.push(message) },
+      buildService: ({ name }) => new LocalGraphQLDataSource(subgraphs[name as keyof typeof subgraphs]),
+      queryPlannerConfig: {
+        cache: {
+          get: () => Promise.resolve(undefined),
+          set: () => Promise.reject(new Error('store down')),
+          delete: () => Promise.resolve(true),
+          clear: () => {},
+        },
+      },
+    });
+    const server = new ApolloServer({ gateway, logger: silent });
+    const stats = installFastExecutor(gateway);
+    await start(server);
+    expect(await execute(server)).toEqual(expected);
+    expect(stats).toEqual({ fast: 1, planned: 1, stock: 0 });
+    expect(warnings).toEqual(['Could not store queryPlanstore down']);
   });
 
   test('a missing internal fails at install, naming it and both versions', () => {
@@ -214,7 +265,7 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     Reflect.deleteProperty(withoutStore, 'queryPlanStore');
     expect(() => installFastExecutor(withoutStore)).toThrow(GatewayInternalsError);
     expect(() => installFastExecutor(withoutStore)).toThrow(
-      `ApolloGateway#queryPlanStore is undefined, expected an object with a get() method: @cip/plan-executor ` +
+      `ApolloGateway#queryPlanStore is undefined, expected an object with get() and set() methods: @cip/plan-executor ` +
         `reads it from the internals of @apollo/gateway, ${versions}.`,
     );
 
@@ -227,16 +278,23 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     expect(() => gatewayInternals(withNumberExecutor)).toThrow(
       /^ApolloGateway#executor is a number, expected a function/,
     );
+
+    const withoutLimitFlag = harness().gateway;
+    Reflect.deleteProperty(withoutLimitFlag, 'nonLocalSelectionsLimitDisabled');
+    expect(() => gatewayInternals(withoutLimitFlag)).toThrow(
+      /^ApolloGateway#nonLocalSelectionsLimitDisabled is undefined, expected a boolean/,
+    );
   });
 
-  test('an internal that load() no longer sets fails the start', async () => {
-    const { gateway, server } = harness();
-    // As if a release renamed the member: what load() assigns to it goes nowhere.
-    Object.defineProperty(gateway, 'supergraphSchema', { configurable: true, get: () => undefined, set: () => {} });
-    installFastExecutor(gateway);
-    await expect(server.start()).rejects.toThrow(
-      /^ApolloGateway#supergraphSchema is undefined, expected a GraphQLSchema: @cip\/plan-executor/,
-    );
-    await gateway.stop();
-  });
+  test.each(['supergraphSchema', 'queryPlanner'])(
+    'an internal that load() no longer sets (%s) fails the start',
+    async (name) => {
+      const { gateway, server } = harness();
+      // As if a release renamed the member: what load() assigns to it goes nowhere.
+      Object.defineProperty(gateway, name, { configurable: true, get: () => undefined, set: () => {} });
+      installFastExecutor(gateway);
+      await expect(server.start()).rejects.toThrow(new RegExp(`^ApolloGateway#${name} is undefined, expected a `));
+      await gateway.stop();
+    },
+  );
 });
