@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { composeServices } from '@apollo/composition';
-import { ApolloGateway, LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import {
+  ApolloGateway,
+  LocalGraphQLDataSource,
+  type GatewayConfig,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
+import type { QueryPlan } from '@apollo/query-planner';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { isSchema, parse, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isSchema, parse, printSchema, type GraphQLSchema } from 'graphql';
 import { afterEach, describe, expect, test } from 'vitest';
 import { installFastExecutor } from './fastExecutor.js';
 import {
@@ -81,7 +87,7 @@ afterEach(async () => {
   for (const server of started.splice(0)) await server.stop();
 });
 
-function harness(): Harness {
+function harness(options: Pick<GatewayConfig, 'queryPlannerConfig'> = {}): Harness {
   const sources = {
     vehicles: new RecordingDataSource(subgraphs.vehicles),
     telemetry: new RecordingDataSource(subgraphs.telemetry),
@@ -93,6 +99,7 @@ function harness(): Harness {
     logger: silent,
     buildService: ({ name }) => sources[name as keyof typeof sources],
     experimental_didResolveQueryPlan: didResolveQueryPlan,
+    ...options,
   });
   const server = new ApolloServer({ gateway, logger: silent });
   return { gateway, server, sources, resolved, didResolveQueryPlan };
@@ -103,8 +110,8 @@ async function start(server: ApolloServer): Promise<void> {
   started.push(server);
 }
 
-async function execute(server: ApolloServer): Promise<unknown> {
-  const response = await server.executeOperation({ query });
+async function execute(server: ApolloServer, document = query): Promise<unknown> {
+  const response = await server.executeOperation({ query: document });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;
 }
@@ -257,6 +264,71 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     expect(await execute(server)).toEqual(expected);
     expect(stats).toEqual({ fast: 1, planned: 1, stock: 0 });
     expect(warnings).toEqual(['Could not store queryPlanstore down']);
+  });
+
+  test('a first sight whose plan shape ours does not run: planned once, stored, run by the stock plan execution', async () => {
+    // The planner's own such plans (Defer nodes, @context rewrites) cannot come out of this gateway: its
+    // API schema has no @defer and it refuses supergraphs with @context. So a fetch is marked as deferring.
+    const unsupportedShape = (gateway: ApolloGateway) => {
+      const planner = Reflect.get(gateway, 'queryPlanner') as { buildQueryPlan: (...args: unknown[]) => QueryPlan };
+      const buildQueryPlan = planner.buildQueryPlan.bind(planner);
+      planner.buildQueryPlan = (...args) => {
+        const plan = buildQueryPlan(...args);
+        const node = plan.node?.kind === 'Sequence' ? plan.node.nodes[0] : undefined;
+        if (node?.kind === 'Fetch') node.hasDefers = true;
+        return plan;
+      };
+    };
+    const reference = harness();
+    await start(reference.server);
+    unsupportedShape(reference.gateway);
+    const { gateway, server, resolved, sources } = harness();
+    const lookups: boolean[] = [];
+    const stats = installFastExecutor(gateway, { onPlanLookup: (found) => void lookups.push(found) });
+    // Taken before the metric wraps the store, so that the test's own lookup below is not counted.
+    const { lookUpPlan } = gatewayInternals(gateway);
+    const stockLookups: boolean[] = [];
+    observePlanLookups(gateway, (found) => void stockLookups.push(found));
+    await start(server);
+    unsupportedShape(gateway);
+
+    expect(await execute(reference.server)).toEqual(expected);
+    expect(await execute(server)).toEqual(expected);
+    expect(stats).toEqual({ fast: 0, planned: 0, stock: 1 });
+    // One miss, counted by ours; the plan is stored and handed to experimental_didResolveQueryPlan.
+    expect([lookups, stockLookups]).toEqual([[false], []]);
+    expect(resolved).toHaveLength(1);
+    const key = createHash('sha256').update(query).digest('hex');
+    expect(await lookUpPlan(key)).toBe(resolved[0]?.queryPlan);
+    expect(sources.telemetry.kinds).toEqual([INCOMING_OPERATION]);
+    // The next request goes to the stock executor, whose lookup (the metric's) finds the plan.
+    expect(await execute(server)).toEqual(expected);
+    expect(stats).toEqual({ fast: 0, planned: 0, stock: 2 });
+    expect([lookups, stockLookups]).toEqual([[false], [true]]);
+  });
+
+  test('a document the planner refuses: ours answers with what it throws, as the stock executor does', async () => {
+    const refuse = (gateway: ApolloGateway) =>
+      Reflect.set(Reflect.get(gateway, 'queryPlanner') as object, 'buildQueryPlan', () => {
+        throw new GraphQLError('Cannot plan this', { extensions: { code: 'QUERY_PLANNING_FAILED' } });
+      });
+    const reference = harness();
+    await start(reference.server);
+    refuse(reference.gateway);
+    const { gateway, server, resolved, sources } = harness();
+    const stats = installFastExecutor(gateway);
+    await start(server);
+    refuse(gateway);
+    const expectedAnswer = await execute(reference.server);
+    expect(expectedAnswer).toMatchObject({ errors: [{ message: 'Cannot plan this' }] });
+    expect(await execute(server)).toEqual(expectedAnswer);
+    expect(stats).toEqual({ fast: 0, planned: 0, stock: 0 });
+    // Nothing stored, resolved or fetched.
+    expect(
+      await gatewayInternals(gateway).lookUpPlan(createHash('sha256').update(query).digest('hex')),
+    ).toBeUndefined();
+    expect(resolved).toEqual([]);
+    expect(sources.vehicles.kinds).toEqual([]);
   });
 
   test('a missing internal fails at install, naming it and both versions', () => {
