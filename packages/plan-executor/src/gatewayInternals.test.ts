@@ -139,6 +139,35 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     expect(LOADING_SCHEMA).toBe(GraphQLDataSourceRequestKind.LOADING_SCHEMA);
   });
 
+  test("the spans ours makes are named and attributed as @apollo/gateway's own", () => {
+    const telemetry = require('@apollo/gateway/dist/utilities/opentelemetry.js') as {
+      OpenTelemetrySpanNames: Record<string, string>;
+      OpenTelemetryAttributeNames: Record<string, string>;
+      tracer: { startActiveSpan?: unknown };
+    };
+    expect(telemetry.OpenTelemetrySpanNames).toMatchObject({
+      REQUEST: 'gateway.request',
+      VALIDATE: 'gateway.validate',
+      PLAN: 'gateway.plan',
+      EXECUTE: 'gateway.execute',
+      POST_PROCESSING: 'gateway.postprocessing',
+      FETCH: 'gateway.fetch',
+    });
+    expect(telemetry.tracer.startActiveSpan).toBeTypeOf('function');
+    const { tracing } = gatewayInternals(harness().gateway);
+    expect(tracing.planAttributes({ operationName: 'Q' } as never)).toEqual({
+      [telemetry.OpenTelemetryAttributeNames.GRAPHQL_OPERATION_NAME as string]: 'Q',
+    });
+    expect(tracing.planAttributes({} as never)).toEqual({});
+    // inSpan ends its span however the body settles, and hands back what it gives or throws.
+    expect(tracing.inSpan('VALIDATE', {}, () => 1)).toBe(1);
+    expect(() =>
+      tracing.inSpan('VALIDATE', {}, () => {
+        throw new Error('thrown');
+      }),
+    ).toThrow('thrown');
+  });
+
   test('each internal read is there with the expected shape, before and after load, and means what we assume', async () => {
     const { gateway, server, sources, resolved, didResolveQueryPlan } = harness();
     // From the constructor on.
