@@ -24,7 +24,7 @@ export interface PlanExecutorStats {
   fast: number;
   /** Of those, first sights: the plan was made here (then stored for the requests after). */
   planned: number;
-  /** Operations handed to the stock executor. */
+  /** Operations the stock executor answered, or its plan execution (a first sight of a plan shape ours does not run). */
   stock: number;
 }
 
@@ -32,17 +32,19 @@ export interface PlanExecutorStats {
  * Replaces the gateway's executor (before `ApolloServer#start`, which takes it from
  * `gateway.load()`) with one that runs the plans it supports itself, planning a document it has not
  * seen yet with the gateway's own planner and storing the plan where the stock executor would (same
- * store, same key), and hands everything else to the stock executor: invalid variables, documents
- * the planner refuses, plan shapes or operations outside `planSupport.ts`.
+ * store, same key). Invalid variables get the stock executor's validation errors, a document the
+ * planner refuses what the planner throws, as from the stock executor; operations outside
+ * `planSupport.ts` go to the stock executor, and so do plan shapes outside it from their second
+ * request on (the first runs on @apollo/gateway's `executeQueryPlan`, the plan made here).
  */
 export function installFastExecutor(
   gateway: ApolloGateway,
   options: {
     /**
-     * Called when this executor answers an operation itself, with whether its plan was found in the
-     * store (false: a first sight, planned here). Its own lookups are made on the store as it is
-     * now, before metrics wrap it, so that an operation handed to the stock executor after a lookup
-     * here (which the stock executor repeats) counts once.
+     * Called where the stock executor looks its plan up (once the variables are valid), for the
+     * operations this executor keeps: whether the plan was stored (false: a first sight, planned
+     * here). Its own lookups are made on the store as it is now, before metrics wrap it, so that an
+     * operation handed to the stock executor after a lookup here (which it repeats) counts once.
      */
     onPlanLookup?: (found: boolean) => void;
   } = {},
@@ -148,6 +150,7 @@ export function installFastExecutor(
       stats.fast++;
       return { errors: variableErrors };
     }
+    options.onPlanLookup?.(storedPlan !== undefined);
 
     let queryPlan = storedPlan;
     if (!queryPlan) {
@@ -162,7 +165,6 @@ export function installFastExecutor(
       // A first sight of a plan shape ours does not run: the stock executor's plan execution runs it now
       // (the plan is stored: the next request goes to the stock executor from its lookup on).
       stats.stock++;
-      options.onPlanLookup?.(false);
       internals.didResolveQueryPlan({ queryPlan, serviceMap, requestContext, operationContext });
       const apiSchema = internals.apiSchema();
       if (!apiSchema) throw new Error('The gateway has no supergraph loaded');
@@ -178,7 +180,6 @@ export function installFastExecutor(
     }
     stats.fast++;
     if (!storedPlan) stats.planned++;
-    options.onPlanLookup?.(storedPlan !== undefined);
     internals.didResolveQueryPlan({ queryPlan, serviceMap, requestContext, operationContext });
     const plan = queryPlan;
     return tracing.inSpan('EXECUTE', {}, async (executeSpan) => {

@@ -345,13 +345,16 @@ describe('gatewayInternals: the contract with the installed @apollo/gateway', ()
     await start(reference.server);
     refuse(reference.gateway);
     const { gateway, server, resolved, sources } = harness();
-    const stats = installFastExecutor(gateway);
+    const lookups: boolean[] = [];
+    const stats = installFastExecutor(gateway, { onPlanLookup: (found) => void lookups.push(found) });
     await start(server);
     refuse(gateway);
     const expectedAnswer = await execute(reference.server);
     expect(expectedAnswer).toMatchObject({ errors: [{ message: 'Cannot plan this' }] });
     expect(await execute(server)).toEqual(expectedAnswer);
     expect(stats).toEqual({ fast: 0, planned: 0, stock: 0 });
+    // A miss, as the stock executor's lookup before it plans.
+    expect(lookups).toEqual([false]);
     // Nothing stored, resolved or fetched.
     expect(
       await gatewayInternals(gateway).lookUpPlan(createHash('sha256').update(query).digest('hex')),

@@ -9,8 +9,9 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 
 /**
  * The one place that touches @apollo/gateway's internals: members that are private in its typings
- * (or public but replaced), and the values of an enum it does not export. Nothing else in the
- * executor or the gateway casts `ApolloGateway` to an internal shape; they come here.
+ * (or public but replaced), the values of an enum it does not export, and its OpenTelemetry module
+ * (`dist/utilities/opentelemetry.js`: its tracer and span names, so that our spans are its spans).
+ * Nothing else in the executor or the gateway casts `ApolloGateway` to an internal shape; they come here.
  *
  * Each member is checked when it is first needed: what exists from the constructor on when
  * `gatewayInternals` is called, what `load()` sets as soon as it resolves, so that a release that
