@@ -18,7 +18,8 @@ import {
  * @requires, @provides, @interfaceObject, entity interfaces and unions across subgraphs, compound
  * and multiple keys, errors at every depth and subgraphs answering with broken HTTP. Two stock
  * @apollo/gateway servers over the same subgraphs, one with the fast executor installed, must give
- * byte-for-byte equal responses (data, errors with messages, paths and extensions, key order).
+ * byte-for-byte equal responses (data, errors with messages, paths and extensions, key order), to a
+ * document's first request (planned and run by ours) as to the later ones.
  */
 
 interface Contender {
