@@ -18,7 +18,8 @@ import {
  * @requires, @provides, @interfaceObject, entity interfaces and unions across subgraphs, compound
  * and multiple keys, errors at every depth and subgraphs answering with broken HTTP. Two stock
  * @apollo/gateway servers over the same subgraphs, one with the fast executor installed, must give
- * byte-for-byte equal responses (data, errors with messages, paths and extensions, key order).
+ * byte-for-byte equal responses (data, errors with messages, paths and extensions, key order), to a
+ * document's first request (planned and run by ours) as to the later ones.
  */
 
 interface Contender {
@@ -68,14 +69,27 @@ function expectSame(actual: string, expected: string, label: string): void {
   expect(actual, `${label} (key order)`).toBe(expected);
 }
 
-/**
- * Sends the variant to stock, then twice to the fast gateway (the first plans it through the stock
- * executor; the second runs the stored plan on ours, or falls back). Returns whether ours ran it.
- */
 /** What the expected responses held: error codes, null data, value completion errors. */
 const seen = new Set<string>();
 
-async function compare(variant: Variant): Promise<boolean> {
+/** Which executor answered the fast gateway's two requests of a variant. */
+interface Ran {
+  /** The first request: a document's first sight when no variant before sent the same query. */
+  readonly first: { readonly onOurs: boolean; readonly planned: boolean };
+  readonly second: { readonly onOurs: boolean };
+}
+
+function counts(): PlanExecutorStats {
+  if (!fast.stats) throw new Error('The fast contender has no plan executor stats');
+  return { ...fast.stats };
+}
+
+/**
+ * Sends the variant to stock, then twice to the fast gateway (the first plans it on ours when the
+ * document is new, or runs its stored plan; the second runs the stored plan, or falls back),
+ * comparing each answer.
+ */
+async function compare(variant: Variant): Promise<Ran> {
   const expected = await answer(stock, variant);
   const parsed = JSON.parse(expected) as {
     data?: unknown;
@@ -85,20 +99,38 @@ async function compare(variant: Variant): Promise<boolean> {
   for (const error of parsed.errors ?? []) seen.add(error.extensions?.code ?? 'no code');
   if (parsed.data === null) seen.add('null data');
   if (parsed.extensions?.valueCompletion) seen.add('value completion');
-  expectSame(await answer(fast, variant), expected, `${variant.label} (first sight)`);
-  const before = fast.stats?.fast ?? 0;
+  const beforeFirst = counts();
+  expectSame(await answer(fast, variant), expected, `${variant.label} (first request)`);
+  const beforeSecond = counts();
   expectSame(await answer(fast, variant), expected, variant.label);
-  return (fast.stats?.fast ?? 0) === before + 1;
+  return {
+    first: {
+      onOurs: beforeSecond.fast === beforeFirst.fast + 1,
+      planned: beforeSecond.planned === beforeFirst.planned + 1,
+    },
+    second: { onOurs: counts().fast === beforeSecond.fast + 1 },
+  };
 }
 
 describe('the fast executor answers exactly as stock @apollo/gateway over the fleet supergraph', () => {
   const variants = generateVariants(fleetApiSchema(), fleetExamples);
 
-  test(`${variants.length} generated operations: equal responses, all on the fast path`, async () => {
+  test(`${variants.length} generated operations: equal responses, first requests and later, all on the fast path`, async () => {
     expect(variants.length).toBeGreaterThan(300);
     const viaStock: string[] = [];
-    for (const variant of variants) if (!(await compare(variant))) viaStock.push(variant.label);
-    // Abstract types, @requires, @provides and @interfaceObject's rewrites are all ours to run.
+    const documents = new Set<string>();
+    for (const variant of variants) {
+      const firstSight = !documents.has(variant.query);
+      documents.add(variant.query);
+      const ran = await compare(variant);
+      // A document's first request is planned and run on ours; a variant of a document already sent
+      // (other variables) finds its stored plan.
+      if (!ran.first.onOurs || ran.first.planned !== firstSight) viaStock.push(`${variant.label} (first request)`);
+      if (!ran.second.onOurs) viaStock.push(variant.label);
+    }
+    expect(documents.size).toBeGreaterThan(100);
+    // Abstract types, @requires, @provides and @interfaceObject's rewrites are all ours to run, on
+    // a document's first sight as later.
     expect(viaStock).toEqual([]);
     // The fixtures reach what they are built for: resolver errors at the root, in entities and
     // lists (by their codes), broken HTTP answers, null propagation up to data, completion errors.
@@ -139,7 +171,23 @@ describe('the fast executor answers exactly as stock @apollo/gateway over the fl
         query:
           '{ vehicle(id: "v1") { ... on Vehicle { vin } } telemetryStatus vehicle(id: "v1") { name ... on Vehicle { tags } } }',
       },
-      // Variables that fail coercion: stock answers with its own validation error.
+    ];
+    for (const variant of uncovered) {
+      const stockBefore = counts().stock;
+      const ran = await compare(variant);
+      // Both requests (first sight and second) went to the stock executor, or never reached one.
+      expect(ran, variant.label).toEqual({ first: { onOurs: false, planned: false }, second: { onOurs: false } });
+      expect(counts().stock - stockBefore, variant.label).toBeLessThanOrEqual(2);
+    }
+    // The same selections without what is uncovered run on ours again, from their first sight.
+    expect(await compare({ label: 'covered again', query: '{ assets { ... on Vehicle { vin tags } id } }' })).toEqual({
+      first: { onOurs: true, planned: true },
+      second: { onOurs: true },
+    });
+  });
+
+  test('variables that fail coercion: ours answers with the stock validation errors, nothing planned', async () => {
+    const invalid: Variant[] = [
       {
         label: 'invalid enum variable',
         query: 'query Q($f: AssetFilter) { assets(filter: $f) { id } }',
@@ -147,16 +195,12 @@ describe('the fast executor answers exactly as stock @apollo/gateway over the fl
       },
       { label: 'missing required variable', query: 'query Q($id: ID!) { vehicle(id: $id) { id } }' },
     ];
-    for (const variant of uncovered) {
-      const stockBefore = fast.stats?.stock ?? 0;
-      expect(await compare(variant), variant.label).toBe(false);
-      // Both requests (first sight and second) went to the stock executor, or never reached one.
-      expect((fast.stats?.stock ?? 0) - stockBefore, variant.label).toBeLessThanOrEqual(2);
+    for (const variant of invalid) {
+      expect(await compare(variant), variant.label).toEqual({
+        first: { onOurs: true, planned: false },
+        second: { onOurs: true },
+      });
     }
-    // The same selections without what is uncovered run on ours again.
-    expect(await compare({ label: 'covered again', query: '{ assets { ... on Vehicle { vin tags } id } }' })).toBe(
-      true,
-    );
   });
 
   /** Sends the examples' variants once to each (their plans are stored since the first test). */

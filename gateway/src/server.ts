@@ -173,7 +173,9 @@ export async function buildGateway(
   // before start, which takes the executor from the gateway.
   const planExecutor =
     config.execution.planExecutor === 'fast'
-      ? installFastExecutor(gateway, { onStoredPlanRun: () => metrics.planCache.inc({ result: 'hit' }) })
+      ? installFastExecutor(gateway, {
+          onPlanLookup: (found) => metrics.planCache.inc({ result: found ? 'hit' : 'miss' }),
+        })
       : undefined;
   // A reload that drops a subgraph must drop it from /ready too, or the gateway never reads ready again.
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildOperationContext, type ApolloGateway } from '@apollo/gateway';
+import { buildOperationContext, executeQueryPlan, type ApolloGateway } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import {
@@ -11,39 +11,49 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { gatewayInternals } from './gatewayInternals.js';
+import { gatewayInternals, type ServiceMap } from './gatewayInternals.js';
 import { executeNode } from './planExecutor.js';
 import { isSupportedOperation, isSupportedPlan } from './planSupport.js';
 import { newResponseObject, shapeResponse } from './resultShaping.js';
 
+type OperationContext = ReturnType<typeof buildOperationContext>;
+
 /** How many operations each executor answered (tests assert the fast path is really taken). */
 export interface PlanExecutorStats {
+  /** Operations ours answered, first sights included. */
   fast: number;
+  /** Of those, first sights: the plan was made here (then stored for the requests after). */
+  planned: number;
+  /** Operations the stock executor answered, or its plan execution (a first sight of a plan shape ours does not run). */
   stock: number;
 }
 
 /**
  * Replaces the gateway's executor (before `ApolloServer#start`, which takes it from
- * `gateway.load()`) with one that runs the plans it supports itself and hands everything else to
- * the stock executor: first sight of a document (the stock executor plans it and stores the plan),
- * invalid variables, plan shapes or operations outside `planSupport.ts`.
+ * `gateway.load()`) with one that runs the plans it supports itself, planning a document it has not
+ * seen yet with the gateway's own planner and storing the plan where the stock executor would (same
+ * store, same key). Invalid variables get the stock executor's validation errors, a document the
+ * planner refuses what the planner throws, as from the stock executor; operations outside
+ * `planSupport.ts` go to the stock executor, and so do plan shapes outside it from their second
+ * request on (the first runs on @apollo/gateway's `executeQueryPlan`, the plan made here).
  */
 export function installFastExecutor(
   gateway: ApolloGateway,
   options: {
     /**
-     * Called when this executor runs a stored plan itself. Its own plan lookups are made on the
-     * store as it is now, before metrics wrap it, so that a document's first sight (looked up here,
-     * then planned by the stock executor) counts one miss, not two.
+     * Called where the stock executor looks its plan up (once the variables are valid), for the
+     * operations this executor keeps: whether the plan was stored (false: a first sight, planned
+     * here). Its own lookups are made on the store as it is now, before metrics wrap it, so that an
+     * operation handed to the stock executor after a lookup here (which it repeats) counts once.
      */
-    onStoredPlanRun?: () => void;
+    onPlanLookup?: (found: boolean) => void;
   } = {},
 ): PlanExecutorStats {
   // Throws, naming the member and both versions, if @apollo/gateway's internals are not as verified.
   const internals = gatewayInternals(gateway);
   const stock = internals.stockExecutor;
-  const { lookUpPlan } = internals;
-  const stats: PlanExecutorStats = { fast: 0, stock: 0 };
+  const { lookUpPlan, tracing } = internals;
+  const stats: PlanExecutorStats = { fast: 0, planned: 0, stock: 0 };
   const supportedPlans = new WeakMap<QueryPlan, boolean>();
   // Per schema: a supergraph reload may turn a supported operation into one that is not.
   const supportedOperationsBySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, boolean>>>();
@@ -52,31 +62,20 @@ export function installFastExecutor(
     stats.stock++;
     return stock(requestContext);
   };
-
-  internals.replaceExecutor(async (requestContext) => {
-    const { request, document, queryHash } = requestContext;
-    const schemas = internals.schemas();
-    if (!schemas) return delegate(requestContext);
-    const { schema, supergraphSchema } = schemas;
-    const key = request.operationName
-      ? createHash('sha256').update(queryHash).update(request.operationName).digest('hex')
-      : queryHash;
-    const queryPlan = await lookUpPlan(key);
-    if (!queryPlan) return delegate(requestContext);
-
-    let planSupported = supportedPlans.get(queryPlan);
-    if (planSupported === undefined) {
-      planSupported = isSupportedPlan(queryPlan);
-      supportedPlans.set(queryPlan, planSupported);
+  const isPlanSupported = (queryPlan: QueryPlan): boolean => {
+    let supported = supportedPlans.get(queryPlan);
+    if (supported === undefined) {
+      supported = isSupportedPlan(queryPlan);
+      supportedPlans.set(queryPlan, supported);
     }
-    if (!planSupported) return delegate(requestContext);
-
-    const operationContext = buildOperationContext({
-      schema,
-      operationDocument: document,
-      ...(request.operationName ? { operationName: request.operationName } : {}),
-    });
-    const { operation, fragments } = operationContext;
+    return supported;
+  };
+  const isOperationSupported = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | undefined,
+    { operation, fragments }: OperationContext,
+  ): boolean => {
     let supportedOperations = supportedOperationsBySchema.get(schema);
     if (!supportedOperations) {
       supportedOperations = new WeakMap<DocumentNode, Map<string, boolean>>();
@@ -84,35 +83,132 @@ export function installFastExecutor(
     }
     let byName = supportedOperations.get(document);
     if (!byName) supportedOperations.set(document, (byName = new Map<string, boolean>()));
-    const operationKey = request.operationName ?? '';
-    let operationSupported = byName.get(operationKey);
-    if (operationSupported === undefined) {
-      operationSupported = isSupportedOperation(operation, fragments, schema);
-      byName.set(operationKey, operationSupported);
+    const operationKey = operationName ?? '';
+    let supported = byName.get(operationKey);
+    if (supported === undefined) {
+      supported = isSupportedOperation(operation, fragments, schema);
+      byName.set(operationKey, supported);
     }
-    if (!operationSupported) return delegate(requestContext);
-    // Invalid variables: the stock executor answers with its own validation errors.
-    if (getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) {
+    return supported;
+  };
+
+  internals.replaceExecutor(async (requestContext) => {
+    const { request, document, queryHash } = requestContext;
+    // The stock executor's key: the security rewrite (security/authorization.ts) sets `queryHash`
+    // to the rewritten document's, so a rewritten document has its own plan on either path.
+    const key = request.operationName
+      ? createHash('sha256').update(queryHash).update(request.operationName).digest('hex')
+      : queryHash;
+    const storedPlan = await lookUpPlan(key);
+    if (storedPlan && !isPlanSupported(storedPlan)) return delegate(requestContext);
+    // Read after the lookup, with nothing awaited until planning: schemas and planner of one supergraph.
+    const schemas = internals.schemas();
+    if (!schemas) return delegate(requestContext);
+    const { schema } = schemas;
+
+    let operationContext: OperationContext;
+    try {
+      operationContext = buildOperationContext({
+        schema,
+        operationDocument: document,
+        ...(request.operationName ? { operationName: request.operationName } : {}),
+      });
+    } catch {
+      // No such operation in the document: the stock executor throws the same, as its answer.
       return delegate(requestContext);
     }
-    stats.fast++;
-    options.onStoredPlanRun?.();
+    if (!isOperationSupported(schema, document, request.operationName, operationContext)) {
+      return delegate(requestContext);
+    }
+    // @apollo/gateway's spans, as its executor makes them: a trace reads the same on either path.
+    return tracing.inSpan('REQUEST', tracing.requestAttributes(requestContext), async (requestSpan) => {
+      requestSpan.setAttributes(tracing.operationAttributes(operationContext));
+      const result = await answer(requestContext, key, storedPlan, schemas, operationContext);
+      if (result.errors) requestSpan.fail(result.errors);
+      return result;
+    });
+  });
+  return stats;
 
+  /** Answers an operation that ours covers: validated, planned if it has no stored plan, then executed. */
+  async function answer(
+    requestContext: GatewayGraphQLRequestContext,
+    key: string,
+    storedPlan: QueryPlan | undefined,
+    { schema, supergraphSchema }: { schema: GraphQLSchema; supergraphSchema: GraphQLSchema },
+    operationContext: OperationContext,
+  ): Promise<GatewayExecutionResult> {
+    const { request, document } = requestContext;
+    const { operation } = operationContext;
+    // Invalid variables: the stock executor's own validation and answer (before any plan).
+    const variableErrors = tracing.inSpan('VALIDATE', {}, (span) => {
+      const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+      if (errors) span.fail(errors);
+      return errors;
+    });
+    if (variableErrors) {
+      stats.fast++;
+      return { errors: variableErrors };
+    }
+    options.onPlanLookup?.(storedPlan !== undefined);
+
+    let queryPlan = storedPlan;
+    if (!queryPlan) {
+      // First sight, planned as the stock executor plans (what the planner throws is the answer, as there).
+      queryPlan = tracing.inSpan('PLAN', tracing.planAttributes(requestContext), () =>
+        internals.planOperation(document, request.operationName),
+      );
+      await internals.storePlan(key, queryPlan);
+    }
     const serviceMap = internals.dataSources();
+    if (!isPlanSupported(queryPlan)) {
+      // A first sight of a plan shape ours does not run: the stock executor's plan execution runs it now
+      // (the plan is stored: the next request goes to the stock executor from its lookup on).
+      stats.stock++;
+      internals.didResolveQueryPlan({ queryPlan, serviceMap, requestContext, operationContext });
+      const apiSchema = internals.apiSchema();
+      if (!apiSchema) throw new Error('The gateway has no supergraph loaded');
+      return executeQueryPlan(
+        queryPlan,
+        serviceMap,
+        requestContext,
+        operationContext,
+        supergraphSchema,
+        apiSchema,
+        internals.telemetryConfig(),
+      );
+    }
+    stats.fast++;
+    if (!storedPlan) stats.planned++;
     internals.didResolveQueryPlan({ queryPlan, serviceMap, requestContext, operationContext });
+    const plan = queryPlan;
+    return tracing.inSpan('EXECUTE', {}, async (executeSpan) => {
+      const result = await execute(plan, serviceMap, requestContext, operationContext, schema, supergraphSchema);
+      if (result.errors) executeSpan.fail(result.errors);
+      return result;
+    });
+  }
 
+  async function execute(
+    queryPlan: QueryPlan,
+    serviceMap: ServiceMap,
+    requestContext: GatewayGraphQLRequestContext,
+    { operation, fragments }: OperationContext,
+    schema: GraphQLSchema,
+    supergraphSchema: GraphQLSchema,
+  ): Promise<GatewayExecutionResult> {
     const variables = newResponseObject();
     for (const definition of operation.variableDefinitions ?? []) {
       if (definition.defaultValue)
         variables[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
     }
-    Object.assign(variables, request.variables);
+    Object.assign(variables, requestContext.request.variables);
 
     const errors: GraphQLError[] = [];
     const unfilteredData = newResponseObject();
     if (queryPlan.node) {
       await executeNode(
-        { serviceMap, requestContext, operation, supergraphSchema, variables, errors },
+        { serviceMap, requestContext, operation, supergraphSchema, variables, errors, tracing },
         queryPlan.node,
         {
           path: [],
@@ -124,15 +220,18 @@ export function installFastExecutor(
     const rootType: GraphQLObjectType | null | undefined =
       operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : schema.getMutationType();
     if (!rootType) return { errors: [new GraphQLError(`The schema has no ${operation.operation} type`)] };
-    try {
-      const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables);
-      if (errors.length === 0 && shaped.errors.length > 0) {
-        return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+    return tracing.inSpan('POST_PROCESSING', {}, (span): GatewayExecutionResult => {
+      try {
+        const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables);
+        if (errors.length === 0 && shaped.errors.length > 0) {
+          span.fail(shaped.errors);
+          return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+        }
+        return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+      } catch (error) {
+        span.fail([error]);
+        return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
       }
-      return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
-    } catch (error) {
-      return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
-    }
-  });
-  return stats;
+    });
+  }
 }

@@ -10,7 +10,7 @@ import type {
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { applyRewrites, isObjectOfType } from './dataRewrites.js';
-import { INCOMING_OPERATION, type ServiceMap } from './gatewayInternals.js';
+import { INCOMING_OPERATION, type GatewayTracing, type ServiceMap } from './gatewayInternals.js';
 import { newResponseObject, type ResponseObject } from './resultShaping.js';
 
 type ResponsePath = (string | number)[];
@@ -24,6 +24,8 @@ export interface ExecutionState {
   /** Request variables over the operation's defaults (for Condition nodes). */
   readonly variables: Record<string, unknown>;
   readonly errors: GraphQLError[];
+  /** Each fetch in a `gateway.fetch` span, as the stock executor's (the subgraph's trace continues from it). */
+  readonly tracing: GatewayTracing;
 }
 
 interface Cursor {
@@ -54,7 +56,7 @@ export async function executeNode(
       return;
     case 'Fetch':
       try {
-        await executeFetch(state, node, cursor);
+        await state.tracing.inSpan('FETCH', { service: node.serviceName }, () => executeFetch(state, node, cursor));
       } catch (error) {
         state.errors.push(error as GraphQLError);
       }
