@@ -9,6 +9,9 @@ import {
   canonicalResponse,
   generateVariants as generateOperationVariants,
   type Variant,
+  ranFrom,
+  variantsOffOurPath,
+  type Ran,
 } from '@cip/testing/plan-executor';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 
@@ -75,13 +78,6 @@ async function post(url: string, variant: Variant): Promise<{ status: number; bo
   return { status: response.status, body: canonicalResponse(await response.json()) };
 }
 
-/** Which executor answered the fast gateway's two requests of a variant. */
-interface Ran {
-  /** The first request: a document's first sight when no variant before sent the same query. */
-  readonly first: { readonly onOurs: boolean; readonly planned: boolean };
-  readonly second: { readonly onOurs: boolean };
-}
-
 /** What the fast gateway's executor has counted so far. */
 function counts(): { fast: number; planned: number } {
   const stats = fast.planExecutor;
@@ -101,13 +97,7 @@ async function compare(variant: Variant): Promise<Ran> {
   const beforeSecond = counts();
   const actual = await post(fastUrl, variant);
   expect(actual, variant.label).toEqual(expected);
-  return {
-    first: {
-      onOurs: beforeSecond.fast === beforeFirst.fast + 1,
-      planned: beforeSecond.planned === beforeFirst.planned + 1,
-    },
-    second: { onOurs: counts().fast === beforeSecond.fast + 1 },
-  };
+  return ranFrom(beforeFirst, beforeSecond, counts());
 }
 
 /** Ids to run each example with besides its defaults (one known, one unknown). */
@@ -162,18 +152,8 @@ describe('PLAN_EXECUTOR=fast answers exactly as the stock executor', () => {
 
   test(`${variants.length} generated operations: equal responses, first requests and later, all on the fast path`, async () => {
     expect(variants.length).toBeGreaterThan(250);
-    const notOnOurs: string[] = [];
-    const documents = new Set<string>();
-    for (const variant of variants) {
-      const firstSight = !documents.has(variant.query);
-      documents.add(variant.query);
-      const ran = await compare(variant);
-      // A document's first request is planned and run on ours; a variant of a document already sent
-      // (other variables) finds its stored plan.
-      if (!ran.first.onOurs || ran.first.planned !== firstSight) notOnOurs.push(`${variant.label} (first request)`);
-      if (!ran.second.onOurs) notOnOurs.push(variant.label);
-    }
-    expect(documents.size).toBeGreaterThan(100);
+    const { offPath: notOnOurs, documents } = await variantsOffOurPath(variants, compare);
+    expect(documents).toBeGreaterThan(100);
     // Our supergraph has no abstract types and these operations no introspection: every request
     // must have gone through the fast path, a document's first sight included.
     expect(notOnOurs).toEqual([]);
