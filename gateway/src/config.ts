@@ -72,6 +72,22 @@ export interface GatewayConfig {
  */
 export type StandaloneGatewayConfig = GatewayConfig & { readonly server: GatewayServerSettings };
 
+/**
+ * The standalone gateway's own mixes: several workers share nothing in memory, so a response cache
+ * without Redis would keep answering from a worker a write never reached (docs/operating.md).
+ */
+const standaloneRules = (rule: RuleBuilder<ProcessValues<typeof gatewaySections>>) => [
+  ...gatewayRules(rule),
+  rule.check(['GATEWAY_WORKERS', 'RESPONSE_CACHE'], (values, isSet) =>
+    values.GATEWAY_WORKERS > 1 && values.RESPONSE_CACHE === 'on' && !isSet('REDIS_URL')
+      ? {
+          variable: 'RESPONSE_CACHE',
+          message: `needs REDIS_URL with GATEWAY_WORKERS=${values.GATEWAY_WORKERS}: a write through one worker would not clear another's cache`,
+        }
+      : undefined,
+  ),
+];
+
 export function parseGatewayConfig(env: Env): StandaloneGatewayConfig {
-  return parseConfig('gateway', gatewaySections, env, gatewayRules);
+  return parseConfig('gateway', gatewaySections, env, standaloneRules);
 }

@@ -15,4 +15,13 @@ describe('GATEWAY_WORKERS', () => {
       `GATEWAY_WORKERS=${JSON.stringify(value)}: expected a positive integer or auto`,
     ]);
   });
+
+  it('refuses an in-memory response cache shared by no one: several workers need Redis for it', () => {
+    expect(configProblems(() => parseGatewayConfig({ GATEWAY_WORKERS: '2', RESPONSE_CACHE: 'on' }))).toEqual([
+      "RESPONSE_CACHE: needs REDIS_URL with GATEWAY_WORKERS=2: a write through one worker would not clear another's cache",
+    ]);
+    const withRedis = { GATEWAY_WORKERS: '2', RESPONSE_CACHE: 'on', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(parseGatewayConfig(withRedis).sharedState.responseCache).toBeDefined();
+    expect(parseGatewayConfig({ RESPONSE_CACHE: 'on' }).server.workers).toBe(1);
+  });
 });
