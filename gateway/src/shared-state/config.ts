@@ -20,14 +20,10 @@ export interface SharedStateSettings {
 
 export const sharedStateSection = defineSection({
   shape: {
-    REDIS_URL: z
-      .url({ protocol: /^rediss?$/, error: 'expected redis://host:port or rediss://host:port' })
-      .optional()
-      .register(envDocs, {
-        description: 'e.g. redis://redis:6379/0: APQ registrations and the response cache shared by every replica',
-        secret: 'url',
-        shownDefault: 'unset: each replica keeps its own in memory',
-      }),
+    REDIS_URL: envVar.redisUrl({
+      description: 'e.g. redis://redis:6379/0: APQ registrations and the response cache shared by every replica',
+      shownDefault: 'unset: each replica keeps its own in memory',
+    }),
     REDIS_KEY_PREFIX: z.string().min(1).default('cip:gateway:').register(envDocs, {
       description: 'prepended to every key the gateway writes, so several deployments can share one Redis',
     }),

@@ -353,6 +353,12 @@ export const envVar = {
       }
       return values;
     }),
+  /** `REDIS_URL`, where replicas share state: the gateway's (APQ, response cache), an office's (accepted request ids). */
+  redisUrl: ({ description, shownDefault }: { description: string; shownDefault: string }) =>
+    z
+      .url({ protocol: /^rediss?$/, error: 'expected redis://host:port or rediss://host:port' })
+      .optional()
+      .register(envDocs, { description, secret: 'url', shownDefault }),
   /** `OTEL_EXPORTER_OTLP_ENDPOINT`, read alike by the gateway and every office. */
   otlpEndpoint: () =>
     z.url().optional().register(envDocs, {

@@ -113,14 +113,10 @@ const securitySection = defineSection({
     OFFICE_SIGNATURE_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(60).default(5).register(envDocs, {
       description: "how far the gateway's clock may be from this office's, either way, 0 to 60",
     }),
-    REDIS_URL: z
-      .url({ protocol: /^rediss?$/, error: 'expected redis://host:port or rediss://host:port' })
-      .optional()
-      .register(envDocs, {
-        description: 'e.g. redis://redis:6379/0: the ids of accepted requests, shared by every replica of this office',
-        secret: 'url',
-        shownDefault: 'unset: each replica remembers them in memory',
-      }),
+    REDIS_URL: envVar.redisUrl({
+      description: 'e.g. redis://redis:6379/0: the ids of accepted requests, shared by every replica of this office',
+      shownDefault: 'unset: each replica remembers them in memory',
+    }),
     REDIS_KEY_PREFIX: z.string().min(1).default('cip:office:').register(envDocs, {
       description: "prepended to every key the office writes (then the office's name)",
     }),
