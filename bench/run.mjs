@@ -19,7 +19,7 @@ import { writeSupergraph } from './lib/supergraph.mjs';
 
 const HELP = `npm run bench: our gateway, stock @apollo/gateway and Hive Gateway side by side, every answer checked.
 
-Usage: npm run bench -- [--reps <n>] [--warmup <s>] [--duration <s>] [--connections <n>] [--workloads <list>] [--contenders <list>] [--soak <s>] [--no-append] [--cpu-prof]
+Usage: npm run bench -- [--reps <n>] [--warmup <s>] [--duration <s>] [--connections <n>] [--workloads <list>] [--contenders <list>] [--soak <s>] [--no-append] [--cpu-prof] [--heap-prof]
 
 Options:
   --reps <n>           repetitions of each contender, in rotating order (default: 3)
@@ -34,6 +34,7 @@ Options:
   --soak <s>           instead, a soak of this many seconds per contender, RSS sampled every 15 s (default: none)
   --no-append          do not append the table to bench/RESULTS.md (default: false)
   --cpu-prof           write a V8 CPU profile per contender to bench/results/profiles/ (default: false)
+  --heap-prof          write a V8 sampling heap (allocation) profile per contender there (default: false)
   -h, --help           print this help and exit
 
 Environment variables:
@@ -58,6 +59,8 @@ const cli = readCommandLine({
     'no-append': { type: 'boolean', default: false },
     /** Writes a V8 CPU profile per contender process to bench/results/profiles/ (summarize with bench/profile-summary.mjs). */
     'cpu-prof': { type: 'boolean', default: false },
+    /** Writes a V8 sampling heap profile per contender process there (summarize with bench/heap-summary.mjs). */
+    'heap-prof': { type: 'boolean', default: false },
   },
 });
 const { values: options } = cli;
@@ -207,13 +210,22 @@ async function post(url, body) {
 async function startContender(name, supergraphPath) {
   const port = freePort();
   const { args, env, cores = '1', workers } = contenderFor(name)(port, supergraphPath);
-  const profiling = options['cpu-prof']
-    ? [
-        '--cpu-prof',
-        `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`,
-        `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
-      ]
-    : [];
+  const profiling = [
+    ...(options['cpu-prof']
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`,
+          `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+        ]
+      : []),
+    ...(options['heap-prof']
+      ? [
+          '--heap-prof',
+          `--heap-prof-dir=${join(root, 'bench/results/profiles')}`,
+          `--heap-prof-name=${name}-${Date.now()}.heapprofile`,
+        ]
+      : []),
+  ];
   const child = spawn('taskset', ['-c', cores, process.execPath, ...profiling, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
