@@ -10,15 +10,22 @@ export interface SubgraphClientOptions {
   keepAliveMs: number;
 }
 
-/** The minimal Response the gateway's data source reads: status, headers, and the body as text or JSON. */
-class SubgraphResponse implements FetcherResponse {
+type RawHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The minimal Response the gateway's data source reads: status, headers, and the body as text or
+ * JSON. `headers` (a WHATWG `Headers`) is built on first use only: our executor's fetches read the
+ * one header they need with `header`, and so never build it.
+ */
+export class SubgraphResponse implements FetcherResponse {
   readonly redirected = false;
   bodyUsed = false;
+  private builtHeaders: Headers | undefined;
 
   constructor(
     readonly url: string,
     readonly status: number,
-    readonly headers: Headers,
+    private readonly rawHeaders: RawHeaders,
     private readonly body: string,
   ) {}
 
@@ -30,23 +37,48 @@ class SubgraphResponse implements FetcherResponse {
     return String(this.status);
   }
 
+  get headers(): Headers {
+    if (!this.builtHeaders) {
+      this.builtHeaders = new Headers();
+      for (const [name, value] of Object.entries(this.rawHeaders)) {
+        if (value !== undefined) this.builtHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+    }
+    return this.builtHeaders;
+  }
+
+  /** One header as received (lower-case name), without building `headers`. */
+  header(name: string): string | null {
+    if (this.builtHeaders) return this.builtHeaders.get(name);
+    const value = this.rawHeaders[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
   async text(): Promise<string> {
+    return this.textNow();
+  }
+
+  /** The body at once (it is read whole before the response is handed over). */
+  textNow(): string {
     this.bodyUsed = true;
     return this.body;
   }
 
   async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+    return JSON.parse(this.textNow());
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = Buffer.from(await this.text());
+    const bytes = Buffer.from(this.textNow());
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   }
 
   clone(): SubgraphResponse {
-    // Its own headers too: a shared answer's copies must not see each other's changes (inFlightSharing.ts).
-    return new SubgraphResponse(this.url, this.status, new Headers(this.headers), this.body);
+    // A shared answer's copies must not see each other's header changes (inFlightSharing.ts): the
+    // received headers are never changed, and each copy builds its own `headers`.
+    const copy = new SubgraphResponse(this.url, this.status, this.rawHeaders, this.body);
+    if (this.builtHeaders) copy.builtHeaders = new Headers(this.builtHeaders);
+    return copy;
   }
 }
 
@@ -77,10 +109,6 @@ export function createSubgraphClient(options: SubgraphClientOptions): { fetcher:
       signal: init.signal,
       dispatcher: agent,
     });
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
     let body: string;
     try {
       body = await response.body.text();
@@ -90,7 +118,7 @@ export function createSubgraphClient(options: SubgraphClientOptions): { fetcher:
       if ((init.signal as AbortSignal | null | undefined)?.aborted) throw error;
       throw new TruncatedResponseError(url, response.statusCode, error);
     }
-    return new SubgraphResponse(url, response.statusCode, headers, body);
+    return new SubgraphResponse(url, response.statusCode, response.headers, body);
   }) as Fetcher;
   // The gateway closes its client after its HTTP server drained: a subgraph request still pending
   // then belongs to a request whose connection was cut, so it is aborted rather than waited for.
