@@ -14,11 +14,13 @@ const cli = readCommandLine({
   name: 'node bench/memory.mjs',
   help: `node bench/memory.mjs: each contender's memory once started and after load, before and after a full GC.
 
-Usage: node bench/memory.mjs [--seconds <s>] [--snapshot] [--contenders <list>]
+Usage: node bench/memory.mjs [--seconds <s>] [--snapshot] [--allocations] [--contenders <list>]
 
 Options:
   --seconds <s>        seconds of load at 50 connections before the second probe (default: 20)
   --snapshot           also write a V8 heap snapshot at the second probe (default: false)
+  --allocations        also write a sampling profile of what the load allocated, garbage included
+                       (<probes>.allocations.heapprofile; summarize with bench/heap-summary.mjs) (default: false)
   --contenders <list>  of ours, stock (default: ours,stock)
   -h, --help           print this help and exit
 
@@ -28,6 +30,7 @@ Environment variables:
   options: {
     seconds: { type: 'string', default: '20' },
     snapshot: { type: 'boolean', default: false },
+    allocations: { type: 'boolean', default: false },
     contenders: { type: 'string', default: 'ours,stock' },
   },
 });
@@ -97,6 +100,7 @@ for (const name of cli.values.contenders.split(',')) {
         PORT: String(port),
         MEMORY_PROBE_OUT: out,
         MEMORY_PROBE_SNAPSHOT: cli.values.snapshot ? '1' : '0',
+        MEMORY_PROBE_ALLOCATIONS: cli.values.allocations ? '1' : '0',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },

@@ -2,6 +2,7 @@
 // process holds (process.memoryUsage, V8 heap spaces, loaded modules) as JSON to MEMORY_PROBE_OUT,
 // after a full GC when --expose-gc is given, so live memory is told apart from garbage not yet collected.
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 
@@ -20,8 +21,27 @@ function modulesByPackage() {
   return Object.fromEntries(Object.entries(counts).sort(([, a], [, b]) => b - a));
 }
 
-process.on('SIGUSR2', () => {
+// MEMORY_PROBE_ALLOCATIONS=1: a sampling allocation profile from the first probe to the second,
+// garbage included (node --heap-prof keeps only what is still alive at exit: start-up, mostly).
+const allocations = process.env.MEMORY_PROBE_ALLOCATIONS === '1' ? new Session() : undefined;
+allocations?.connect();
+const post = (method, params) =>
+  new Promise((resolve, reject) =>
+    allocations.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+
+process.on('SIGUSR2', async () => {
   probe += 1;
+  if (allocations && probe === 1) {
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 64 * 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else if (allocations && probe === 2) {
+    const { profile } = await post('HeapProfiler.stopSampling');
+    writeFileSync(`${out}.allocations.heapprofile`, JSON.stringify(profile));
+  }
   const before = process.memoryUsage();
   globalThis.gc?.();
   const after = process.memoryUsage();
