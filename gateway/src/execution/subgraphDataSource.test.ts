@@ -91,13 +91,16 @@ describe("SubgraphDataSource taking our executor's fetches directly (sendPlanFet
   }
   const received: Received[] = [];
   let answer = { status: 200, headers: { 'content-type': 'application/json' } as Record<string, string>, body: '' };
+  /** Answers given before `answer`, first to last. */
+  const queued: (typeof answer)[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       received.push({ headers: req.headers, body });
-      res.writeHead(answer.status, answer.headers);
-      res.end(answer.body);
+      const { status, headers, body: answerText } = queued.shift() ?? answer;
+      res.writeHead(status, headers);
+      res.end(answerText);
     });
   });
   const client = createSubgraphClient({ connections: 4, keepAliveMs: 1_000 });
@@ -122,6 +125,7 @@ describe("SubgraphDataSource taking our executor's fetches directly (sendPlanFet
     overallCachePolicy: { restrict: (hint: unknown) => restricted.push(hint) },
   } as unknown as PlanFetch['incomingRequestContext'];
   let source: SubgraphDataSource;
+  let url: string;
   const planFetch = () =>
     source.sendPlanFetch({
       fetch: fetchNode,
@@ -144,7 +148,7 @@ describe("SubgraphDataSource taking our executor's fetches directly (sendPlanFet
       headers: { 'content-type': 'application/json', 'cache-control': 'max-age=30, private' },
       body: JSON.stringify({ data: { _entities: [{ name: 'Energy' }] } }),
     };
-    const url = `${await listen(server, '127.0.0.1', 0)}/graphql`;
+    url = `${await listen(server, '127.0.0.1', 0)}/graphql`;
     source = new SubgraphDataSource('sectors', { url, fetcher: client.fetcher }, [hook], guards.forSubgraph('sectors'));
   });
   afterEach(() => close(server));
@@ -164,6 +168,26 @@ describe("SubgraphDataSource taking our executor's fetches directly (sendPlanFet
       { maxAge: 30, scope: 'PRIVATE' },
       { maxAge: 30, scope: 'PRIVATE' },
     ]);
+  });
+
+  it('hands its scope to the guard and the sharing directly: a query fetch is retried, and identical ones in flight share', async () => {
+    source = new SubgraphDataSource(
+      'sectors',
+      { url, fetcher: client.fetcher },
+      [],
+      guards.forSubgraph('sectors'),
+      undefined,
+      true,
+    );
+    queued.push({ status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' }, body: '{}' });
+    const served = received.length;
+    expect(await planFetch()).toEqual({ data: { _entities: [{ name: 'Energy' }] } });
+    expect(received.length - served).toBe(2);
+    metrics.sharedCalls.reset();
+    const [first, second] = await Promise.all([planFetch(), planFetch()]);
+    expect(first).toEqual(second);
+    expect(first?.data).not.toBe(second?.data);
+    expect((await metrics.sharedCalls.get()).values[0]?.value).toBe(1);
   });
 
   it('turns a failed answer into the coded errors process gives, with the entity paths it cost', async () => {

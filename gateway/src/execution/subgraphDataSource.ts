@@ -3,7 +3,13 @@ import type { ErrorCode } from '@cip/core';
 import { INCOMING_OPERATION, type DirectSubgraphSource, type PlanFetch } from '@cip/plan-executor';
 import { GraphQLError, Kind, OperationTypeNode, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { guardFetcher, networkCode, withFetchScope, type FetchScope } from '../resilience/guardedFetch.js';
+import {
+  guardFetcher,
+  networkCode,
+  withFetchScope,
+  type FetchScope,
+  type ScopedFetcher,
+} from '../resilience/guardedFetch.js';
 import type { SubgraphGuard } from '../resilience/subgraphGuards.js';
 import { restrictToCacheControl, type RestrictableCachePolicy } from './cacheControl.js';
 import { shareInFlightQueries } from './inFlightSharing.js';
@@ -160,6 +166,8 @@ async function readAnswer(response: FetcherResponse): Promise<GatewayGraphQLResp
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> implements DirectSubgraphSource {
   private readonly subgraphUrl: string;
+  /** `fetcher`, which our executor's fetches hand their scope directly. */
+  private readonly scopedFetcher: ScopedFetcher;
 
   constructor(
     readonly name: string,
@@ -173,10 +181,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.subgraphUrl = config.url;
     const sign = signer?.(name, config.url);
     const send: Fetcher = sign ? (url, init) => config.fetcher(url, sign(init ?? {})) : config.fetcher;
-    const guarded = guard ? guardFetcher(guard, send) : send;
-    this.fetcher = shareQueries
+    const guarded: ScopedFetcher = guard ? guardFetcher(guard, send) : send;
+    this.scopedFetcher = shareQueries
       ? shareInFlightQueries(name, guarded, () => guard?.metrics.sharedCalls.inc({ subgraph: name }))
       : guarded;
+    this.fetcher = this.scopedFetcher;
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -234,7 +243,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         for (const hook of this.requestHooks) await hook(this.name, options);
       }
       const init = { method: 'POST', headers: headers.record, body: planFetchBody(fetch, variables) };
-      const response = await withFetchScope(scope, () => this.fetcher(this.subgraphUrl, init));
+      const response = await this.scopedFetcher(this.subgraphUrl, init, scope);
       const answer = await readAnswer(response);
       const policy: unknown = requestContext.overallCachePolicy;
       if (this.honorSubgraphCacheControlHeader && policy && typeof policy === 'object' && 'restrict' in policy) {
