@@ -1,5 +1,5 @@
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
@@ -94,32 +94,88 @@ export class TruncatedResponseError extends Error {
   }
 }
 
+type FetchInit = NonNullable<Parameters<Fetcher>[1]>;
+
+/** Where a subgraph URL points, as undici's `dispatch` takes it (parsed once per URL: a gateway has a handful). */
+const targets = new Map<string, { origin: string; path: string }>();
+function targetOf(url: string): { origin: string; path: string } {
+  let target = targets.get(url);
+  if (!target) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    targets.set(url, target);
+  }
+  return target;
+}
+
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
+
 /**
- * The gateway's HTTP client for subgraphs: undici's `request` over keep-alive pools, one per
+ * One request on the pool, its body collected straight from undici's handler (no response stream
+ * per call): resolves with the complete answer, rejects with the connection's error (its code
+ * kept), the signal's reason, or a `TruncatedResponseError` when the body broke off after the status line.
+ */
+function send(agent: Agent, url: string, init: FetchInit): Promise<SubgraphResponse> {
+  const signal = (init.signal ?? undefined) as AbortSignal | undefined;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  const { origin, path } = targetOf(url);
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let status = 0;
+    let headers: RawHeaders = {};
+    let answered = false;
+    const chunks: Buffer[] = [];
+    const onAbort = () => controller?.abort(abortReason(signal as AbortSignal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    agent.dispatch(
+      {
+        origin,
+        path,
+        method: init.method ?? 'POST',
+        headers: init.headers ?? {},
+        body: init.body ?? null,
+      },
+      {
+        onRequestStart(requestController) {
+          controller = requestController;
+          if (signal?.aborted) requestController.abort(abortReason(signal));
+        },
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = responseHeaders;
+          answered = true;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          done();
+          const body =
+            chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          resolve(new SubgraphResponse(url, status, headers, body));
+        },
+        onResponseError(_controller, error) {
+          done();
+          // The status line arrived but the body broke off: the subgraph answered, badly. Not a
+          // connection error, so it is not retried and reads as SUBGRAPH_BAD_RESPONSE.
+          if (answered && !signal?.aborted) reject(new TruncatedResponseError(url, status, error));
+          else reject(error);
+        },
+      },
+    );
+  });
+}
+
+/**
+ * The gateway's HTTP client for subgraphs: undici's dispatcher over keep-alive pools, one per
  * subgraph origin, instead of the default make-fetch-happen client (which opens and caches far more
  * than a gateway needs and shows up high in profiles).
  */
 export function createSubgraphClient(options: SubgraphClientOptions): { fetcher: Fetcher; close(): Promise<void> } {
   const agent = new Agent({ connections: options.connections, keepAliveTimeout: options.keepAliveMs, pipelining: 1 });
-  const fetcher = (async (url, init = {}) => {
-    const response = await request(url, {
-      method: (init.method ?? 'POST') as 'POST',
-      headers: init.headers ?? {},
-      body: init.body ?? null,
-      signal: init.signal,
-      dispatcher: agent,
-    });
-    let body: string;
-    try {
-      body = await response.body.text();
-    } catch (error) {
-      // The status line arrived but the body broke off: the subgraph answered, badly. Not a
-      // connection error, so it is not retried and reads as SUBGRAPH_BAD_RESPONSE.
-      if ((init.signal as AbortSignal | null | undefined)?.aborted) throw error;
-      throw new TruncatedResponseError(url, response.statusCode, error);
-    }
-    return new SubgraphResponse(url, response.statusCode, response.headers, body);
-  }) as Fetcher;
+  const fetcher = ((url, init = {}) => send(agent, url, init)) as Fetcher;
   // The gateway closes its client after its HTTP server drained: a subgraph request still pending
   // then belongs to a request whose connection was cut, so it is aborted rather than waited for.
   return { fetcher, close: () => agent.destroy() };
