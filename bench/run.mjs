@@ -19,7 +19,7 @@ import { writeSupergraph } from './lib/supergraph.mjs';
 
 const HELP = `npm run bench: our gateway, stock @apollo/gateway and Hive Gateway side by side, every answer checked.
 
-Usage: npm run bench -- [--reps <n>] [--warmup <s>] [--duration <s>] [--connections <n>] [--workloads <list>] [--contenders <list>] [--soak <s>] [--no-append] [--cpu-prof]
+Usage: npm run bench -- [--reps <n>] [--warmup <s>] [--duration <s>] [--connections <n>] [--workloads <list>] [--contenders <list>] [--soak <s>] [--no-append] [--cpu-prof] [--heap-prof]
 
 Options:
   --reps <n>           repetitions of each contender, in rotating order (default: 3)
@@ -34,6 +34,7 @@ Options:
   --soak <s>           instead, a soak of this many seconds per contender, RSS sampled every 15 s (default: none)
   --no-append          do not append the table to bench/RESULTS.md (default: false)
   --cpu-prof           write a V8 CPU profile per contender to bench/results/profiles/ (default: false)
+  --heap-prof          write a V8 sampling heap (allocation) profile per contender there (default: false)
   -h, --help           print this help and exit
 
 Environment variables:
@@ -58,6 +59,8 @@ const cli = readCommandLine({
     'no-append': { type: 'boolean', default: false },
     /** Writes a V8 CPU profile per contender process to bench/results/profiles/ (summarize with bench/profile-summary.mjs). */
     'cpu-prof': { type: 'boolean', default: false },
+    /** Writes a V8 sampling heap profile per contender process there (summarize with bench/heap-summary.mjs). */
+    'heap-prof': { type: 'boolean', default: false },
   },
 });
 const { values: options } = cli;
@@ -207,13 +210,22 @@ async function post(url, body) {
 async function startContender(name, supergraphPath) {
   const port = freePort();
   const { args, env, cores = '1', workers } = contenderFor(name)(port, supergraphPath);
-  const profiling = options['cpu-prof']
-    ? [
-        '--cpu-prof',
-        `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`,
-        `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
-      ]
-    : [];
+  const profiling = [
+    ...(options['cpu-prof']
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${join(root, 'bench/results/profiles')}`,
+          `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+        ]
+      : []),
+    ...(options['heap-prof']
+      ? [
+          '--heap-prof',
+          `--heap-prof-dir=${join(root, 'bench/results/profiles')}`,
+          `--heap-prof-name=${name}-${Date.now()}.heapprofile`,
+        ]
+      : []),
+  ];
   const child = spawn('taskset', ['-c', cores, process.execPath, ...profiling, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -372,6 +384,12 @@ async function measure(name, workload, supergraphPath, reference, backend, secon
     return {
       ...result,
       cpuPercent: Math.round(((after.cpuSeconds - before.cpuSeconds) / wallSeconds) * 100),
+      // Answers per second of the contender's own CPU: on a machine shared with other work, a
+      // contender starved of its core shows fewer req/s but about the same cost per answer.
+      requestsPerCpuSecond:
+        after.cpuSeconds > before.cpuSeconds
+          ? Math.round((result.requestsPerSecond * wallSeconds) / (after.cpuSeconds - before.cpuSeconds))
+          : 0,
       peakRssMB: Math.round(after.peakRssMB),
       rssMB: Math.round(after.rssMB),
       replayMisses,
@@ -395,6 +413,7 @@ function summarize(runs) {
     p99: pick('p99'),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     cpuPercent: pick('cpuPercent'),
+    requestsPerCpuSecond: pick('requestsPerCpuSecond'),
     peakRssMB: pick('peakRssMB'),
     bytesPerResponse: pick('bytesPerResponse'),
   };
@@ -496,7 +515,7 @@ async function runBenchmark(names) {
           const run = await measure(name, workload, supergraphPath, reference, backend);
           runs[name].push(run);
           console.log(
-            `${workloadName} rep ${rep + 1}/${reps} ${name}: ${run.requestsPerSecond.toFixed(1)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, cpu ${run.cpuPercent}%, peak RSS ${run.peakRssMB} MB, replay misses ${run.replayMisses}`,
+            `${workloadName} rep ${rep + 1}/${reps} ${name}: ${run.requestsPerSecond.toFixed(1)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, cpu ${run.cpuPercent}% (${run.requestsPerCpuSecond} req/CPU-s), peak RSS ${run.peakRssMB} MB, replay misses ${run.replayMisses}`,
           );
         }
       }
@@ -511,14 +530,18 @@ async function runBenchmark(names) {
           ...Object.fromEntries(
             names
               .filter((name) => REF_CONTENDER.test(name))
-              .map((name) => [
-                `oursOver${name}Rps`,
-                ratio(summary.ours?.requestsPerSecond, summary[name]?.requestsPerSecond),
+              .flatMap((name) => [
+                [`oursOver${name}Rps`, ratio(summary.ours?.requestsPerSecond, summary[name]?.requestsPerSecond)],
+                [
+                  `oursOver${name}PerCpu`,
+                  ratio(summary.ours?.requestsPerCpuSecond, summary[name]?.requestsPerCpuSecond),
+                ],
               ]),
           ),
           // Dedup on over off, same run: what sharing identical in-flight subgraph calls pays.
           oursDedupOverOursRps: ratio(summary['ours-dedup']?.requestsPerSecond, summary.ours?.requestsPerSecond),
           oursOverStockRps: ratio(summary.ours?.requestsPerSecond, summary.stock?.requestsPerSecond),
+          oursOverStockPerCpu: ratio(summary.ours?.requestsPerCpuSecond, summary.stock?.requestsPerCpuSecond),
           oursOverHiveRps: ratio(summary.ours?.requestsPerSecond, summary.hive?.requestsPerSecond),
           oursOverStockP99: ratio(summary.ours?.p99, summary.stock?.p99),
           oursOverHiveP99: ratio(summary.ours?.p99, summary.hive?.p99),
@@ -560,8 +583,8 @@ function markdown(report) {
     '',
     `${report.machine}; load average ${report.loadavgAtStart} at start, ${report.loadavgAtEnd} at end; ${report.settings.reps} repetitions of ${report.settings.warmupSeconds} s warm-up + ${report.settings.durationSeconds} s at ${report.settings.connections} connections; medians.`,
     '',
-    '| workload | contender | req/s | p50 ms | p95 ms | p99 ms | errors | CPU % | peak RSS MB | KB/response |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | contender | req/s | p50 ms | p95 ms | p99 ms | errors | CPU % | req/CPU-s | peak RSS MB | KB/response |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   if (options.soak) {
     lines.splice(
@@ -584,7 +607,7 @@ function markdown(report) {
   for (const [workloadName, workload] of Object.entries(report.workloads)) {
     for (const [name, s] of Object.entries(workload.median ?? {})) {
       lines.push(
-        `| ${workloadName} | ${name} | ${s.requestsPerSecond} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.errors} | ${s.cpuPercent} | ${s.peakRssMB} | ${(s.bytesPerResponse / 1024).toFixed(1)} |`,
+        `| ${workloadName} | ${name} | ${s.requestsPerSecond} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.errors} | ${s.cpuPercent} | ${s.requestsPerCpuSecond} | ${s.peakRssMB} | ${(s.bytesPerResponse / 1024).toFixed(1)} |`,
       );
     }
   }
@@ -592,8 +615,13 @@ function markdown(report) {
   for (const [workloadName, workload] of Object.entries(report.workloads)) {
     if (!workload.ratios) continue;
     const r = workload.ratios;
-    for (const [key, value] of Object.entries(r).filter(([key]) => key.startsWith('oursOverours@'))) {
-      lines.push(`- ${workloadName}: throughput ours/${key.slice('oursOver'.length, -'Rps'.length)} ${value ?? 'n/a'}`);
+    for (const [key, value] of Object.entries(r).filter(
+      ([key]) => key.startsWith('oursOverours@') && key.endsWith('Rps'),
+    )) {
+      const ref = key.slice('oursOver'.length, -'Rps'.length);
+      lines.push(
+        `- ${workloadName}: throughput ours/${ref} ${value ?? 'n/a'}, per CPU second ${r[`oursOver${ref}PerCpu`] ?? 'n/a'}`,
+      );
     }
     if ('twoWorkersOverOursRps' in r)
       lines.push(
@@ -605,7 +633,7 @@ function markdown(report) {
       );
     }
     lines.push(
-      `- ${workloadName}: throughput ours/stock ${r.oursOverStockRps ?? 'n/a'}, ours/hive ${r.oursOverHiveRps ?? 'n/a'}; p99 ours/stock ${r.oursOverStockP99 ?? 'n/a'}, ours/hive ${r.oursOverHiveP99 ?? 'n/a'}`,
+      `- ${workloadName}: throughput ours/stock ${r.oursOverStockRps ?? 'n/a'} (per CPU second ${r.oursOverStockPerCpu ?? 'n/a'}), ours/hive ${r.oursOverHiveRps ?? 'n/a'}; p99 ours/stock ${r.oursOverStockP99 ?? 'n/a'}, ours/hive ${r.oursOverHiveP99 ?? 'n/a'}`,
     );
   }
   return `${lines.join('\n')}\n`;

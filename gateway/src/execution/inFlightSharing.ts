@@ -1,7 +1,7 @@
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GATEWAY_SIGNATURE_HEADER } from '@cip/core';
 import { REQUEST_ID_HEADER } from '../observability/requestLogging.js';
-import { currentFetchScope } from '../resilience/guardedFetch.js';
+import { currentFetchScope, type ScopedFetcher } from '../resilience/guardedFetch.js';
 import { SubgraphTimeoutError } from '../resilience/timeouts.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
@@ -72,12 +72,12 @@ function withinOwnDeadline(
  * result. A failure of the shared call, a timeout included, is every waiter's failure. Only fetches
  * whose scope says `shareable` share (queries, never a mutation's plan): the rest pass straight through.
  */
-export function shareInFlightQueries(subgraph: string, send: Fetcher, onShared: () => void): Fetcher {
+export function shareInFlightQueries(subgraph: string, send: ScopedFetcher, onShared: () => void): ScopedFetcher {
   const inFlight = new Map<string, InFlightCall>();
-  return async (url, init = {}) => {
-    const scope = currentFetchScope();
+  return async (url, init = {}, givenScope) => {
+    const scope = givenScope ?? currentFetchScope();
     const key = scope?.shareable ? sharingKey(url, init) : undefined;
-    if (key === undefined) return send(url, init);
+    if (key === undefined) return send(url, init, scope);
     const running = inFlight.get(key);
     if (running) {
       running.waiters += 1;
@@ -85,7 +85,7 @@ export function shareInFlightQueries(subgraph: string, send: Fetcher, onShared: 
       return (await withinOwnDeadline(subgraph, running, scope?.deadline)).clone();
     }
     // Removed once settled: a request that comes after the answer asks again.
-    const response = send(url, init).finally(() => inFlight.delete(key));
+    const response = send(url, init, scope).finally(() => inFlight.delete(key));
     const call: InFlightCall = { response, deadline: scope?.deadline, waiters: 0 };
     inFlight.set(key, call);
     const answer = await response;

@@ -1,14 +1,26 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { ErrorCode } from '@cip/core';
-import { Kind, OperationTypeNode, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { INCOMING_OPERATION, type DirectSubgraphSource, type PlanFetch } from '@cip/plan-executor';
+import { GraphQLError, Kind, OperationTypeNode, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { guardFetcher, networkCode, withFetchScope, type FetchScope } from '../resilience/guardedFetch.js';
+import {
+  guardFetcher,
+  networkCode,
+  withFetchScope,
+  type FetchScope,
+  type ScopedFetcher,
+} from '../resilience/guardedFetch.js';
 import type { SubgraphGuard } from '../resilience/subgraphGuards.js';
+import { restrictToCacheControl, type RestrictableCachePolicy } from './cacheControl.js';
 import { shareInFlightQueries } from './inFlightSharing.js';
+import { OutgoingHeaders } from './outgoingHeaders.js';
+import { planFetchBody } from './requestBody.js';
+import { SubgraphResponse } from './subgraphClient.js';
 import { SubgraphTimeoutError, SubgraphUnavailableError } from '../resilience/timeouts.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
 /** Runs before each request to a subgraph: headers to add (propagation, signing, tracing). */
 export type SubgraphRequestHook = (
@@ -64,15 +76,18 @@ const MAX_ERRORS_PER_FETCH = 20;
  * The paths in the subgraph's own response that a failed fetch cost: each root field, or each
  * entity (`_entities.<i>`). @apollo/gateway rewrites these into paths of the client's response.
  */
-function costPaths(options: GraphQLDataSourceProcessOptions<GatewayContext>): (string | number)[][] {
-  if (!isIncomingOperation(options)) return [];
+function costPaths(
+  document: DocumentNode | undefined,
+  query: string | undefined,
+  representations: unknown,
+): (string | number)[][] {
   // The planner's document is not always handed over; the query text always is (parsed only on failure).
-  const document = options.document ?? parseQuietly(options.request.query);
-  const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = (document ?? parseQuietly(query))?.definitions.find(
+    (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+  );
   const rootFields = (operation?.selectionSet.selections ?? []).flatMap((selection) =>
     selection.kind === Kind.FIELD ? [selection] : [],
   );
-  const representations: unknown = options.request.variables?.representations;
   if (Array.isArray(representations)) {
     // `_entities { ... on Item { detail } }`: point at the first field fetched for each entity.
     const entityFields = rootFields[0]?.selectionSet?.selections ?? [];
@@ -100,6 +115,41 @@ function classify(subgraph: string, error: unknown): { code: ErrorCode; message:
   };
 }
 
+/** The body of an answer, read as RemoteGraphQLDataSource's `parseBody` reads it: JSON by its content type, else text. */
+function answerBody(response: FetcherResponse): unknown {
+  const contentType =
+    response instanceof SubgraphResponse ? response.header('content-type') : response.headers.get('content-type');
+  const isJson =
+    contentType !== null &&
+    (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json'));
+  if (response instanceof SubgraphResponse) {
+    const text = response.textNow();
+    return isJson ? JSON.parse(text) : text;
+  }
+  return isJson ? response.json() : response.text();
+}
+
+/** A non-2xx answer as RemoteGraphQLDataSource's `errorFromResponse` makes it (`classify` reads its status). */
+async function httpError(response: FetcherResponse): Promise<GraphQLError> {
+  const body = await answerBody(response);
+  const extensions: Record<string, unknown> = {
+    response: { url: response.url, status: response.status, statusText: response.statusText, body },
+  };
+  if (response.status === 401) extensions.code = 'UNAUTHENTICATED';
+  else if (response.status === 403) extensions.code = 'FORBIDDEN';
+  return new GraphQLError(`${response.status}: ${response.statusText}`, { extensions });
+}
+
+/** The GraphQL response in an answer, parsed once; throws what RemoteGraphQLDataSource's `sendRequest` throws. */
+async function readAnswer(response: FetcherResponse): Promise<GatewayGraphQLResponse> {
+  if (!response.ok) throw await httpError(response);
+  const body = await answerBody(response);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+  }
+  return body;
+}
+
 /**
  * A subgraph's data source that never throws into the query plan: a subgraph that cannot be
  * reached, is too slow, has its breaker open, or answers something that is not a GraphQL response,
@@ -109,8 +159,16 @@ function classify(subgraph: string, error: unknown): { code: ErrorCode; message:
  * Each HTTP attempt is guarded by the subgraph's timeout, breaker and retries (resilience/guardedFetch.ts).
  * With `shareQueries` (SUBGRAPH_DEDUP), a query fetch identical to one in flight shares it
  * (inFlightSharing.ts): above the guard, so the shared call is guarded and signed as one.
+ *
+ * Two ways in, one fetcher: `process` (RemoteGraphQLDataSource's, for the stock executor, health
+ * checks and schema loads) and `sendPlanFetch` (our executor's fetches: the body built once as a
+ * string, the answer parsed once, no `Request`/`Headers` objects; see @cip/plan-executor's directFetch.ts).
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> implements DirectSubgraphSource {
+  private readonly subgraphUrl: string;
+  /** `fetcher`, which our executor's fetches hand their scope directly. */
+  private readonly scopedFetcher: ScopedFetcher;
+
   constructor(
     readonly name: string,
     config: { url: string; fetcher: Fetcher },
@@ -120,12 +178,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly shareQueries = false,
   ) {
     super(config);
+    this.subgraphUrl = config.url;
     const sign = signer?.(name, config.url);
     const send: Fetcher = sign ? (url, init) => config.fetcher(url, sign(init ?? {})) : config.fetcher;
-    const guarded = guard ? guardFetcher(guard, send) : send;
-    this.fetcher = shareQueries
+    const guarded: ScopedFetcher = guard ? guardFetcher(guard, send) : send;
+    this.scopedFetcher = shareQueries
       ? shareInFlightQueries(name, guarded, () => guard?.metrics.sharedCalls.inc({ subgraph: name }))
       : guarded;
+    this.fetcher = this.scopedFetcher;
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -141,18 +201,77 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     try {
       return await withFetchScope(scope, () => super.process(options));
     } catch (error) {
-      const { code, message } = classify(this.name, error);
-      this.guard?.metrics.subgraphErrors.inc({ subgraph: this.name, code });
-      // A breaker that is open fails every request fast; one warning per request would flood the log
-      // (the breaker's own state change is logged once, at warn).
-      if (code === 'SUBGRAPH_UNAVAILABLE') this.guard?.logger.debug({ code }, 'subgraph fetch refused');
-      else this.guard?.logger.warn({ code, err: error }, 'subgraph fetch failed');
-      const paths = costPaths(options);
-      const errors: GraphQLFormattedError[] =
-        paths.length > 0
-          ? paths.map((path) => ({ message, path, extensions: { code } }))
-          : [{ message, extensions: { code } }];
-      return { errors };
+      const paths = isIncomingOperation(options)
+        ? costPaths(options.document, options.request.query, options.request.variables?.representations)
+        : [];
+      return this.failed(error, paths);
     }
+  }
+
+  async sendPlanFetch({
+    fetch,
+    variables,
+    incomingRequestContext,
+    pathInIncomingRequest,
+  }: PlanFetch): Promise<GatewayGraphQLResponse> {
+    const requestContext = incomingRequestContext as IncomingOperationOptions['incomingRequestContext'];
+    const context = requestContext.context;
+    const isQueryFetch = fetch.operationKind === OperationTypeNode.QUERY;
+    const scope: FetchScope = {
+      deadline: context.deadline,
+      retryable: isQueryFetch,
+      shareable: this.shareQueries && isQueryFetch && requestContext.operation?.operation === OperationTypeNode.QUERY,
+    };
+    try {
+      const headers = new OutgoingHeaders();
+      headers.set('content-type', 'application/json');
+      if (this.requestHooks.length > 0) {
+        // What the hooks read and write, shaped as RemoteGraphQLDataSource hands it to `willSendRequest`.
+        const options: IncomingOperationOptions = {
+          kind: INCOMING_OPERATION,
+          request: {
+            query: fetch.operation,
+            variables,
+            ...(fetch.operationName === undefined ? {} : { operationName: fetch.operationName }),
+            http: { method: 'POST', url: this.subgraphUrl, headers },
+          },
+          incomingRequestContext: requestContext,
+          context,
+          ...(fetch.operationDocumentNode === undefined ? {} : { document: fetch.operationDocumentNode }),
+          pathInIncomingRequest: pathInIncomingRequest as (string | number)[],
+        };
+        for (const hook of this.requestHooks) await hook(this.name, options);
+      }
+      const init = { method: 'POST', headers: headers.record, body: planFetchBody(fetch, variables) };
+      const response = await this.scopedFetcher(this.subgraphUrl, init, scope);
+      const answer = await readAnswer(response);
+      const policy: unknown = requestContext.overallCachePolicy;
+      if (this.honorSubgraphCacheControlHeader && policy && typeof policy === 'object' && 'restrict' in policy) {
+        restrictToCacheControl(
+          policy as RestrictableCachePolicy,
+          response instanceof SubgraphResponse
+            ? response.header('cache-control')
+            : response.headers.get('cache-control'),
+        );
+      }
+      return answer;
+    } catch (error) {
+      return this.failed(error, costPaths(fetch.operationDocumentNode, fetch.operation, variables.representations));
+    }
+  }
+
+  /** A fetch that failed, as the coded errors of the paths it cost (logged, counted). */
+  private failed(error: unknown, paths: (string | number)[][]): GatewayGraphQLResponse {
+    const { code, message } = classify(this.name, error);
+    this.guard?.metrics.subgraphErrors.inc({ subgraph: this.name, code });
+    // A breaker that is open fails every request fast; one warning per request would flood the log
+    // (the breaker's own state change is logged once, at warn).
+    if (code === 'SUBGRAPH_UNAVAILABLE') this.guard?.logger.debug({ code }, 'subgraph fetch refused');
+    else this.guard?.logger.warn({ code, err: error }, 'subgraph fetch failed');
+    const errors: GraphQLFormattedError[] =
+      paths.length > 0
+        ? paths.map((path) => ({ message, path, extensions: { code } }))
+        : [{ message, extensions: { code } }];
+    return { errors };
   }
 }

@@ -8,6 +8,7 @@ import { SubgraphTimeoutError, SubgraphUnavailableError, attemptBudgetMs } from 
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+type FetchInit = NonNullable<Parameters<Fetcher>[1]>;
 
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',
@@ -49,6 +50,13 @@ export function currentFetchScope(): FetchScope | undefined {
   return fetchScope.getStore();
 }
 
+/**
+ * A fetcher that may be handed its fetch's scope as a third argument (our executor's fetches: no
+ * async-local storage, whose promise hooks, once any scope is entered, cost every promise of the
+ * process); without it, the scope of `withFetchScope` (RemoteGraphQLDataSource's calls).
+ */
+export type ScopedFetcher = (url: string, init?: FetchInit, scope?: FetchScope) => Promise<FetcherResponse>;
+
 /** Runs one subgraph request with what its fetches may do (the fetcher itself only sees url and init). */
 export function withFetchScope<T>(scope: FetchScope, run: () => Promise<T>): Promise<T> {
   return fetchScope.run(scope, run);
@@ -58,9 +66,9 @@ async function guardedFetch(
   guard: SubgraphGuard,
   send: Fetcher,
   url: string,
-  init: NonNullable<Parameters<Fetcher>[1]>,
+  init: FetchInit,
+  scope: FetchScope,
 ): Promise<FetcherResponse> {
-  const scope = currentFetchScope() ?? { deadline: undefined, retryable: false };
   const { breaker, budget, metrics, subgraph } = guard;
   budget.recordRequest();
   for (let retry = 0; ; retry += 1) {
@@ -130,6 +138,13 @@ async function waitToRetry(
  * and 429/502/503/504, with capped, jittered backoff (or the subgraph's `Retry-After`) within a
  * retry budget.
  */
-export function guardFetcher(guard: SubgraphGuard, send: Fetcher): Fetcher {
-  return (url, init) => guardedFetch(guard, send, url, init ?? {});
+export function guardFetcher(guard: SubgraphGuard, send: Fetcher): ScopedFetcher {
+  return (url, init, scope) =>
+    guardedFetch(
+      guard,
+      send,
+      url,
+      init ?? {},
+      scope ?? currentFetchScope() ?? { deadline: undefined, retryable: false },
+    );
 }

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { API_SCHEMA_FILE } from '@cip/schema';
 import { Kind, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { checkLimits, countTokens, measureOperation, type OperationLimits } from './limits.js';
+import { checkLimits, countTokens, limitsPlugin, measureOperation, type OperationLimits } from './limits.js';
 
 const schema = buildSchema(readFileSync(API_SCHEMA_FILE, 'utf8'));
 
@@ -118,5 +118,34 @@ describe('operation limits', () => {
     expect(countTokens('{ a b c }', 10)).toBe(5);
     expect(countTokens('{ a b c }', 3)).toBe(4);
     expect(countTokens('{ "unterminated', 10)).toBeNull();
+  });
+});
+
+describe('the limits plugin on repeated request texts', () => {
+  // Each distinct text is parsed once and kept; the measure must still be this request's.
+  type Started = { didResolveOperation?: (context: unknown) => Promise<void> } | undefined;
+  const plugin = limitsPlugin({ ...DEFAULTS, maxCost: 100 });
+  const start = (query: string, variables: Record<string, unknown> = {}) =>
+    plugin.requestDidStart?.({
+      request: { query, variables },
+      schema,
+      contextValue: { req: {} },
+      requestIsBatched: false,
+    } as never) as Promise<Started>;
+  const PAGES = 'query($n: Int) { partners(first: $n) { nodes { agreements(first: $n) { nodes { id } } } } }';
+
+  it('measures each request with its own variables, the text parsed or not before', async () => {
+    expect(await start(PAGES, { n: 5 })).toBeUndefined();
+    const refused = await start(PAGES, { n: 100 });
+    await expect(refused?.didResolveOperation?.({})).rejects.toMatchObject({
+      extensions: { code: 'COST_LIMIT_EXCEEDED' },
+    });
+    expect(await start(PAGES, { n: 5 })).toBeUndefined();
+  });
+
+  it('keeps measuring once more distinct texts came than it keeps', async () => {
+    for (let index = 0; index < 1_100; index++) expect(await start(`{ a${index}: __typename }`)).toBeUndefined();
+    expect(await start(PAGES, { n: 100 })).toBeDefined();
+    expect(await start('{ partners { nodes { id } ')).toBeUndefined(); // not GraphQL: Apollo's parsing says why
   });
 });

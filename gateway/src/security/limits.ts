@@ -290,16 +290,42 @@ function checkTokens(query: string, limits: OperationLimits): boolean {
   return true;
 }
 
+/**
+ * How many distinct request texts keep their parsed document: clients send the same few texts
+ * over and over, so each is lexed and parsed here once rather than per request; a flood of
+ * distinct texts only evicts the oldest.
+ */
+const PARSED_TEXTS_KEPT = 1_000;
+
+/** Each request text's document, once within the token limit (null: not GraphQL, Apollo's parsing says why). */
+type ParsedTexts = Map<string, DocumentNode | null>;
+
+/** The text's document, parsed once per distinct text; throws the token limit's refusal (never kept). */
+function parsedWithinTokenLimit(parsedTexts: ParsedTexts, query: string, limits: OperationLimits): DocumentNode | null {
+  const kept = parsedTexts.get(query);
+  if (kept !== undefined) return kept;
+  let document: DocumentNode | null = null;
+  if (checkTokens(query, limits)) {
+    try {
+      document = parse(query, { maxTokens: limits.maxTokens });
+    } catch {
+      document = null; // A syntax error: Apollo's parsing reports it.
+    }
+  }
+  if (parsedTexts.size >= PARSED_TEXTS_KEPT) parsedTexts.delete(parsedTexts.keys().next().value as string);
+  parsedTexts.set(query, document);
+  return document;
+}
+
 /** The limits of a request that came with its text, measured on that text before it is validated. */
 function checkRequestText(
   requestContext: GraphQLRequestContext<GatewayContext>,
-  query: string,
+  document: DocumentNode | null,
   limits: OperationLimits,
   costs: ReadonlyMap<string, FieldCost>,
 ): void {
   const { operationName, variables } = requestContext.request;
-  if (!checkTokens(query, limits)) return;
-  const document = parse(query, { maxTokens: limits.maxTokens });
+  if (!document) return;
   const operation = selectedOperation(document, operationName ?? undefined);
   if (!operation) return; // Apollo reports the missing or ambiguous operation
   checkLimits(
@@ -345,6 +371,7 @@ export function limitsPlugin(
 ): ApolloServerPlugin<GatewayContext> {
   // Keyed by the HTTP request: Apollo gives each operation of a batch a shallow copy of the context.
   const operationsPerRequest = new WeakMap<GatewayContext['req'], number>();
+  const parsedTexts: ParsedTexts = new Map();
   return {
     async requestDidStart(requestContext) {
       // A batch shares one context: count its operations. Apollo starts every operation of a batch
@@ -364,11 +391,11 @@ export function limitsPlugin(
       const { query } = requestContext.request;
       if (typeof query !== 'string') return measuredWhenResolved(limits, costs);
       try {
-        checkRequestText(requestContext, query, limits, costs());
+        checkRequestText(requestContext, parsedWithinTokenLimit(parsedTexts, query, limits), limits, costs());
       } catch (error) {
         if (error instanceof GraphQLError && error.extensions.code !== undefined)
           return refuseAtResolution(requestContext, error);
-        // A syntax error: Apollo's parsing reports it.
+        // Anything else (a variable that does not coerce, say): Apollo's validation reports it.
       }
       return undefined;
     },

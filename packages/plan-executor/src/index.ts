@@ -1,8 +1,10 @@
 export { installFastExecutor, type PlanExecutorStats } from './fastExecutor.js';
 export {
   GatewayInternalsError,
+  INCOMING_OPERATION,
   installedApolloGatewayVersion,
   LOADING_SCHEMA,
   observePlanLookups,
   VERIFIED_APOLLO_GATEWAY_VERSION,
 } from './gatewayInternals.js';
+export { directSource, type DirectSubgraphSource, type PlanFetch } from './directFetch.js';

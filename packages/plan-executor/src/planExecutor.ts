@@ -10,6 +10,7 @@ import type {
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { applyRewrites, isObjectOfType } from './dataRewrites.js';
+import { directSource } from './directFetch.js';
 import { INCOMING_OPERATION, type GatewayTracing, type ServiceMap } from './gatewayInternals.js';
 import { newResponseObject, type ResponseObject } from './resultShaping.js';
 
@@ -138,18 +139,27 @@ async function sendOperation(
   variables: Record<string, unknown>,
 ): Promise<ResponseObject | null | undefined> {
   const { requestContext } = state;
-  const response = await service.process({
-    kind: INCOMING_OPERATION,
-    request: {
-      query: fetch.operation,
-      variables,
-      ...(fetch.operationName === undefined ? {} : { operationName: fetch.operationName }),
-    },
-    incomingRequestContext: requestContext,
-    context: requestContext.context,
-    ...(fetch.operationDocumentNode === undefined ? {} : { document: fetch.operationDocumentNode }),
-    pathInIncomingRequest: cursor.path,
-  });
+  // The gateway's data sources take the fetch directly (directFetch.ts); any other goes through `process`.
+  const direct = directSource(service);
+  const response = direct
+    ? await direct.sendPlanFetch({
+        fetch,
+        variables,
+        incomingRequestContext: requestContext,
+        pathInIncomingRequest: cursor.path,
+      })
+    : await service.process({
+        kind: INCOMING_OPERATION,
+        request: {
+          query: fetch.operation,
+          variables,
+          ...(fetch.operationName === undefined ? {} : { operationName: fetch.operationName }),
+        },
+        incomingRequestContext: requestContext,
+        context: requestContext.context,
+        ...(fetch.operationDocumentNode === undefined ? {} : { document: fetch.operationDocumentNode }),
+        pathInIncomingRequest: cursor.path,
+      });
   if (response.errors) {
     const errorPath = lazyErrorPath(fetch, cursor);
     state.errors.push(...response.errors.map((error) => downstreamServiceError(error, fetch.serviceName, errorPath)));
