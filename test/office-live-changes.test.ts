@@ -6,6 +6,7 @@ import {
   migrateSubgraph,
   writeAudit,
 } from '@cip/subgraph-kit';
+import { agreementsSubgraph } from '@cip/subgraph-agreements';
 import { partnersSubgraph } from '@cip/subgraph-partners';
 import {
   collectSubscription,
@@ -104,7 +105,12 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     await subgraph.execute(UPDATE, { id: 'mexico', version: mexico, input: { region: 'North America' } }, writer);
     await subgraph.execute(UPDATE, { id: 'canada', version: version + 1, input: { region: 'Americas' } }, writer);
     const [, second] = await events.received(2);
-    expect(second?.data?.partnerChanged).toMatchObject({ id: 'canada', version: version + 2 });
+    // Read afresh for each event: never the record as an earlier event's reads cached it.
+    expect(second?.data?.partnerChanged).toMatchObject({
+      id: 'canada',
+      version: version + 2,
+      partner: { version: version + 2 },
+    });
     expect(events.results).toHaveLength(2);
   });
 
@@ -375,6 +381,64 @@ describeUnless(POSTGRES_SKIP_REASON_IF_UNSET, 'two partners offices on one Postg
         actor: 'ana',
         partner: { id: 'canada', version: version + 1 },
       });
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describeEachStore('the agreements office filters its live changes on $kind', (store) => {
+  let subgraph: TestSubgraph<ReturnType<typeof agreementsSubgraph.createContext>>;
+  let url: string;
+  beforeAll(async () => {
+    subgraph = await buildTestSubgraph(agreementsSubgraph, store);
+    url = `${await subgraph.app.listen('127.0.0.1', 0)}/graphql`;
+  });
+  afterAll(() => subgraph.close());
+
+  it('sends the changes after which the agreement matches the filter, and an archive of one it matched', async () => {
+    const client = officeSubscriptionClient(url, () =>
+      gatewaySignedUpgradeHeaders(processSigningSecret(), 'agreements', url, OPEN_GATEWAY_CALLER),
+    );
+    const AGREEMENT_CHANGED = `subscription ($filter: AgreementFilter) {
+      agreementChanged(filter: $filter) { kind id agreement { id kind } } }`;
+    try {
+      const declarations = collectSubscription(client, AGREEMENT_CHANGED, { filter: { kind: 'DECLARATION' } });
+      const withMexico = collectSubscription(client, AGREEMENT_CHANGED, { filter: { partyId: 'mexico' } });
+      await eventually(async () => subgraph.app.changes.subscribers === 2, 'both subscriptions are live', 10_000);
+      const agreementWriter = signedIn('ana', ['agreements:write']);
+      const versionOf = async (id: string) =>
+        (
+          await subgraph.db.query<{ version: number }>('SELECT version FROM agreements.agreement WHERE id = $1', [id])
+        )[0]!.version;
+      for (const id of ['smart-border-declaration', 'security-and-prosperity-partnership']) {
+        const result = await subgraph.execute(
+          `mutation ($id: ID!, $version: Int!) {
+            updateAgreement(id: $id, expectedVersion: $version, input: { purpose: "Revised." }) { version } }`,
+          { id, version: await versionOf(id) },
+          agreementWriter,
+        );
+        expect(result.errors).toBeUndefined();
+      }
+      const archived = await subgraph.execute(
+        `mutation ($id: ID!, $version: Int!) { archiveAgreement(id: $id, expectedVersion: $version) { version } }`,
+        { id: 'border-partnership-declaration', version: await versionOf('border-partnership-declaration') },
+        agreementWriter,
+      );
+      expect(archived.errors).toBeUndefined();
+      const changed = (results: { data?: Record<string, unknown> | null }[]) =>
+        results.map((result) => {
+          const { kind, id } = result.data?.agreementChanged as { kind: string; id: string };
+          return `${kind} ${id}`;
+        });
+      expect(changed(await declarations.received(2))).toEqual([
+        'UPDATED smart-border-declaration',
+        'ARCHIVED border-partnership-declaration',
+      ]);
+      expect(changed(await withMexico.received(2))).toEqual([
+        'UPDATED security-and-prosperity-partnership',
+        'ARCHIVED border-partnership-declaration',
+      ]);
     } finally {
       await client.dispose();
     }
