@@ -321,6 +321,8 @@ describeEachStore('an office going away on $kind', (store) => {
       await events.ended();
       expect(events.failure).toMatchObject({ code: 1001 });
       expect(subgraph.app.changes.subscribers).toBe(0);
+      // Stopped twice (an office taken down mid-test, then the whole system): the second is a no-op.
+      await subgraph.app.stop();
       await client.dispose();
     } finally {
       await subgraph.db.close();

@@ -115,6 +115,24 @@ export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
     sockets.handleUpgrade(req, socket, head, (webSocket) => sockets.emit('connection', webSocket, req));
   }
 
+  async function closeSockets(graceMs: number): Promise<void> {
+    options.httpServer.off('upgrade', onUpgrade);
+    const open = [...sockets.clients];
+    const closed = Promise.all(
+      open.map(
+        (client) =>
+          new Promise<void>((resolve) =>
+            client.readyState === client.CLOSED ? resolve() : client.once('close', () => resolve()),
+          ),
+      ),
+    );
+    const disposed = server.dispose();
+    // A peer that never answers the close handshake is cut off after the grace period.
+    const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), graceMs);
+    await Promise.all([closed, disposed]).finally(() => clearTimeout(cutOff));
+  }
+
+  let closing: Promise<void> | null = null;
   options.httpServer.on('upgrade', onUpgrade);
   return {
     get connections() {
@@ -123,21 +141,10 @@ export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
     closeAll(code, reason) {
       for (const client of sockets.clients) client.close(code, reason);
     },
-    async close(graceMs) {
-      options.httpServer.off('upgrade', onUpgrade);
-      const open = [...sockets.clients];
-      const closed = Promise.all(
-        open.map(
-          (client) =>
-            new Promise<void>((resolve) =>
-              client.readyState === client.CLOSED ? resolve() : client.once('close', () => resolve()),
-            ),
-        ),
-      );
-      const disposed = server.dispose();
-      // A peer that never answers the close handshake is cut off after the grace period.
-      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), graceMs);
-      await Promise.all([closed, disposed]).finally(() => clearTimeout(cutOff));
+    close(graceMs) {
+      // Once: an office may be stopped twice (its own signal handler and the stack's).
+      closing ??= closeSockets(graceMs);
+      return closing;
     },
   };
 }
