@@ -19,8 +19,7 @@ Options:
   -h, --help          print this help and exit
 
 Environment variables:
-  BENCH_DATABASE_URL  a PostgreSQL server (postgres://…) to run on, in a scratch database of its own;
-                      unset: the embedded store (PGlite)
+  BENCH_DATABASE_URL  a PostgreSQL server (postgres://…) to run on, in a scratch database of its own (default: unset, the embedded store, PGlite)
 
 Needs \`npm run build\`. Prints one JSON line per measurement (medians and p95 in ms).
 `,
