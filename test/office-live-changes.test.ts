@@ -310,6 +310,9 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     await oneMore.ended();
     expect(oneMore.failure).toEqual([expect.objectContaining({ extensions: { code: 'CHANGE_SUBSCRIPTION_LIMIT' } })]);
     expect(subgraph.app.changes.subscribers).toBe(held.length);
+    const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(new RegExp(`^cip_subgraph_live_subscriptions\\{[^}]*\\} ${held.length}$`, 'm'));
+    expect(metrics).toMatch(/^cip_subgraph_live_connections\{[^}]*\} 1$/m);
     held.forEach((subscription) => subscription.stop());
   });
   it('closes a socket that sends a message larger than the request body limit with 1009', async () => {
