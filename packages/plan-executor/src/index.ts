@@ -1,4 +1,5 @@
-export { installFastExecutor, type PlanExecutorStats } from './fastExecutor.js';
+export { installFastExecutor, type PlanExecutorStats } from "./fastExecutor.js";
+export type { DeferredPart, DeferredPartSink, SubsequentPayload } from "./deferExecution.js";
 export {
   GatewayInternalsError,
   installedApolloGatewayVersion,
