@@ -39,13 +39,22 @@ export function withDeferDirective(schema: GraphQLSchema): GraphQLSchema {
 /**
  * @apollo/gateway builds the API schema it hands Apollo Server without `@defer` even when its planner
  * plans Defer nodes (`toGraphQLJSSchema()` without `includeDefer`). Its public `onSchemaLoadOrUpdate`,
- * which Apollo Server subscribes with on start, is wrapped here to add the directive to each schema
- * it passes on (before `ApolloServer#start`).
+ * which Apollo Server subscribes with on start, is wrapped here to pass each schema on with the
+ * directive; and its public `schema`, from which it answers introspection, gets the same schema.
+ * Before `ApolloServer#start`.
  */
 export function declareDeferDirective(gateway: ApolloGateway): void {
+  const declared = new WeakMap<GraphQLSchema, GraphQLSchema>();
+  const withDefer = (schema: GraphQLSchema): GraphQLSchema => {
+    let extended = declared.get(schema);
+    if (!extended) declared.set(schema, (extended = withDeferDirective(schema)));
+    return extended;
+  };
   const subscribe = gateway.onSchemaLoadOrUpdate.bind(gateway);
+  // First of the listeners: the gateway has just set `schema` to the new one.
+  subscribe(({ apiSchema }) => {
+    gateway.schema = withDefer(apiSchema);
+  });
   gateway.onSchemaLoadOrUpdate = (callback) =>
-    subscribe(({ apiSchema, coreSupergraphSdl }) =>
-      callback({ apiSchema: withDeferDirective(apiSchema), coreSupergraphSdl }),
-    );
+    subscribe(({ apiSchema, coreSupergraphSdl }) => callback({ apiSchema: withDefer(apiSchema), coreSupergraphSdl }));
 }

@@ -2,7 +2,11 @@ import type { ApolloGateway, GatewayConfig } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
 import { declareDeferDirective, deferPlannerConfig } from './deferPlanning.js';
-import { incrementalDelivery, type IncrementalDelivery, type IncrementalDeliveryOptions } from './incrementalDelivery.js';
+import {
+  incrementalDelivery,
+  type IncrementalDelivery,
+  type IncrementalDeliveryOptions,
+} from './incrementalDelivery.js';
 
 export { acceptsDeferSpec20220824 } from './acceptNegotiation.js';
 export { withDeferDirective } from './deferPlanning.js';

@@ -33,7 +33,8 @@ export function withoutDeferDirectives(requestContext: GatewayGraphQLRequestCont
   const operation = document.definitions.find(
     (definition): definition is OperationDefinitionNode =>
       definition.kind === Kind.OPERATION_DEFINITION &&
-      (requestContext.request.operationName === undefined || definition.name?.value === requestContext.request.operationName),
+      (requestContext.request.operationName === undefined ||
+        definition.name?.value === requestContext.request.operationName),
   );
   return {
     ...requestContext,

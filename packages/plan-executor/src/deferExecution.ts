@@ -23,8 +23,10 @@ export interface DeferredPart {
   readonly path: ResponsePath;
   /** The fragment's `@defer(label:)`, when the operation gave one. */
   readonly label?: string;
-  /** Errors of the part's fetches and shaping, with paths from the response root. */
+  /** Errors of the part's fetches, with paths from the response root. */
   readonly errors?: GraphQLError[];
+  /** As the stock executor's response: the shaping's errors (`valueCompletion`) when the fetches had none. */
+  readonly extensions?: { valueCompletion: GraphQLError[] };
 }
 
 /** A payload after the initial one (deferSpec=20220824): the parts of one deferred fragment, and whether more follow. */
@@ -82,8 +84,13 @@ const parsedSubselections = new WeakMap<object, SelectionSetNode | null>();
 function subselectionOf(deferred: DeferredNode): SelectionSetNode | null {
   let parsed = parsedSubselections.get(deferred);
   if (parsed === undefined) {
-    const text = deferred.subselection ?? (deferred.node?.kind === 'Defer' ? deferred.node.primary.subselection : undefined);
-    parsed = text ? parse(`query ${text}`).definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.selectionSet] : []))[0] ?? null : null;
+    const text =
+      deferred.subselection ?? (deferred.node?.kind === 'Defer' ? deferred.node.primary.subselection : undefined);
+    parsed = text
+      ? (parse(`query ${text}`).definitions.flatMap((d) =>
+          d.kind === Kind.OPERATION_DEFINITION ? [d.selectionSet] : [],
+        )[0] ?? null)
+      : null;
     parsedSubselections.set(deferred, parsed);
   }
   return parsed;
@@ -104,19 +111,25 @@ export class DeferredRun {
   private delivered: ResponseObject | null = null;
   private pending = 0;
 
+  private sink: DeferredPartSink | undefined;
+  private decided = false;
+
   constructor(
     private readonly operation: DeferredOperation,
-    /** Absent: merged, one response. */
-    private readonly sink: DeferredPartSink | undefined,
+    /**
+     * Where the parts go (undefined: merged, one response); asked when the first Defer node with
+     * deferred blocks runs, so that a plan whose taken branch defers nothing answers as usual.
+     */
+    private readonly openSink: () => DeferredPartSink | undefined,
   ) {}
 
   get streaming(): boolean {
     return this.sink !== undefined;
   }
 
-  /** The scope of the plan's root: its parts wait for the initial payload. */
+  /** The scope of the plan's root: its parts wait for the initial payload (resolved at once when merged). */
   rootScope(): DeferScope {
-    return { run: this, delivered: this.sink ? this.initial.promise : Promise.resolve() };
+    return { run: this, delivered: this.initial.promise };
   }
 
   /** A Fetch node with an id has settled (deferred blocks may depend on it). */
@@ -143,6 +156,12 @@ export class DeferredRun {
     cursor: Cursor,
     runNode: RunNode<State, Cursor>,
   ): Promise<void> {
+    if (!this.decided && node.deferred.length > 0) {
+      this.decided = true;
+      this.sink = this.openSink();
+      // Merged: nothing to wait for before running the parts into the one response.
+      if (!this.sink) this.initial.resolve();
+    }
     const scope = state.defer ?? this.rootScope();
     const primaryDone = signal();
     for (const deferred of node.deferred) {
@@ -202,7 +221,7 @@ export class DeferredRun {
         variables: this.operation.variables,
         skipDeferred: true,
       });
-      const partErrors = [...shaped.errors];
+      const partErrors: GraphQLError[] = [];
       for (let index = unplaced.length - 1; index >= 0; index--) {
         if (isUnder(unplaced[index]?.path, instance.path)) partErrors.unshift(...unplaced.splice(index, 1));
       }
@@ -212,6 +231,10 @@ export class DeferredRun {
         path: instance.path,
         ...(deferred.label === undefined ? {} : { label: deferred.label }),
         ...(partErrors.length > 0 ? { errors: partErrors } : {}),
+        // The stock executor's rule for a response, per part: shaping errors only where no fetch failed.
+        ...(partErrors.length === 0 && shaped.errors.length > 0
+          ? { extensions: { valueCompletion: shaped.errors } }
+          : {}),
       });
     }
     // An error no part is under (one without a path, say) goes with the first part.
@@ -232,7 +255,14 @@ export class DeferredRun {
   private instancesAt(queryPath: readonly string[]): Instance[] {
     const { schema, rootType, selectionSet, fragments, unfilteredData } = this.operation;
     let current: Instance[] = [
-      { path: [], view: this.delivered!, input: unfilteredData, type: rootType, runtimeType: rootType, selections: [selectionSet] },
+      {
+        path: [],
+        view: this.delivered!,
+        input: unfilteredData,
+        type: rootType,
+        runtimeType: rootType,
+        selections: [selectionSet],
+      },
     ];
     for (const element of queryPath) {
       const next: Instance[] = [];
@@ -325,7 +355,9 @@ function expand(
 }
 
 function isUnder(errorPath: readonly (string | number)[] | undefined, path: ResponsePath): boolean {
-  return errorPath !== undefined && errorPath.length >= path.length && path.every((key, index) => errorPath[index] === key);
+  return (
+    errorPath !== undefined && errorPath.length >= path.length && path.every((key, index) => errorPath[index] === key)
+  );
 }
 
 /** Merges a shaped part into the delivered response, as a client does. */

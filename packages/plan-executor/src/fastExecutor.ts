@@ -223,7 +223,7 @@ export function installFastExecutor(
     const deferred = planHasDefer(queryPlan.node)
       ? new DeferredRun(
           { schema, rootType, selectionSet: operation.selectionSet, fragments, variables, unfilteredData },
-          options.deferredParts?.(requestContext),
+          () => options.deferredParts?.(requestContext),
         )
       : undefined;
     let initialData: Record<string, unknown> | null = null;
@@ -263,20 +263,20 @@ export function installFastExecutor(
       skipDeferred: boolean,
     ): GatewayExecutionResult {
       return tracing.inSpan('POST_PROCESSING', {}, (span): GatewayExecutionResult => {
-      try {
-        const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables, {
-          skipDeferred,
-        });
-        if (errors.length === 0 && shaped.errors.length > 0) {
-          span.fail(shaped.errors);
-          return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+        try {
+          const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables, {
+            skipDeferred,
+          });
+          if (errors.length === 0 && shaped.errors.length > 0) {
+            span.fail(shaped.errors);
+            return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+          }
+          return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+        } catch (error) {
+          span.fail([error]);
+          return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
         }
-        return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
-      } catch (error) {
-        span.fail([error]);
-        return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
-      }
-    });
+      });
     }
   }
 }

@@ -94,7 +94,10 @@ export function shapeAt(
 }
 
 /** Whether a fragment is deferred: `@defer` without `if`, or with an `if` that is true. */
-export function isDeferred(directives: readonly DirectiveNode[] | undefined, variables: Record<string, unknown>): boolean {
+export function isDeferred(
+  directives: readonly DirectiveNode[] | undefined,
+  variables: Record<string, unknown>,
+): boolean {
   const defer = directives?.find((directive) => directive.name.value === 'defer');
   if (!defer) return false;
   const condition = defer.arguments?.find((arg) => arg.name.value === 'if')?.value;
