@@ -1,9 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kind, parse, print, visit, type FieldNode, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { meros } from 'meros/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFER_ACCEPT, postIncremental, reassemble, type IncrementalPayload } from '@cip/testing/incremental';
+import {
+  DEFER_ACCEPT,
+  deferredVariants,
+  postIncremental,
+  reassemble,
+  withoutDefer,
+  type IncrementalPayload,
+} from '@cip/testing/incremental';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken } from '@cip/testing/tokens';
 
@@ -49,75 +55,6 @@ function examples(): Example[] {
   ];
 }
 
-const deferredFragment = (selections: SelectionNode[], label?: string): SelectionNode => ({
-  kind: Kind.INLINE_FRAGMENT,
-  directives: [
-    {
-      kind: Kind.DIRECTIVE,
-      name: { kind: Kind.NAME, value: 'defer' },
-      arguments: label
-        ? [
-            {
-              kind: Kind.ARGUMENT,
-              name: { kind: Kind.NAME, value: 'label' },
-              value: { kind: Kind.STRING, value: label },
-            },
-          ]
-        : [],
-    },
-  ],
-  selectionSet: { kind: Kind.SELECTION_SET, selections },
-});
-
-/**
- * Variants of an operation with @defer: each field with a selection set (those reach other offices
- * or their own office's entities) deferred alone, labelled every other time; every such field of
- * the root's objects deferred at once (nesting has its own test below).
- */
-function deferredVariants(example: Example): Example[] {
-  const document = parse(example.query);
-  const fields: FieldNode[] = [];
-  visit(document, {
-    Field(node) {
-      if (node.selectionSet) fields.push(node);
-    },
-  });
-  const wrap = (chosen: Set<FieldNode>, labelled: boolean, prefix: string): string =>
-    print(
-      visit(document, {
-        SelectionSet(node) {
-          let changed = false;
-          const selections = node.selections.map((selection, index) => {
-            if (selection.kind !== Kind.FIELD || !chosen.has(selection)) return selection;
-            changed = true;
-            // A copy, which the visit (going on into the new fragment) does not choose again.
-            return deferredFragment([{ ...selection }], labelled ? `${prefix}${index}` : undefined);
-          });
-          return changed ? { ...node, selections } : undefined;
-        },
-      }),
-    );
-  const variants = fields.map((field, index) => ({
-    ...example,
-    name: `${example.name}: ${field.alias?.value ?? field.name.value} #${index} deferred`,
-    query: wrap(new Set([field]), index % 2 === 0, `d${index}_`),
-  }));
-  const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  const second = new Set(
-    (operation?.selectionSet.selections ?? [])
-      .flatMap((root) => (root.kind === Kind.FIELD ? (root.selectionSet?.selections ?? []) : []))
-      .filter((selection): selection is FieldNode => selection.kind === Kind.FIELD && !!selection.selectionSet),
-  );
-  if (second.size > 1)
-    variants.push({ ...example, name: `${example.name}: all deferred`, query: wrap(second, true, 'all') });
-  return variants;
-}
-
-const withoutDefer = (query: string): string =>
-  print(visit(parse(query), { Directive: (node) => (node.name.value === 'defer' ? null : undefined) }));
-
 const sortErrors = (errors: unknown[] | undefined) => (errors ?? []).map((error) => JSON.stringify(error)).sort();
 
 let system: RunningSystem;
@@ -156,25 +93,31 @@ function expectWellFormed(payloads: IncrementalPayload[]): void {
 }
 
 describe('@defer through the gateway', () => {
-  const variants = examples().flatMap(deferredVariants);
+  const variants = examples().flatMap((example) =>
+    deferredVariants({
+      label: example.name,
+      query: example.query,
+      ...(example.variables ? { variables: example.variables } : {}),
+    }),
+  );
 
   it(`${variants.length} deferred variants of the example operations: the parts reassemble to exactly the answer without @defer`, async () => {
     expect(variants.length).toBeGreaterThan(60);
     for (const variant of variants) {
       const expected = await postJson(withoutDefer(variant.query), variant.variables);
-      expect(expected.status, variant.name).toBe(200);
+      expect(expected.status, variant.label).toBe(200);
       const streamed = await postIncremental(system.gatewayUrl, { query: variant.query, variables: variant.variables });
-      expect(streamed.status, variant.name).toBe(200);
-      expect(streamed.contentType, variant.name).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
+      expect(streamed.status, variant.label).toBe(200);
+      expect(streamed.contentType, variant.label).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
       expectWellFormed(streamed.payloads);
       const reassembled = reassemble(streamed.payloads);
       const answer = JSON.parse(expected.text) as { data?: unknown; errors?: unknown[] };
-      expect(reassembled.data, variant.name).toEqual(answer.data);
-      expect(sortErrors(reassembled.errors), variant.name).toEqual(sortErrors(answer.errors));
+      expect(reassembled.data, variant.label).toEqual(answer.data);
+      expect(sortErrors(reassembled.errors), variant.label).toEqual(sortErrors(answer.errors));
       // A client that takes only JSON: one response, byte for byte the answer without @defer.
       const merged = await postJson(variant.query, variant.variables);
-      expect(merged.contentType, variant.name).toMatch(/^application\/json/);
-      expect(merged.text, variant.name).toBe(expected.text);
+      expect(merged.contentType, variant.label).toMatch(/^application\/json/);
+      expect(merged.text, variant.label).toBe(expected.text);
     }
   }, 600_000);
 
