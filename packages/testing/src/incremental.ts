@@ -204,3 +204,14 @@ export const withoutDefer = (query: string): string =>
       Directive: (node) => (node.name.value === 'defer' ? null : undefined),
     }),
   );
+
+/** The operation with its deferred fragments taken out: what the initial payload must hold. */
+export const withoutDeferredFragments = (query: string): string =>
+  print(
+    visit(parse(query), {
+      InlineFragment: (node) =>
+        node.directives?.some((directive) => directive.name.value === 'defer') ? null : undefined,
+      FragmentSpread: (node) =>
+        node.directives?.some((directive) => directive.name.value === 'defer') ? null : undefined,
+    }),
+  );
