@@ -2,7 +2,7 @@ import type {
   ApolloServerPlugin,
   GraphQLExperimentalFormattedIncrementalDeferResultAlpha2,
   GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2,
-  GraphQLRequestContext,
+  GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
 import { isBatchedRequest } from '@cip/core';
@@ -106,7 +106,7 @@ export function incrementalDelivery(options: IncrementalDeliveryOptions): Increm
 
   async function* subsequentResults(
     channel: PartChannel,
-    requestContext: GraphQLRequestContext<GatewayContext>,
+    requestContext: GraphQLRequestContextWillSendResponse<GatewayContext>,
   ): AsyncGenerator<SubsequentResult> {
     const hooks = listeners.get(requestContext) ?? [];
     for await (const payload of channel.payloads()) {
@@ -114,7 +114,11 @@ export function incrementalDelivery(options: IncrementalDeliveryOptions): Increm
       for (const part of payload.incremental ?? []) {
         if (part.errors) {
           const errors = part.errors.map(ensureGraphQLError);
-          await Promise.all(hooks.map((hook) => hook.didEncounterSubsequentErrors?.(requestContext as never, errors)));
+          await Promise.all(
+            hooks.flatMap((hook) =>
+              hook.didEncounterSubsequentErrors ? [hook.didEncounterSubsequentErrors(requestContext, errors)] : [],
+            ),
+          );
         }
         incremental.push({
           data: part.data,
@@ -128,7 +132,11 @@ export function incrementalDelivery(options: IncrementalDeliveryOptions): Increm
         hasNext: payload.hasNext,
         ...(incremental.length > 0 ? { incremental } : {}),
       };
-      await Promise.all(hooks.map((hook) => hook.willSendSubsequentPayload?.(requestContext as never, result)));
+      await Promise.all(
+        hooks.flatMap((hook) =>
+          hook.willSendSubsequentPayload ? [hook.willSendSubsequentPayload(requestContext, result)] : [],
+        ),
+      );
       yield result;
     }
   }
@@ -185,7 +193,11 @@ export function incrementalDelivery(options: IncrementalDeliveryOptions): Increm
                     ...(extensions ? { extensions } : {}),
                     hasNext: true,
                   },
-                  subsequentResults: subsequentResults(channel, requestContext),
+                  // Pulled once the initial payload is written: after willSendResponse, on this same context.
+                  subsequentResults: subsequentResults(
+                    channel,
+                    requestContext as GraphQLRequestContextWillSendResponse<GatewayContext>,
+                  ),
                 };
               },
             };

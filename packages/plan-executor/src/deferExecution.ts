@@ -146,7 +146,7 @@ export class DeferredRun {
   /** The initial payload is shaped: parts can be placed in it now. */
   initialShaped(data: ResponseObject | null): void {
     // A copy: parts are merged into it, and the initial payload may not have been serialized yet.
-    this.delivered = data && (structuredClone(data) as ResponseObject);
+    this.delivered = data && structuredClone<ResponseObject>(data);
     this.initial.resolve();
     if (this.sink && this.pending === 0) this.sink.push({ hasNext: false });
   }
