@@ -242,7 +242,15 @@ export class DeferredRun {
     }
     // An error no part is under (one without a path, say) goes with the first part.
     const first = parts[0];
-    if (first && unplaced.length > 0) parts[0] = { ...first, errors: [...unplaced, ...(first.errors ?? [])] };
+    if (first && unplaced.length > 0) {
+      // With fetch errors now, its shaping errors are left out (the rule above).
+      parts[0] = {
+        data: first.data,
+        path: first.path,
+        ...(first.label === undefined ? {} : { label: first.label }),
+        errors: [...unplaced, ...(first.errors ?? [])],
+      };
+    }
     this.pending--;
     const hasNext = this.pending > 0;
     // No place for the fragment (its parents are null or empty lists): nothing to send but the end.
