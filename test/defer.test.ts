@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meros } from 'meros/browser';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway, parseGatewayConfig } from '@cip/gateway';
 import {
   DEFER_ACCEPT,
   deferredVariants,
@@ -300,5 +302,28 @@ describe('@defer through the gateway', () => {
     const expected = JSON.parse((await postJson(withoutDefer(query))).text) as { data: unknown; errors: unknown[] };
     expect(reassemble(payloads).data).toEqual(expected.data);
     expect(sortErrors(reassemble(payloads).errors)).toEqual(sortErrors(expected.errors));
+  });
+});
+
+describe('@defer with PLAN_EXECUTOR=stock', () => {
+  it('is not in the schema: the stock executor cannot run Defer nodes, so the operation is refused before planning', async () => {
+    const subgraphUrls = Object.entries(system.subgraphUrls)
+      .map(([name, url]) => `${name}=${url}`)
+      .join(',');
+    const stock = await buildGateway(
+      parseGatewayConfig({ NODE_ENV: 'test', PORT: '0', PLAN_EXECUTOR: 'stock', SUBGRAPH_URLS: subgraphUrls }),
+      pino({ level: 'silent' }),
+    );
+    try {
+      const url = `${await stock.listen('127.0.0.1', 0)}/graphql`;
+      const { status, payloads } = await postIncremental(url, {
+        query: '{ partner(id: "canada") { name ... @defer { region } } }',
+      });
+      expect(status).toBe(400);
+      expect(payloads[0]?.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(payloads[0]?.errors?.[0]?.message).toMatch(/Unknown directive "@defer"/);
+    } finally {
+      await stock.stop();
+    }
   });
 });
