@@ -305,17 +305,54 @@ describe('@defer through the gateway', () => {
   });
 });
 
+/** A gateway of its own over the system's offices (after the describe above, one office is stopped: not the one used here). */
+async function ownGateway(env: Record<string, string>) {
+  const subgraphUrls = Object.entries(system.subgraphUrls)
+    .map(([name, url]) => `${name}=${url}`)
+    .join(',');
+  const gateway = await buildGateway(
+    parseGatewayConfig({ NODE_ENV: 'test', PORT: '0', SUBGRAPH_URLS: subgraphUrls, ...env }),
+    pino({ level: 'silent' }),
+  );
+  return { gateway, url: `${await gateway.listen('127.0.0.1', 0)}/graphql` };
+}
+
+describe('@defer with the response cache on', () => {
+  it('a streamed answer is never stored (its initial payload is not the answer); the merged one is', async () => {
+    const { gateway, url } = await ownGateway({ RESPONSE_CACHE: 'on' });
+    try {
+      const query = '{ partner(id: "mexico") { id name ... @defer { region kind } } }';
+      const streamed = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: DEFER_ACCEPT },
+        body: JSON.stringify({ query }),
+      });
+      expect(streamed.headers.get('content-type')).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
+      await streamed.text();
+      const answers = [];
+      for (let index = 0; index < 2; index++) {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ query }),
+        });
+        answers.push({ cache: response.headers.get('x-response-cache'), body: (await response.json()) as unknown });
+      }
+      const whole = { data: { partner: { id: 'mexico', name: 'Mexico', region: 'North America', kind: 'COUNTRY' } } };
+      expect(answers).toEqual([
+        { cache: 'miss', body: whole },
+        { cache: 'hit', body: whole },
+      ]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe('@defer with PLAN_EXECUTOR=stock', () => {
   it('is not in the schema: the stock executor cannot run Defer nodes, so the operation is refused before planning', async () => {
-    const subgraphUrls = Object.entries(system.subgraphUrls)
-      .map(([name, url]) => `${name}=${url}`)
-      .join(',');
-    const stock = await buildGateway(
-      parseGatewayConfig({ NODE_ENV: 'test', PORT: '0', PLAN_EXECUTOR: 'stock', SUBGRAPH_URLS: subgraphUrls }),
-      pino({ level: 'silent' }),
-    );
+    const { gateway: stock, url } = await ownGateway({ PLAN_EXECUTOR: 'stock' });
     try {
-      const url = `${await stock.listen('127.0.0.1', 0)}/graphql`;
       const { status, payloads } = await postIncremental(url, {
         query: '{ partner(id: "canada") { name ... @defer { region } } }',
       });
