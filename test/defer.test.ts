@@ -329,14 +329,14 @@ describe('@defer with the response cache on', () => {
       });
       expect(streamed.headers.get('content-type')).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
       await streamed.text();
-      const answers = [];
+      const answers: { cache: string | null; body: unknown }[] = [];
       for (let index = 0; index < 2; index++) {
         const response = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify({ query }),
         });
-        answers.push({ cache: response.headers.get('x-response-cache'), body: (await response.json()) as unknown });
+        answers.push({ cache: response.headers.get('x-response-cache'), body: await response.json() });
       }
       const whole = { data: { partner: { id: 'mexico', name: 'Mexico', region: 'North America', kind: 'COUNTRY' } } };
       expect(answers).toEqual([
