@@ -267,7 +267,7 @@ describe('@defer through the gateway', () => {
     expect(plan?.subgraphs).toEqual(['partners', 'agreements']);
   });
 
-  it("Apollo Client's multipart reader (meros) reads the same payloads", async () => {
+  it("a standard multipart reader (meros, which GraphiQL's toolkit uses; Apollo Client is not installed) reads the same payloads", async () => {
     const query = `{ partner(id: "canada") { name ... @defer { agreements { totalCount } } } }`;
     const response = await fetch(system.gatewayUrl, {
       method: 'POST',
