@@ -36,6 +36,7 @@ import {
 import { propagateRequestId, requestIdContext, withRequestLogging } from './observability/requestLogging.js';
 import { SubgraphGuards } from './resilience/subgraphGuards.js';
 import { propagateTraceContext, registerTracing, withTracing } from './observability/tracing.js';
+import { buildDeferSupport } from './defer/index.js';
 import { createExplorer } from './explorer/explorer.js';
 import { explorerMode, queryPlanMode } from './explorer/explorerAccess.js';
 import { queryPlanExposure } from './explorer/queryPlans.js';
@@ -128,6 +129,14 @@ export async function buildGateway(
   plugins.push(queryPlans.plugin);
   subgraphRequestHooks.push(queryPlans.subgraphRequestHook);
 
+  // @defer (defer/): planned and run by our executor, streamed as multipart/mixed to clients that take it.
+  const formatError = formatGatewayError(config.server.mode, config.server.stackTraces);
+  const defer = buildDeferSupport(config.execution.planExecutor === 'fast', {
+    formatError,
+    includeStacktraceInErrorResponses: config.server.stackTraces,
+  });
+  plugins.push(...defer.plugins);
+
   const gateway = new ApolloGateway({
     supergraphSdl:
       origin.kind === 'introspect'
@@ -152,17 +161,19 @@ export async function buildGateway(
     // Apollo's own plan header answers anyone who sends it; plans go through explorer/queryPlans.ts instead.
     __exposeQueryPlanExperimental: false,
     experimental_didResolveQueryPlan: queryPlans.didResolveQueryPlan,
+    ...(defer.queryPlannerConfig ? { queryPlannerConfig: defer.queryPlannerConfig } : {}),
   });
+  defer.declareDirective(gateway);
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins,
+    plugins: defer.withSubsequentPayloadHooks(plugins),
     // On for everyone here; in production security/introspection.ts lets only analysts introspect.
     introspection: true,
     // Batches are limited to LIMIT_MAX_BATCH operations (security/limits.ts); 1 turns them off.
     allowBatchedHttpRequests: config.security.limits.maxBatch > 1,
     includeStacktraceInErrorResponses: config.server.stackTraces,
-    formatError: formatGatewayError(config.server.mode, config.server.stackTraces),
+    formatError,
     // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
     // stop the server under in-flight requests and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -175,6 +186,7 @@ export async function buildGateway(
     config.execution.planExecutor === 'fast'
       ? installFastExecutor(gateway, {
           onPlanLookup: (found) => metrics.planCache.inc({ result: found ? 'hit' : 'miss' }),
+          ...(defer.incrementalDelivery ? { incrementalDelivery: defer.incrementalDelivery } : {}),
         })
       : undefined;
   // A reload that drops a subgraph must drop it from /ready too, or the gateway never reads ready again.

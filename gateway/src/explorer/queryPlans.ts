@@ -141,8 +141,9 @@ export function queryPlanExposure(options: QueryPlanExposureOptions): QueryPlanE
         requests.set(contextValue, planRequest);
         return {
           async willSendResponse({ response }) {
-            if (!planRequest.plan || response.body.kind !== 'single') return;
-            const result = response.body.singleResult;
+            if (!planRequest.plan) return;
+            // A deferred operation's plan goes with its initial payload (defer/incrementalDelivery.ts).
+            const result = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
             result.extensions = { ...result.extensions, queryPlan: reportPlan(planRequest.plan, planRequest.calls) };
           },
         };

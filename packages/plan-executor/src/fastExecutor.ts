@@ -11,12 +11,21 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
+import { DeferredRun, type IncrementalDelivery } from './deferExecution.js';
+import { hasDeferDirective, withoutDeferDirectives } from './deferDocuments.js';
 import { gatewayInternals, type ServiceMap } from './gatewayInternals.js';
 import { executeNode } from './planExecutor.js';
-import { isSupportedOperation, isSupportedPlan } from './planSupport.js';
+import { isSupportedOperation, isSupportedPlan, planHasDefer } from './planSupport.js';
 import { newResponseObject, shapeResponse } from './resultShaping.js';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
+
+/** The planner refused an operation with its `@defer`s (its error kept as the cause). */
+class DeferPlanningFailed extends Error {
+  constructor(cause: unknown) {
+    super('The query planner could not plan the operation with @defer', { cause });
+  }
+}
 
 /** How many operations each executor answered (tests assert the fast path is really taken). */
 export interface PlanExecutorStats {
@@ -47,6 +56,11 @@ export function installFastExecutor(
      * operation handed to the stock executor after a lookup here (which it repeats) counts once.
      */
     onPlanLookup?: (found: boolean) => void;
+    /**
+     * How requests take `@defer` parts streamed (deferExecution.ts). Without it, or for a request
+     * that does not take them, an operation with `@defer` is answered as if written without it.
+     */
+    incrementalDelivery?: IncrementalDelivery;
   } = {},
 ): PlanExecutorStats {
   // Throws, naming the member and both versions, if @apollo/gateway's internals are not as verified.
@@ -60,7 +74,8 @@ export function installFastExecutor(
 
   const delegate = (requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> => {
     stats.stock++;
-    return stock(requestContext);
+    // The stock executor cannot run Defer nodes: it answers the operation without @defer, in one response.
+    return stock(hasDeferDirective(requestContext.document) ? withoutDeferDirectives(requestContext) : requestContext);
   };
   const isPlanSupported = (queryPlan: QueryPlan): boolean => {
     let supported = supportedPlans.get(queryPlan);
@@ -92,7 +107,10 @@ export function installFastExecutor(
     return supported;
   };
 
-  internals.replaceExecutor(async (requestContext) => {
+  // Deferred documents the planner refused with their defers (it asserts on some, @requires under a
+  // deferred fragment for one): answered without @defer from then on.
+  const unplannedDeferred = new WeakSet<DocumentNode>();
+  const run = async (requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> => {
     const { request, document, queryHash } = requestContext;
     // The stock executor's key: the security rewrite (security/authorization.ts) sets `queryHash`
     // to the rewritten document's, so a rewritten document has its own plan on either path.
@@ -127,6 +145,21 @@ export function installFastExecutor(
       if (result.errors) requestSpan.fail(result.errors);
       return result;
     });
+  };
+  internals.replaceExecutor(async (requestContext) => {
+    const { document } = requestContext;
+    if (!hasDeferDirective(document)) return run(requestContext);
+    // @defer streamed where the client takes it; else the operation without it: its own plan, one response.
+    if (!options.incrementalDelivery?.accepts(requestContext) || unplannedDeferred.has(document)) {
+      return run(withoutDeferDirectives(requestContext));
+    }
+    try {
+      return await run(requestContext);
+    } catch (error) {
+      if (!(error instanceof DeferPlanningFailed)) throw error;
+      unplannedDeferred.add(document);
+      return run(withoutDeferDirectives(requestContext));
+    }
   });
   return stats;
 
@@ -155,12 +188,18 @@ export function installFastExecutor(
     let queryPlan = storedPlan;
     if (!queryPlan) {
       // First sight, planned as the stock executor plans (what the planner throws is the answer, as there).
-      queryPlan = tracing.inSpan('PLAN', tracing.planAttributes(requestContext), () =>
-        internals.planOperation(document, request.operationName),
-      );
+      queryPlan = tracing.inSpan('PLAN', tracing.planAttributes(requestContext), () => {
+        try {
+          return internals.planOperation(document, request.operationName);
+        } catch (error) {
+          if (hasDeferDirective(document)) throw new DeferPlanningFailed(error);
+          throw error;
+        }
+      });
       await internals.storePlan(key, queryPlan);
     }
     const serviceMap = internals.dataSources();
+    if (!isPlanSupported(queryPlan) && planHasDefer(queryPlan.node)) return delegate(requestContext);
     if (!isPlanSupported(queryPlan)) {
       // A first sight of a plan shape ours does not run: the stock executor's plan execution runs it now
       // (the plan is stored: the next request goes to the stock executor from its lookup on).
@@ -206,32 +245,68 @@ export function installFastExecutor(
 
     const errors: GraphQLError[] = [];
     const unfilteredData = newResponseObject();
-    if (queryPlan.node) {
-      await executeNode(
-        { serviceMap, requestContext, operation, supergraphSchema, variables, errors, tracing },
-        queryPlan.node,
-        {
-          path: [],
-          data: unfilteredData,
-          fullResult: unfilteredData,
-        },
-      );
-    }
     const rootType: GraphQLObjectType | null | undefined =
       operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : schema.getMutationType();
     if (!rootType) return { errors: [new GraphQLError(`The schema has no ${operation.operation} type`)] };
-    return tracing.inSpan('POST_PROCESSING', {}, (span): GatewayExecutionResult => {
-      try {
-        const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables);
-        if (errors.length === 0 && shaped.errors.length > 0) {
-          span.fail(shaped.errors);
-          return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
-        }
-        return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
-      } catch (error) {
-        span.fail([error]);
-        return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
+    // @defer (deferExecution.ts): the parts streamed after the initial payload.
+    const delivery = options.incrementalDelivery;
+    const deferred =
+      delivery && planHasDefer(queryPlan.node)
+        ? new DeferredRun(
+            { schema, rootType, selectionSet: operation.selectionSet, fragments, variables, unfilteredData },
+            () => delivery.open(requestContext),
+          )
+        : undefined;
+    let initialData: Record<string, unknown> | null = null;
+    try {
+      if (queryPlan.node) {
+        await executeNode(
+          {
+            serviceMap,
+            requestContext,
+            operation,
+            supergraphSchema,
+            variables,
+            errors,
+            tracing,
+            ...(deferred ? { defer: deferred.rootScope() } : {}),
+          },
+          queryPlan.node,
+          {
+            path: [],
+            data: unfilteredData,
+            fullResult: unfilteredData,
+          },
+        );
       }
-    });
+      const result = shapeResult(unfilteredData, rootType, deferred?.streaming ?? false);
+      initialData = result.data ?? null;
+      return result;
+    } finally {
+      // Always, so that deferred parts waiting for the initial payload end (with no place to go, if it failed).
+      deferred?.initialShaped(initialData);
+    }
+
+    function shapeResult(
+      unfilteredData: Record<string, unknown>,
+      rootType: GraphQLObjectType,
+      skipDeferred: boolean,
+    ): GatewayExecutionResult {
+      return tracing.inSpan('POST_PROCESSING', {}, (span): GatewayExecutionResult => {
+        try {
+          const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables, {
+            skipDeferred,
+          });
+          if (errors.length === 0 && shaped.errors.length > 0) {
+            span.fail(shaped.errors);
+            return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+          }
+          return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+        } catch (error) {
+          span.fail([error]);
+          return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
+        }
+      });
+    }
   }
 }
