@@ -60,6 +60,13 @@ function parseAnswer(text: string): FormattedExecutionResult {
   }
 }
 
+/** The request as a POST body: members that are absent or null left out, as Apollo wants them. */
+function requestBody(request: StreamedRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(request)) if (value !== undefined && value !== null) body[key] = value;
+  return body;
+}
+
 /**
  * Runs a request that came over WebSocket or SSE through Apollo's pipeline, with the headers it came
  * with (CSRF prevention and every plugin see what they see for a POST); a subscription comes back
@@ -79,10 +86,12 @@ export async function openOperation(
   }
   // A WebSocket's upgrade has no body type; the message it brings is JSON, as a POST's would be.
   if (!headerMap.has('content-type')) headerMap.set('content-type', 'application/json');
+  // What the pipeline answers is read here, not by the client (whose Accept names the event stream).
+  headerMap.set('accept', 'application/json');
   const slot: NonNullable<GatewayContext['subscription']> = {};
   context.subscription = slot;
   const response = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: 'POST', headers: headerMap, search: '', body: request },
+    httpGraphQLRequest: { method: 'POST', headers: headerMap, search: '', body: requestBody(request) },
     context: () => Promise.resolve(context),
   });
   const status = response.status ?? 200;
