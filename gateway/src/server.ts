@@ -42,6 +42,7 @@ import { queryPlanExposure } from './explorer/queryPlans.js';
 import { buildSecurity } from './security/index.js';
 import { installFastExecutor, type PlanExecutorStats } from '@cip/plan-executor';
 import { buildSharedState, type SharedState } from './shared-state/index.js';
+import { buildSubscriptions } from './subscriptions/index.js';
 import { buildUsageRecording, type UsageRecording } from './usage/index.js';
 import type { Registry } from 'prom-client';
 
@@ -80,8 +81,11 @@ export async function buildGateway(
   // First, so that a subscription gets its own refusal rather than another plugin's.
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ...offlinePlugins<GatewayContext>(),
-    servedOperationTypesPlugin<GatewayContext>(),
+    // Subscriptions are served where the request came over WebSocket or SSE (subscriptions/ sets the slot).
+    servedOperationTypesPlugin<GatewayContext>({ streams: (context) => context.subscription !== undefined }),
   ];
+  // Where subscriptions/ puts its plugin: before the response cache's, which must never see a subscription.
+  const streamingPluginsAt = plugins.length;
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
 
@@ -154,6 +158,21 @@ export async function buildGateway(
     experimental_didResolveQueryPlan: queryPlans.didResolveQueryPlan,
   });
 
+  // Live changes (docs/live-changes.md): subscriptions over WebSocket and SSE, run on our executor.
+  const formatError = formatGatewayError(config.server.mode, config.server.stackTraces);
+  const subscriptions = buildSubscriptions({
+    settings: config.subscriptions,
+    gateway,
+    signer: security.subgraphFetchSigner,
+    officeUrl: (name) => servedSubgraphs.get(name),
+    registry: metrics.registry,
+    logger,
+    eventDeadlineMs: config.resilience.requestDeadlineMs,
+    maxBodyBytes: config.server.maxBodyBytes,
+    formatError,
+  });
+  plugins.splice(streamingPluginsAt, 0, ...subscriptions.plugins);
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     plugins,
@@ -162,7 +181,7 @@ export async function buildGateway(
     // Batches are limited to LIMIT_MAX_BATCH operations (security/limits.ts); 1 turns them off.
     allowBatchedHttpRequests: config.security.limits.maxBatch > 1,
     includeStacktraceInErrorResponses: config.server.stackTraces,
-    formatError: formatGatewayError(config.server.mode, config.server.stackTraces),
+    formatError,
     // Signals belong to our lifecycle (stopOnSignal: drain, then exit 0). Apollo's own handler would
     // stop the server under in-flight requests and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -210,6 +229,18 @@ export async function buildGateway(
   });
   const graphqlRoute = httpRoutes['/graphql'];
   if (graphqlRoute) httpRoutes['/graphql'] = explorer.negotiate(graphqlRoute);
+  // SSE subscriptions (`Accept: text/event-stream`) inside the CORS, tracing and logging of /graphql.
+  const negotiated = httpRoutes['/graphql'];
+  if (negotiated)
+    httpRoutes['/graphql'] = subscriptions.serve(
+      {
+        apollo,
+        createContext: (req) => createContext(req, contextBuilders),
+        authenticate: security.authenticate,
+        allowedOrigins: config.cors.origins,
+      },
+      negotiated,
+    );
   Object.assign(httpRoutes, explorer.routes);
   // Outermost on /graphql: a request id and a log line per request, and the request's server span.
   const answerGraphql = httpRoutes['/graphql'];
@@ -217,6 +248,7 @@ export async function buildGateway(
   if (answerGraphql)
     httpRoutes['/graphql'] = withRequestLogging(withTracing(withCors(answerGraphql, config.cors)), logger);
   const httpServer = createHttpServer(routes(httpRoutes, onInternalError));
+  subscriptions.upgradeOn(httpServer);
 
   return {
     apollo,
@@ -226,6 +258,8 @@ export async function buildGateway(
     httpServer,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {
+      // Open subscriptions first, each closed with its code; what they leave is drained like any request.
+      await subscriptions.stop(config.resilience.shutdownDrainMs);
       const drained = drainConnections(httpServer, config.resilience.shutdownDrainMs);
       await close(httpServer);
       drained();

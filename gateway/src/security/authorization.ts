@@ -238,6 +238,23 @@ export function restoreShape(data: Data | null | undefined, authorized: Authoriz
   return data;
 }
 
+/** Each request's authorized operation, for the transports that shape many results of one operation (subscriptions/). */
+const authorizedByContext = new WeakMap<GatewayContext, AuthorizedOperation>();
+
+/** What the authorization plugin made of the operation of the request whose context this is (once resolved). */
+export function authorizationOf(context: GatewayContext): AuthorizedOperation | undefined {
+  return authorizedByContext.get(context);
+}
+
+/** One error per field the caller may not see, at its path. */
+export function deniedErrors(authorized: AuthorizedOperation) {
+  return authorized.denied.map((path) => ({
+    message: UNAUTHORIZED_FIELD_MESSAGE,
+    path: [...path],
+    extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' as const },
+  }));
+}
+
 type MutableRequestContext = {
   -readonly [K in 'document' | 'operation' | 'queryHash']: GraphQLRequestContextDidResolveOperation<GatewayContext>[K];
 };
@@ -270,6 +287,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
             policy(),
             caller,
           );
+          authorizedByContext.set(requestContext.contextValue, authorized);
           if (authorized.document === requestContext.document) return;
           // Apollo's request context is read-only in its types, but the gateway plans from these
           // fields; the plan cache is keyed by `queryHash`, so the rewritten document gets its own.
@@ -284,14 +302,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
           const result = body.singleResult;
           const data = restoreShape(result.data, authorized);
           if (data !== undefined) result.data = data;
-          result.errors = [
-            ...(result.errors ?? []),
-            ...authorized.denied.map((path) => ({
-              message: UNAUTHORIZED_FIELD_MESSAGE,
-              path: [...path],
-              extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
-            })),
-          ];
+          result.errors = [...(result.errors ?? []), ...deniedErrors(authorized)];
         },
       };
     },

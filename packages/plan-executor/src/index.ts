@@ -6,3 +6,10 @@ export {
   observePlanLookups,
   VERIFIED_APOLLO_GATEWAY_VERSION,
 } from './gatewayInternals.js';
+export {
+  subscriptionExecutor,
+  type OfficeEvent,
+  type PlannedSubscription,
+  type SubscriptionExecutor,
+  type SubscriptionPlanning,
+} from './subscriptionExecutor.js';
