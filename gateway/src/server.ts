@@ -36,6 +36,7 @@ import {
 import { propagateRequestId, requestIdContext, withRequestLogging } from './observability/requestLogging.js';
 import { SubgraphGuards } from './resilience/subgraphGuards.js';
 import { propagateTraceContext, registerTracing, withTracing } from './observability/tracing.js';
+import { buildDeferSupport } from './defer/index.js';
 import { createExplorer } from './explorer/explorer.js';
 import { explorerMode, queryPlanMode } from './explorer/explorerAccess.js';
 import { queryPlanExposure } from './explorer/queryPlans.js';
@@ -132,6 +133,14 @@ export async function buildGateway(
   plugins.push(queryPlans.plugin);
   subgraphRequestHooks.push(queryPlans.subgraphRequestHook);
 
+  // @defer (defer/): planned and run by our executor, streamed as multipart/mixed to clients that take it.
+  const formatError = formatGatewayError(config.server.mode, config.server.stackTraces);
+  const defer = buildDeferSupport(config.execution.planExecutor === 'fast', {
+    formatError,
+    includeStacktraceInErrorResponses: config.server.stackTraces,
+  });
+  plugins.push(...defer.plugins);
+
   const gateway = new ApolloGateway({
     supergraphSdl:
       origin.kind === 'introspect'
@@ -156,10 +165,11 @@ export async function buildGateway(
     // Apollo's own plan header answers anyone who sends it; plans go through explorer/queryPlans.ts instead.
     __exposeQueryPlanExperimental: false,
     experimental_didResolveQueryPlan: queryPlans.didResolveQueryPlan,
+    ...(defer.queryPlannerConfig ? { queryPlannerConfig: defer.queryPlannerConfig } : {}),
   });
+  defer.declareDirective(gateway);
 
   // Live changes (docs/live-changes.md): subscriptions over WebSocket and SSE, run on our executor.
-  const formatError = formatGatewayError(config.server.mode, config.server.stackTraces);
   const subscriptions = buildSubscriptions({
     settings: config.subscriptions,
     gateway,
@@ -175,7 +185,7 @@ export async function buildGateway(
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins,
+    plugins: defer.withSubsequentPayloadHooks(plugins),
     // On for everyone here; in production security/introspection.ts lets only analysts introspect.
     introspection: true,
     // Batches are limited to LIMIT_MAX_BATCH operations (security/limits.ts); 1 turns them off.
@@ -194,6 +204,7 @@ export async function buildGateway(
     config.execution.planExecutor === 'fast'
       ? installFastExecutor(gateway, {
           onPlanLookup: (found) => metrics.planCache.inc({ result: found ? 'hit' : 'miss' }),
+          ...(defer.deferredParts ? { deferredParts: defer.deferredParts } : {}),
         })
       : undefined;
   // A reload that drops a subgraph must drop it from /ready too, or the gateway never reads ready again.

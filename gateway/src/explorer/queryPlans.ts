@@ -213,7 +213,7 @@ export function queryPlanExposure(options: QueryPlanExposureOptions): QueryPlanE
         return {
           async willSendResponse({ response }) {
             if (!planRequest.plan) return;
-            // An incremental answer (@defer) carries the plan in its first part, with the calls made by then.
+            // A deferred operation's plan goes with its initial payload (defer/incrementalDelivery.ts).
             const result = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
             result.extensions = { ...result.extensions, queryPlan: reportPlan(planRequest.plan, planRequest.calls) };
           },

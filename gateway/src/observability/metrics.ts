@@ -130,7 +130,8 @@ export function metricsPlugin(
       return {
         async willSendResponse({ request, operationName, response }) {
           const operation = operationLabel(operationName ?? request.operationName);
-          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          // A deferred operation streamed: its outcome is its initial payload's.
+          const body = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
           const hasErrors = (body?.errors?.length ?? 0) > 0;
           const hasData = body?.data !== undefined && body.data !== null;
           const outcome = !hasErrors ? 'success' : hasData ? 'partial' : 'error';

@@ -12,6 +12,7 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLFormattedError,
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -21,6 +22,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { UNAUTHORIZED_FIELD_MESSAGE, refusal } from '@cip/core';
+import { isDeferred } from '@cip/plan-executor';
 import type { GatewayContext } from '../context.js';
 import { ANONYMOUS, type Caller } from './jwt.js';
 import { combineRequirements, type AccessRequirement, type SecurityPolicy } from './supergraphSecurity.js';
@@ -51,6 +53,11 @@ export interface AuthorizedOperation {
   placeholders: ResponsePath[];
   /** A removed non-null field had no nullable parent: the whole `data` is null. */
   dataNulled: boolean;
+  /**
+   * The entries above (by identity) inside a deferred fragment (`@defer`): their nulls and errors
+   * belong to the deferred part that shows them, not to the initial payload.
+   */
+  deferred: Set<ResponsePath>;
 }
 
 /** Requirements of a type, and, for an interface or union, of every type it can be. */
@@ -104,6 +111,7 @@ export function authorizeOperation(
   operation: OperationDefinitionNode,
   policy: SecurityPolicy,
   caller: Caller,
+  variables: Record<string, unknown> = {},
 ): AuthorizedOperation {
   const result: AuthorizedOperation = {
     document,
@@ -112,14 +120,19 @@ export function authorizeOperation(
     nulled: [],
     placeholders: [],
     dataNulled: false,
+    deferred: new Set(),
+  };
+  const note = (list: ResponsePath[], path: ResponsePath, inDefer: boolean): void => {
+    list.push(path);
+    if (inDefer) result.deferred.add(path);
   };
   if (caller.unrestricted || (policy.fields.size === 0 && policy.types.size === 0)) return result;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions)
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
 
-  const placeholder = (path: ResponsePath): FieldNode => {
-    result.placeholders.push([...path, PLACEHOLDER]);
+  const placeholder = (path: ResponsePath, inDefer: boolean): FieldNode => {
+    note(result.placeholders, [...path, PLACEHOLDER], inDefer);
     return {
       kind: Kind.FIELD,
       alias: { kind: Kind.NAME, value: PLACEHOLDER },
@@ -128,11 +141,16 @@ export function authorizeOperation(
   };
 
   /** Rewrites a selection set; throws NullParent when a removed non-null field must null the parent. */
-  const rewrite = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: ResponsePath) => {
+  const rewrite = (
+    selectionSet: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    path: ResponsePath,
+    inDefer: boolean,
+  ): SelectionSetNode => {
     const selections: SelectionNode[] = [];
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        selections.push(rewriteField(selection, parent, path));
+        selections.push(rewriteField(selection, parent, path, inDefer));
         continue;
       }
       const inline: InlineFragmentNode =
@@ -149,16 +167,17 @@ export function authorizeOperation(
             })();
       const condition = inline.typeCondition ? schema.getType(inline.typeCondition.name.value) : parent;
       if (!condition || !(isObjectType(condition) || isAbstractType(condition))) continue;
+      const fragmentDeferred = inDefer || isDeferred(inline.directives, variables);
       if (!satisfies(typeRequirement(schema, condition, policy), caller)) {
         // Objects of a type the caller may not see are skipped, not nulled: the fields the
         // fragment would add are simply absent, and the error says why.
-        result.denied.push(path);
+        note(result.denied, path, fragmentDeferred);
         continue;
       }
-      selections.push({ ...inline, selectionSet: rewrite(inline.selectionSet, condition, path) });
+      selections.push({ ...inline, selectionSet: rewrite(inline.selectionSet, condition, path, fragmentDeferred) });
     }
     if (selections.length === 0) {
-      selections.push(placeholder(path));
+      selections.push(placeholder(path, inDefer));
     }
     return { ...selectionSet, selections };
   };
@@ -167,8 +186,8 @@ export function authorizeOperation(
    * A removed field is replaced by `__typename` under the same response key, so the key keeps its
    * place in the response (and no selection set is left empty); `restoreShape` sets it to null.
    */
-  const standIn = (field: FieldNode, fieldPath: ResponsePath): FieldNode => {
-    result.nulled.push(fieldPath);
+  const standIn = (field: FieldNode, fieldPath: ResponsePath, inDefer: boolean): FieldNode => {
+    note(result.nulled, fieldPath, inDefer);
     return {
       kind: Kind.FIELD,
       alias: { kind: Kind.NAME, value: field.alias?.value ?? field.name.value },
@@ -177,24 +196,29 @@ export function authorizeOperation(
     };
   };
 
-  const rewriteField = (field: FieldNode, parent: GraphQLCompositeType, path: ResponsePath): FieldNode => {
+  const rewriteField = (
+    field: FieldNode,
+    parent: GraphQLCompositeType,
+    path: ResponsePath,
+    inDefer: boolean,
+  ): FieldNode => {
     const name = field.name.value;
     if (name.startsWith('__')) return field;
     const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
     if (!definition) return field;
     const fieldPath = [...path, field.alias?.value ?? name];
     if (!satisfies(fieldRequirement(schema, parent, definition, policy), caller)) {
-      result.denied.push(fieldPath);
+      note(result.denied, fieldPath, inDefer);
       if (isNonNullType(definition.type)) throw new NullParent();
-      return standIn(field, fieldPath);
+      return standIn(field, fieldPath, inDefer);
     }
     if (!field.selectionSet) return field;
     const type = getNamedType(definition.type) as GraphQLCompositeType;
     try {
-      return { ...field, selectionSet: rewrite(field.selectionSet, type, fieldPath) };
+      return { ...field, selectionSet: rewrite(field.selectionSet, type, fieldPath, inDefer) };
     } catch (error) {
       if (!(error instanceof NullParent) || isNonNullType(definition.type)) throw error;
-      return standIn(field, fieldPath);
+      return standIn(field, fieldPath, inDefer);
     }
   };
 
@@ -202,11 +226,11 @@ export function authorizeOperation(
   if (!root) return result;
   let selectionSet: SelectionSetNode;
   try {
-    selectionSet = rewrite(operation.selectionSet, root, []);
+    selectionSet = rewrite(operation.selectionSet, root, [], false);
   } catch (error) {
     if (!(error instanceof NullParent)) throw error;
     result.dataNulled = true;
-    selectionSet = { kind: Kind.SELECTION_SET, selections: [placeholder([])] };
+    selectionSet = { kind: Kind.SELECTION_SET, selections: [placeholder([], false)] };
   }
   if (result.denied.length === 0) return result;
   const rewritten: OperationDefinitionNode = { ...operation, selectionSet };
@@ -229,12 +253,16 @@ function atPath(data: unknown, path: ResponsePath, visit: (parent: Data, key: st
   atPath((data as Data)[head], rest, visit);
 }
 
-/** Puts the removed fields back into the data as nulls and drops the placeholders. */
+/**
+ * Puts the removed fields back into the data as nulls and drops the placeholders: those outside
+ * deferred fragments (the deferred ones are in their parts, `restoreDeferredPart`).
+ */
 export function restoreShape(data: Data | null | undefined, authorized: AuthorizedOperation): Data | null | undefined {
   if (authorized.dataNulled) return null;
   if (!data) return data;
-  for (const path of authorized.placeholders) atPath(data, path, (parent, key) => delete parent[key]);
-  for (const path of authorized.nulled) atPath(data, path, (parent, key) => (parent[key] = null));
+  const now = (path: ResponsePath) => !authorized.deferred.has(path);
+  for (const path of authorized.placeholders.filter(now)) atPath(data, path, (parent, key) => delete parent[key]);
+  for (const path of authorized.nulled.filter(now)) atPath(data, path, (parent, key) => (parent[key] = null));
   return data;
 }
 
@@ -247,12 +275,53 @@ export function authorizationOf(context: GatewayContext): AuthorizedOperation | 
 }
 
 /** One error per field the caller may not see, at its path. */
-export function deniedErrors(authorized: AuthorizedOperation) {
-  return authorized.denied.map((path) => ({
+export function deniedErrors(authorized: AuthorizedOperation): GraphQLFormattedError[] {
+  return deniedPathErrors(authorized.denied);
+}
+
+/** The errors of denied paths, as the caller sees them. */
+function deniedPathErrors(paths: readonly ResponsePath[]): GraphQLFormattedError[] {
+  return paths.map((path) => ({
     message: UNAUTHORIZED_FIELD_MESSAGE,
     path: [...path],
-    extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' as const },
+    extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
   }));
+}
+
+/**
+ * The same for one deferred part (its data at `path`, list indices included): the removed fields
+ * it shows are nulled, its placeholders dropped, and the errors of the denied paths under it that
+ * no earlier part reported (`reported`, updated) are returned.
+ */
+export function restoreDeferredPart(
+  data: Data | null | undefined,
+  path: readonly (string | number)[],
+  authorized: AuthorizedOperation,
+  reported: Set<ResponsePath>,
+): GraphQLFormattedError[] {
+  const at = path.filter((key): key is string => typeof key === 'string');
+  const below = (entry: ResponsePath): ResponsePath | undefined =>
+    authorized.deferred.has(entry) && entry.length >= at.length && at.every((key, index) => entry[index] === key)
+      ? entry.slice(at.length)
+      : undefined;
+  if (data) {
+    for (const entry of authorized.placeholders) {
+      const relative = below(entry);
+      if (relative) atPath(data, relative, (parent, key) => delete parent[key]);
+    }
+    for (const entry of authorized.nulled) {
+      const relative = below(entry);
+      if (relative) atPath(data, relative, (parent, key) => key in parent && (parent[key] = null));
+    }
+  }
+  const denied = authorized.denied.filter((entry) => below(entry) !== undefined && !reported.has(entry));
+  for (const entry of denied) reported.add(entry);
+  return deniedPathErrors(denied);
+}
+
+/** One response holding everything (no part streamed): every entry applies to it. */
+function everywhere(authorized: AuthorizedOperation): AuthorizedOperation {
+  return authorized.deferred.size === 0 ? authorized : { ...authorized, deferred: new Set() };
 }
 
 type MutableRequestContext = {
@@ -268,6 +337,8 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
   return {
     async requestDidStart() {
       let authorized: AuthorizedOperation | undefined;
+      // Denied paths inside deferred fragments already reported in a part.
+      const reported = new Set<ResponsePath>();
       return {
         async didResolveOperation(requestContext) {
           const caller = requestContext.contextValue.caller ?? ANONYMOUS;
@@ -286,6 +357,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
             requestContext.operation,
             policy(),
             caller,
+            requestContext.request.variables ?? {},
           );
           authorizedByContext.set(requestContext.contextValue, authorized);
           if (authorized.document === requestContext.document) return;
@@ -298,11 +370,27 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
         },
         async willSendResponse(requestContext) {
           const body = requestContext.response.body;
-          if (!authorized || authorized.denied.length === 0 || body.kind !== 'single') return;
-          const result = body.singleResult;
-          const data = restoreShape(result.data, authorized);
+          if (!authorized || authorized.denied.length === 0) return;
+          // Streamed (@defer, defer/incrementalDelivery.ts): the initial payload, without the deferred parts' entries.
+          const incremental = body.kind === 'incremental';
+          const result = incremental ? body.initialResult : body.singleResult;
+          const data = incremental
+            ? restoreShape(result.data, authorized)
+            : restoreShape(result.data, everywhere(authorized));
           if (data !== undefined) result.data = data;
-          result.errors = [...(result.errors ?? []), ...deniedErrors(authorized)];
+          const denied = incremental
+            ? authorized.denied.filter((path) => !authorized?.deferred.has(path))
+            : authorized.denied;
+          if (denied.length > 0) result.errors = [...(result.errors ?? []), ...deniedPathErrors(denied)];
+        },
+        async willSendSubsequentPayload(_requestContext, payload) {
+          if (!authorized || authorized.denied.length === 0 || !('incremental' in payload)) return;
+          for (const part of payload.incremental ?? []) {
+            if (!('data' in part) || !part.path) continue;
+            const errors = restoreDeferredPart(part.data, part.path, authorized, reported);
+            if (errors.length > 0)
+              (part as { errors?: GraphQLFormattedError[] }).errors = [...(part.errors ?? []), ...errors];
+          }
         },
       };
     },

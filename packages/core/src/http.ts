@@ -124,6 +124,17 @@ export interface GraphQLHandlerOptions<TContext extends BaseContext> {
   authenticate?: ((req: IncomingMessage, body: Buffer, res: ServerResponse) => Promise<void>) | undefined;
 }
 
+const batchedRequests = new WeakSet<IncomingMessage>();
+
+/**
+ * Whether the request's body is a batch (a JSON array of operations): Apollo Server answers a
+ * batch with one JSON array, so none of its operations can stream (`@defer`), and all of them share
+ * one context.
+ */
+export function isBatchedRequest(req: IncomingMessage): boolean {
+  return batchedRequests.has(req);
+}
+
 /** The HTTP front of an Apollo Server: turns a Node request into Apollo's HTTPGraphQLRequest and back. */
 export function graphqlHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
@@ -142,6 +153,7 @@ export function graphqlHandler<TContext extends BaseContext>(
           } catch {
             throw new HttpError('BAD_REQUEST', 'Request body is not valid JSON.');
           }
+          if (Array.isArray(body)) batchedRequests.add(req);
         }
       }
       const headers = new HeaderMap();

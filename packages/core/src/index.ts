@@ -54,6 +54,7 @@ export {
   close,
   createHttpServer,
   graphqlHandler,
+  isBatchedRequest,
   listen,
   readBody,
   routes,

@@ -11,9 +11,11 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
+import { DeferredRun, type DeferredPartSink } from './deferExecution.js';
+import { hasDeferDirective, withoutDeferDirectives } from './deferDocuments.js';
 import { gatewayInternals, type ServiceMap } from './gatewayInternals.js';
 import { executeNode } from './planExecutor.js';
-import { isSupportedOperation, isSupportedPlan } from './planSupport.js';
+import { isSupportedOperation, isSupportedPlan, planHasDefer } from './planSupport.js';
 import { newResponseObject, shapeResponse } from './resultShaping.js';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
@@ -47,6 +49,12 @@ export function installFastExecutor(
      * operation handed to the stock executor after a lookup here (which it repeats) counts once.
      */
     onPlanLookup?: (found: boolean) => void;
+    /**
+     * For an operation whose plan defers parts (`@defer`): where to stream them, or undefined to
+     * answer with one response holding everything (a client that does not take incremental
+     * delivery). Without it, every deferred operation is answered with one response.
+     */
+    deferredParts?: (requestContext: GatewayGraphQLRequestContext) => DeferredPartSink | undefined;
   } = {},
 ): PlanExecutorStats {
   // Throws, naming the member and both versions, if @apollo/gateway's internals are not as verified.
@@ -60,7 +68,8 @@ export function installFastExecutor(
 
   const delegate = (requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> => {
     stats.stock++;
-    return stock(requestContext);
+    // The stock executor cannot run Defer nodes: it answers the operation without @defer, in one response.
+    return stock(hasDeferDirective(requestContext.document) ? withoutDeferDirectives(requestContext) : requestContext);
   };
   const isPlanSupported = (queryPlan: QueryPlan): boolean => {
     let supported = supportedPlans.get(queryPlan);
@@ -161,6 +170,7 @@ export function installFastExecutor(
       await internals.storePlan(key, queryPlan);
     }
     const serviceMap = internals.dataSources();
+    if (!isPlanSupported(queryPlan) && planHasDefer(queryPlan.node)) return delegate(requestContext);
     if (!isPlanSupported(queryPlan)) {
       // A first sight of a plan shape ours does not run: the stock executor's plan execution runs it now
       // (the plan is stored: the next request goes to the stock executor from its lookup on).
@@ -206,32 +216,67 @@ export function installFastExecutor(
 
     const errors: GraphQLError[] = [];
     const unfilteredData = newResponseObject();
-    if (queryPlan.node) {
-      await executeNode(
-        { serviceMap, requestContext, operation, supergraphSchema, variables, errors, tracing },
-        queryPlan.node,
-        {
-          path: [],
-          data: unfilteredData,
-          fullResult: unfilteredData,
-        },
-      );
-    }
     const rootType: GraphQLObjectType | null | undefined =
       operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : schema.getMutationType();
     if (!rootType) return { errors: [new GraphQLError(`The schema has no ${operation.operation} type`)] };
-    return tracing.inSpan('POST_PROCESSING', {}, (span): GatewayExecutionResult => {
-      try {
-        const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables);
-        if (errors.length === 0 && shaped.errors.length > 0) {
-          span.fail(shaped.errors);
-          return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
-        }
-        return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
-      } catch (error) {
-        span.fail([error]);
-        return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
+    // @defer (deferExecution.ts): streamed parts when the client takes them, else one merged response.
+    const deferred = planHasDefer(queryPlan.node)
+      ? new DeferredRun(
+          { schema, rootType, selectionSet: operation.selectionSet, fragments, variables, unfilteredData },
+          () => options.deferredParts?.(requestContext),
+        )
+      : undefined;
+    let initialData: Record<string, unknown> | null = null;
+    try {
+      if (queryPlan.node) {
+        await executeNode(
+          {
+            serviceMap,
+            requestContext,
+            operation,
+            supergraphSchema,
+            variables,
+            errors,
+            tracing,
+            ...(deferred ? { defer: deferred.rootScope() } : {}),
+          },
+          queryPlan.node,
+          {
+            path: [],
+            data: unfilteredData,
+            fullResult: unfilteredData,
+          },
+        );
       }
-    });
+      if (deferred && !deferred.streaming) await deferred.settled();
+      const result = shapeResult(unfilteredData, rootType, deferred?.streaming ?? false);
+      initialData = result.data ?? null;
+      return result;
+    } finally {
+      // Always, so that deferred parts waiting for the initial payload end (with no place to go, if it failed).
+      deferred?.initialShaped(initialData);
+    }
+
+    function shapeResult(
+      unfilteredData: Record<string, unknown>,
+      rootType: GraphQLObjectType,
+      skipDeferred: boolean,
+    ): GatewayExecutionResult {
+      return tracing.inSpan('POST_PROCESSING', {}, (span): GatewayExecutionResult => {
+        try {
+          const shaped = shapeResponse(unfilteredData, operation.selectionSet, rootType, schema, fragments, variables, {
+            skipDeferred,
+          });
+          if (errors.length === 0 && shaped.errors.length > 0) {
+            span.fail(shaped.errors);
+            return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+          }
+          return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+        } catch (error) {
+          span.fail([error]);
+          return { errors: [new GraphQLError((error as Error).message, { originalError: error as Error })] };
+        }
+      });
+    }
   }
 }

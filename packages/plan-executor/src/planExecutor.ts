@@ -10,6 +10,7 @@ import type {
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { applyRewrites, isObjectOfType } from './dataRewrites.js';
+import type { DeferScope } from './deferExecution.js';
 import { INCOMING_OPERATION, type GatewayTracing, type ServiceMap } from './gatewayInternals.js';
 import { newResponseObject, type ResponseObject } from './resultShaping.js';
 
@@ -26,6 +27,8 @@ export interface ExecutionState {
   readonly errors: GraphQLError[];
   /** Each fetch in a `gateway.fetch` span, as the stock executor's (the subgraph's trace continues from it). */
   readonly tracing: GatewayTracing;
+  /** For a plan with Defer nodes (deferExecution.ts): the operation's deferred run, and the part this state fills. */
+  readonly defer?: DeferScope;
 }
 
 export interface Cursor {
@@ -59,6 +62,9 @@ export async function executeNode(
         await state.tracing.inSpan('FETCH', { service: node.serviceName }, () => executeFetch(state, node, cursor));
       } catch (error) {
         state.errors.push(error as GraphQLError);
+      } finally {
+        // Deferred blocks that depend on this fetch may start.
+        if (node.id !== undefined) state.defer?.run.fetchDone(node.id);
       }
       return;
     case 'Condition': {
@@ -66,7 +72,12 @@ export async function executeNode(
       if (branch) await executeNode(state, branch, cursor);
       return;
     }
-    case 'Defer':
+    case 'Defer': {
+      const run = state.defer?.run;
+      if (!run) throw new Error('A Defer node outside a deferred run');
+      await run.executeDefer(state, node, cursor, executeNode);
+      return;
+    }
     case 'Subscription':
       throw new Error(`Plan node ${node.kind} is not supported by the fast executor`);
   }

@@ -17,8 +17,8 @@ import {
 
 /**
  * Whether the fast executor runs this plan: Sequence, Parallel, Flatten, Fetch (with the data
- * rewrites @interfaceObject needs, but not the context rewrites of @context) and Condition nodes.
- * Defer and Subscription nodes go to the stock executor.
+ * rewrites @interfaceObject needs, but not the context rewrites of @context), Condition and Defer
+ * nodes (deferExecution.ts). Subscription nodes go to the stock executor.
  */
 export function isSupportedPlan(plan: QueryPlan): boolean {
   return plan.node !== undefined && isSupportedNode(plan.node);
@@ -45,9 +45,20 @@ export function isSupportedNode(node: PlanNode | SubscriptionNode): boolean {
         )
       );
     case 'Defer':
+      return (
+        (node.primary.node === undefined || isSupportedNode(node.primary.node)) &&
+        node.deferred.every((deferred) => deferred.node === undefined || isSupportedNode(deferred.node))
+      );
     case 'Subscription':
       return false;
   }
+}
+
+/** Whether the plan has a Defer node (at its root, or under the Condition nodes of `@defer(if: $variable)`). */
+export function planHasDefer(node: PlanNode | SubscriptionNode | undefined): boolean {
+  if (!node) return false;
+  if (node.kind === 'Defer') return true;
+  return node.kind === 'Condition' && (planHasDefer(node.ifClause) || planHasDefer(node.elseClause));
 }
 
 /**
@@ -81,8 +92,15 @@ export function isSupportedSubscription(
   return selectionsSupported(operation.selectionSet.selections, root, fragments, schema, new Set());
 }
 
+let deferredFragments = 0;
+/**
+ * A selection's directives as stock keys them; like stock's `keyForDirective`, a `@defer` is never
+ * equal to another (each deferred fragment is its own part), so its key is unique.
+ */
 const directivesKey = (directives: readonly DirectiveNode[] | undefined): string =>
-  (directives ?? []).map((directive) => print(directive)).join(' ');
+  (directives ?? [])
+    .map((directive) => (directive.name.value === 'defer' ? `@defer#${++deferredFragments}` : print(directive)))
+    .join(' ');
 
 function selectionsSupported(
   selections: readonly SelectionNode[],

@@ -43,6 +43,8 @@ interface ShapingContext {
   /** Request variables over the operation's defaults. */
   readonly variables: Record<string, unknown>;
   readonly errors: GraphQLError[];
+  /** The initial payload of a deferred operation: fragments under an active `@defer` are left for their parts. */
+  readonly skipDeferred: boolean;
   /**
    * Set by each `updateOutputValue` call for its caller to read right away (stock returns them in
    * an object per value; flags here spare that allocation per field of the response).
@@ -67,11 +69,41 @@ export function shapeResponse(
   schema: GraphQLSchema,
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
+  { skipDeferred = false }: { skipDeferred?: boolean } = {},
 ): { data: ResponseObject | null; errors: GraphQLError[] } {
-  const context: ShapingContext = { schema, fragments, variables, errors: [], isInvalid: false, hasErrors: false };
+  return shapeAt(input, selectionSet, [], rootType, rootType, { schema, fragments, variables, skipDeferred });
+}
+
+/**
+ * Shapes the merged data of one object at `path` (list indices included) to a selection set
+ * written on `type`: a deferred part (`DeferredNode.subselection`). Errors carry paths from the
+ * response root, and a non-null violation that reaches the object nulls the part's data.
+ */
+export function shapeAt(
+  input: ResponseObject,
+  selectionSet: SelectionSetNode,
+  path: readonly (string | number)[],
+  runtimeType: GraphQLCompositeType,
+  type: GraphQLCompositeType,
+  options: Pick<ShapingContext, 'schema' | 'fragments' | 'variables' | 'skipDeferred'>,
+): { data: ResponseObject | null; errors: GraphQLError[] } {
+  const context: ShapingContext = { ...options, errors: [], isInvalid: false, hasErrors: false };
   const data = newResponseObject();
-  const ok = applySelections(input, selectionSet.selections, data, [], rootType, rootType, context);
+  const ok = applySelections(input, selectionSet.selections, data, [...path], runtimeType, type, context);
   return { data: ok ? data : null, errors: context.errors };
+}
+
+/** Whether a fragment is deferred: `@defer` without `if`, or with an `if` that is true. */
+export function isDeferred(
+  directives: readonly DirectiveNode[] | undefined,
+  variables: Record<string, unknown>,
+): boolean {
+  const defer = directives?.find((directive) => directive.name.value === 'defer');
+  if (!defer) return false;
+  const condition = defer.arguments?.find((arg) => arg.name.value === 'if')?.value;
+  if (condition?.kind === Kind.BOOLEAN) return condition.value;
+  if (condition?.kind === Kind.VARIABLE) return variables[condition.name.value] !== false;
+  return true;
 }
 
 function isSkipped(directives: readonly DirectiveNode[] | undefined, variables: Record<string, unknown>): boolean {
@@ -100,7 +132,7 @@ function getOwn(object: ResponseObject, key: string): unknown {
  * federation-internals' `isSubtype` on named types: the same type, an object or interface
  * implementing the interface, or an object member of the union.
  */
-function isSubtype(type: GraphQLNamedType, maybeSubtype: GraphQLNamedType): boolean {
+export function isSubtype(type: GraphQLNamedType, maybeSubtype: GraphQLNamedType): boolean {
   if (type === maybeSubtype) return true;
   if (isUnionType(type)) return isObjectType(maybeSubtype) && type.getTypes().includes(maybeSubtype);
   return (
@@ -156,6 +188,7 @@ function applySelections(
       path.pop();
       if (context.isInvalid) return false;
     } else {
+      if (context.skipDeferred && isDeferred(selection.directives, context.variables)) continue;
       let typeCondition: string | undefined;
       let inner: SelectionSetNode;
       if (selection.kind === Kind.INLINE_FRAGMENT) {

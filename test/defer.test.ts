@@ -1,0 +1,350 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kind, parse, print, visit, type FieldNode, type OperationDefinitionNode, type SelectionNode } from 'graphql';
+import { meros } from 'meros/browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFER_ACCEPT, postIncremental, reassemble, type IncrementalPayload } from '@cip/testing/incremental';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken } from '@cip/testing/tokens';
+
+/**
+ * @defer through the gateway (docs/live-changes.md#defer): the parts streamed as
+ * `multipart/mixed; deferSpec=20220824`, reassembled as Apollo Client does, are exactly the answer
+ * to the same operation without @defer; a client that does not take multipart gets that answer
+ * byte for byte; errors inside parts carry their paths; a stopped office costs only its part.
+ */
+
+const OPERATIONS_DIR = join(import.meta.dirname, 'operations');
+const E2E_MIX = join(import.meta.dirname, '..', 'bench', 'queries', 'e2e-mix.json');
+const SEED_IDS: Record<string, string> = {
+  'partner profile': 'canada',
+  'partner profile (an organization)': 'nato',
+  'sector overview and cascade': 'energy',
+};
+
+interface Example {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+function examples(): Example[] {
+  const files = readdirSync(OPERATIONS_DIR)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => ({ name: file, query: readFileSync(join(OPERATIONS_DIR, file), 'utf8') }));
+  const mix = JSON.parse(readFileSync(E2E_MIX, 'utf8')) as {
+    requests: { name: string; query: string; variants?: Record<string, unknown>[] }[];
+  };
+  return [
+    ...files,
+    ...mix.requests.map((request) => {
+      const seedId = SEED_IDS[request.name];
+      return {
+        name: `e2e-mix: ${request.name}`,
+        query: request.query,
+        variables: { ...request.variants?.[0], ...(seedId ? { id: seedId } : {}) },
+      };
+    }),
+  ];
+}
+
+const deferredFragment = (selections: SelectionNode[], label?: string): SelectionNode => ({
+  kind: Kind.INLINE_FRAGMENT,
+  directives: [
+    {
+      kind: Kind.DIRECTIVE,
+      name: { kind: Kind.NAME, value: 'defer' },
+      arguments: label
+        ? [
+            {
+              kind: Kind.ARGUMENT,
+              name: { kind: Kind.NAME, value: 'label' },
+              value: { kind: Kind.STRING, value: label },
+            },
+          ]
+        : [],
+    },
+  ],
+  selectionSet: { kind: Kind.SELECTION_SET, selections },
+});
+
+/**
+ * Variants of an operation with @defer: each field with a selection set (those reach other offices
+ * or their own office's entities) deferred alone, labelled every other time; every such field of
+ * the root's objects deferred at once (nesting has its own test below).
+ */
+function deferredVariants(example: Example): Example[] {
+  const document = parse(example.query);
+  const fields: FieldNode[] = [];
+  visit(document, {
+    Field(node) {
+      if (node.selectionSet) fields.push(node);
+    },
+  });
+  const wrap = (chosen: Set<FieldNode>, labelled: boolean, prefix: string): string =>
+    print(
+      visit(document, {
+        SelectionSet(node) {
+          let changed = false;
+          const selections = node.selections.map((selection, index) => {
+            if (selection.kind !== Kind.FIELD || !chosen.has(selection)) return selection;
+            changed = true;
+            // A copy, which the visit (going on into the new fragment) does not choose again.
+            return deferredFragment([{ ...selection }], labelled ? `${prefix}${index}` : undefined);
+          });
+          return changed ? { ...node, selections } : undefined;
+        },
+      }),
+    );
+  const variants = fields.map((field, index) => ({
+    ...example,
+    name: `${example.name}: ${field.alias?.value ?? field.name.value} #${index} deferred`,
+    query: wrap(new Set([field]), index % 2 === 0, `d${index}_`),
+  }));
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const second = new Set(
+    (operation?.selectionSet.selections ?? [])
+      .flatMap((root) => (root.kind === Kind.FIELD ? (root.selectionSet?.selections ?? []) : []))
+      .filter((selection): selection is FieldNode => selection.kind === Kind.FIELD && !!selection.selectionSet),
+  );
+  if (second.size > 1)
+    variants.push({ ...example, name: `${example.name}: all deferred`, query: wrap(second, true, 'all') });
+  return variants;
+}
+
+const withoutDefer = (query: string): string =>
+  print(visit(parse(query), { Directive: (node) => (node.name.value === 'defer' ? null : undefined) }));
+
+const sortErrors = (errors: unknown[] | undefined) => (errors ?? []).map((error) => JSON.stringify(error)).sort();
+
+let system: RunningSystem;
+
+beforeAll(async () => {
+  system = await startSystem({ ...TEST_AUTH, BREAKER_FAILURE_THRESHOLD: '100000', SUBGRAPH_RETRIES: '0' });
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+}, 60_000);
+
+async function postJson(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const response = await fetch(system.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    text: await response.text(),
+  };
+}
+
+/** The streamed payloads' shape, as deferSpec=20220824 has it. */
+function expectWellFormed(payloads: IncrementalPayload[]): void {
+  const [initial, ...rest] = payloads;
+  expect(initial?.hasNext).toBe(true);
+  expect(rest.length).toBeGreaterThan(0);
+  rest.forEach((payload, index) => {
+    expect(payload.data).toBeUndefined();
+    expect(payload.hasNext).toBe(index < rest.length - 1);
+    for (const item of payload.incremental ?? []) expect(Array.isArray(item.path)).toBe(true);
+  });
+}
+
+describe('@defer through the gateway', () => {
+  const variants = examples().flatMap(deferredVariants);
+
+  it(`${variants.length} deferred variants of the example operations: the parts reassemble to exactly the answer without @defer`, async () => {
+    expect(variants.length).toBeGreaterThan(60);
+    for (const variant of variants) {
+      const expected = await postJson(withoutDefer(variant.query), variant.variables);
+      expect(expected.status, variant.name).toBe(200);
+      const streamed = await postIncremental(system.gatewayUrl, { query: variant.query, variables: variant.variables });
+      expect(streamed.status, variant.name).toBe(200);
+      expect(streamed.contentType, variant.name).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
+      expectWellFormed(streamed.payloads);
+      const reassembled = reassemble(streamed.payloads);
+      const answer = JSON.parse(expected.text) as { data?: unknown; errors?: unknown[] };
+      expect(reassembled.data, variant.name).toEqual(answer.data);
+      expect(sortErrors(reassembled.errors), variant.name).toEqual(sortErrors(answer.errors));
+      // A client that takes only JSON: one response, byte for byte the answer without @defer.
+      const merged = await postJson(variant.query, variant.variables);
+      expect(merged.contentType, variant.name).toMatch(/^application\/json/);
+      expect(merged.text, variant.name).toBe(expected.text);
+    }
+  }, 600_000);
+
+  it('a deferred part arrives after the initial payload, at its path, with its label', async () => {
+    const query = `{ sector(id: "energy") { name ... @defer(label: "slow") { cascade(maxHops: 2) { hops sector { name } } } } }`;
+    const { payloads } = await postIncremental(system.gatewayUrl, { query });
+    expect(payloads[0]).toEqual({ data: { sector: { name: 'Energy' } }, hasNext: true });
+    expect(payloads[1]?.hasNext).toBe(false);
+    expect(payloads[1]?.incremental).toEqual([
+      { data: { cascade: expect.any(Array) as unknown }, path: ['sector'], label: 'slow' },
+    ]);
+  });
+
+  it('a fragment deferred inside a list arrives once per element, each with its index in the path', async () => {
+    const query = `{ partner(id: "canada") { name agreements { nodes { id ... @defer { threatFocusAreas { name } } } } } }`;
+    const { payloads } = await postIncremental(system.gatewayUrl, { query });
+    const nodes = (payloads[0]?.data?.partner as { agreements: { nodes: unknown[] } }).agreements.nodes;
+    expect(nodes.length).toBeGreaterThan(1);
+    const paths = payloads.slice(1).flatMap((payload) => (payload.incremental ?? []).map((item) => item.path));
+    expect(paths).toEqual(nodes.map((_, index) => ['partner', 'agreements', 'nodes', index]));
+  });
+
+  it('nested defers: the inner part comes after the outer one it sits in', async () => {
+    const query = `{ partner(id: "canada") { name ... @defer(label: "outer") { agreements(first: 2) { nodes { title ... @defer(label: "inner") { sectors { name } } } } } } }`;
+    const { payloads } = await postIncremental(system.gatewayUrl, { query });
+    const labels = payloads.slice(1).flatMap((payload) => (payload.incremental ?? []).map((item) => item.label));
+    expect(labels[0]).toBe('outer');
+    expect(labels.slice(1).every((label) => label === 'inner')).toBe(true);
+    expect(reassemble(payloads).data).toEqual(JSON.parse((await postJson(withoutDefer(query))).text).data);
+  });
+
+  it('Accept: application/json gets one ordinary response, everything merged', async () => {
+    const query = `{ partner(id: "canada") { name ... @defer { agreements { totalCount } } } }`;
+    const merged = await postJson(query);
+    expect(merged.status).toBe(200);
+    expect(merged.contentType).toMatch(/^application\/json/);
+    expect(merged.text).toBe((await postJson(withoutDefer(query))).text);
+    // Apollo Server's own negotiation decides: multipart without deferSpec, or only the newer spec, is not streamed.
+    for (const accept of [
+      'multipart/mixed, application/json',
+      'multipart/mixed;incrementalSpec=v0.2, application/json',
+    ]) {
+      const response = await postJson(query, undefined, { accept });
+      expect(response.contentType, accept).toMatch(/^application\/json/);
+      expect(response.text, accept).toBe(merged.text);
+    }
+  });
+
+  it('a batch of deferred operations is answered as one JSON array, merged', async () => {
+    const query = `{ partner(id: "canada") { name ... @defer { region } } }`;
+    const response = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: DEFER_ACCEPT },
+      body: JSON.stringify([{ query }, { query }]),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      { data: { partner: { name: 'Canada', region: 'North America' } } },
+      { data: { partner: { name: 'Canada', region: 'North America' } } },
+    ]);
+  });
+
+  it('the API schema declares @defer', async () => {
+    const response = await postJson('{ __schema { directives { name locations args { name } } } }');
+    const { data } = JSON.parse(response.text) as {
+      data: { __schema: { directives: { name: string; locations: string[]; args: { name: string }[] }[] } };
+    };
+    expect(data.__schema.directives.find((directive) => directive.name === 'defer')).toEqual({
+      name: 'defer',
+      locations: ['FRAGMENT_SPREAD', 'INLINE_FRAGMENT'],
+      args: [{ name: 'label' }, { name: 'if' }],
+    });
+  });
+
+  it('errors inside a deferred part carry their path from the response root', async () => {
+    const query = `{ sectors(first: 2) { nodes { name ... @defer(label: "c") { cascade(maxHops: 99) { hops } } } } }`;
+    const { payloads } = await postIncremental(system.gatewayUrl, { query });
+    expect(payloads[0]).toEqual({
+      data: { sectors: { nodes: [{ name: 'Agriculture and Food' }, { name: 'Banking and Finance' }] } },
+      hasNext: true,
+    });
+    const items = payloads.slice(1).flatMap((payload) => payload.incremental ?? []);
+    // A null that bubbles up stops at the deferred fragment: each part's data is null, the rest stays.
+    expect(items).toEqual(
+      [0, 1].map((index) => ({
+        data: null,
+        path: ['sectors', 'nodes', index],
+        label: 'c',
+        errors: [
+          {
+            message: 'maxHops must be between 1 and 10; got 99.',
+            path: ['sectors', 'nodes', index, 'cascade'],
+            extensions: { argument: 'maxHops', code: 'BAD_USER_INPUT', subgraph: 'sectors' },
+          },
+        ],
+      })),
+    );
+  });
+
+  it('@defer(if: false) and if: $variable: deferred only when true', async () => {
+    const query = `query Q($d: Boolean!) { partner(id: "canada") { name ... @defer(if: $d) { region } } }`;
+    const off = await postIncremental(system.gatewayUrl, { query, variables: { d: false } });
+    expect(off.payloads).toEqual([{ data: { partner: { name: 'Canada', region: 'North America' } } }]);
+    const on = await postIncremental(system.gatewayUrl, { query, variables: { d: true } });
+    expect(on.payloads).toHaveLength(2);
+    expect(on.payloads[0]?.data).toEqual({ partner: { name: 'Canada' } });
+  });
+
+  it('field rules apply inside deferred parts: a restricted field is null there, with its error', async () => {
+    const query = `{ partner(id: "canada") { name ... @defer(label: "contacts") { pointsOfContact { name } kind } } }`;
+    const anonymous = await postIncremental(system.gatewayUrl, { query });
+    expect(anonymous.payloads[0]).toEqual({ data: { partner: { name: 'Canada' } }, hasNext: true });
+    const [part] = anonymous.payloads[1]?.incremental ?? [];
+    expect(part?.data).toEqual({ pointsOfContact: null, kind: 'COUNTRY' });
+    expect(part?.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([
+      [['partner', 'pointsOfContact'], 'UNAUTHORIZED_FIELD_OR_TYPE'],
+    ]);
+    expect(reassemble(anonymous.payloads)).toEqual(JSON.parse((await postJson(withoutDefer(query))).text));
+    const token = await makeToken({ scopes: ['partners:restricted'] });
+    const allowed = await postIncremental(system.gatewayUrl, { query }, { authorization: `Bearer ${token}` });
+    expect(allowed.payloads[1]?.incremental?.[0]?.data).toEqual({
+      pointsOfContact: expect.arrayContaining([
+        expect.objectContaining({ name: expect.any(String) as unknown }),
+      ]) as unknown,
+      kind: 'COUNTRY',
+    });
+  });
+
+  it('the query plan of a deferred operation is exposed in the initial payload, with its Defer node', async () => {
+    const query = `{ partner(id: "canada") { name ... @defer { agreements { totalCount } } } }`;
+    const { payloads } = await postIncremental(system.gatewayUrl, { query }, { 'query-plan': 'include' });
+    const plan = payloads[0]?.extensions?.queryPlan as { text: string; subgraphs: string[] } | undefined;
+    expect(plan?.text).toContain('Defer {');
+    expect(plan?.subgraphs).toEqual(['partners', 'agreements']);
+  });
+
+  it("Apollo Client's multipart reader (meros) reads the same payloads", async () => {
+    const query = `{ partner(id: "canada") { name ... @defer { agreements { totalCount } } } }`;
+    const response = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: DEFER_ACCEPT },
+      body: JSON.stringify({ query }),
+    });
+    const parts = await meros<IncrementalPayload>(response);
+    expect(parts).not.toBeInstanceOf(Response);
+    const read: IncrementalPayload[] = [];
+    for await (const part of parts as AsyncGenerator<{ json: boolean; body: IncrementalPayload }>) {
+      expect(part.json).toBe(true);
+      read.push(part.body);
+    }
+    expect(read).toEqual((await postIncremental(system.gatewayUrl, { query })).payloads);
+  });
+
+  // Last: it stops an office.
+  it('a deferred part whose office is stopped: null there with an error naming the office, the rest arrives', async () => {
+    const query = `{ partner(id: "canada") { name region ... @defer(label: "areas") { agreements(first: 2) { nodes { title threatFocusAreas { name } } } } } }`;
+    await system.subgraphs.find((subgraph) => subgraph.name === 'threat-focus-areas')?.stop();
+    const { payloads } = await postIncremental(system.gatewayUrl, { query });
+    expect(payloads[0]).toEqual({ data: { partner: { name: 'Canada', region: 'North America' } }, hasNext: true });
+    const [part] = payloads[1]?.incremental ?? [];
+    const nodes = (part?.data?.agreements as { nodes: { title: string; threatFocusAreas: unknown[] }[] }).nodes;
+    expect(nodes.map((node) => typeof node.title)).toEqual(['string', 'string']);
+    for (const node of nodes) for (const area of node.threatFocusAreas) expect(area).toBeNull();
+    expect(part?.errors?.length).toBeGreaterThan(0);
+    for (const error of part?.errors ?? []) {
+      expect(error.extensions?.subgraph).toBe('threat-focus-areas');
+      expect(error.path?.slice(0, 3)).toEqual(['partner', 'agreements', 'nodes']);
+    }
+    const expected = JSON.parse((await postJson(withoutDefer(query))).text) as { data: unknown; errors: unknown[] };
+    expect(reassemble(payloads).data).toEqual(expected.data);
+    expect(sortErrors(reassemble(payloads).errors)).toEqual(sortErrors(expected.errors));
+  });
+});
