@@ -86,7 +86,7 @@ describeUnless(hiveGatewaySkipReason(), 'subscriptions through Hive Gateway, bes
     ];
     const [viaHiveWs, viaHiveSse, viaOurs] = clients.map((client) =>
       client.subscribe({ query: WATCH, variables: { ids: ['mexico'] } }),
-    ) as [Recording, Recording, Recording];
+    ) as unknown as [Recording, Recording, Recording];
     const written = await writeUntilEvents('mexico', [viaHiveWs, viaHiveSse, viaOurs]);
     for (const recording of [viaHiveWs, viaHiveSse, viaOurs]) {
       const [event] = recording.events;
@@ -116,7 +116,10 @@ describeUnless(hiveGatewaySkipReason(), 'subscriptions through Hive Gateway, bes
       liveSseClient(hive.url, { token: analyst }),
       liveWebSocketClient(system.gatewayUrl, { token: analyst }),
     ];
-    const [viaHive, viaOurs] = clients.map((client) => client.subscribe({ query: CONTACTS })) as [Recording, Recording];
+    const [viaHive, viaOurs] = clients.map((client) => client.subscribe({ query: CONTACTS })) as unknown as [
+      Recording,
+      Recording,
+    ];
     await writeUntilEvents('mexico', [viaHive, viaOurs]);
     // The restricted emails are there: the office saw the scope in the claims of Hive's upgrade.
     const contacts = (viaHive.events[0]?.data?.partnerChanged as Contacts).partner.pointsOfContact;
