@@ -52,13 +52,12 @@ async function fill(page: Page, selector: string, text: string): Promise<void> {
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.press('Delete');
   // A paste, not keystrokes: typed, Monaco would close each brace and indent each line on its own.
-  await page.evaluate((pasted) => {
+  // (A string: the root tsconfig has no DOM types, and this runs in the page.)
+  await page.evaluate(`(() => {
     const clipboardData = new DataTransfer();
-    clipboardData.setData('text/plain', pasted);
-    document.activeElement?.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }),
-    );
-  }, text);
+    clipboardData.setData('text/plain', ${JSON.stringify(text)});
+    document.activeElement?.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+  })()`);
 }
 
 async function openExplorer(browser: Browser, origin: string, requested: string[], consoleErrors: string[]) {
