@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM, CHROMIUM_FLAGS, editorText } from '@cip/testing/chromium';
 import { ensureExplorerBuilt } from '@cip/testing/explorer-build';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
@@ -13,16 +14,6 @@ import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 // while a mutation is run in another tab; a @defer query's deferred part shows up as it comes; the
 // plan panel draws the Defer node. Each tab is a browser context of its own (its own storage), as
 // two analysts' windows are.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const resultsDir = join(fileURLToPath(new URL('..', import.meta.url)), 'test-results');
 
 const WATCH = `subscription WatchCanada {
@@ -40,11 +31,6 @@ const DEFERRED = `query SectorCascade {
     ... @defer(label: "cascade") { cascade(maxHops: 2) { hops sector { name } } }
   }
 }`;
-
-/** The text Monaco shows, with its non-breaking spaces made plain. */
-async function editorText(page: Page, selector: string): Promise<string> {
-  return (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
-}
 
 /** Replaces what a Monaco editor holds, as an analyst pasting into it would. */
 async function fill(page: Page, selector: string, text: string): Promise<void> {
