@@ -5,7 +5,8 @@ import { configProblems } from '@cip/testing/config';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { post } from '@cip/testing/tokens';
 
-const SUBSCRIPTION = 'subscription { __typename }';
+// A valid subscription since the offices publish their changes: refused for its type, not its shape.
+const SUBSCRIPTION = 'subscription { partnerChanged { id } }';
 
 const partnerInput = (name: string) => ({
   id: 'nul-byte-land',

@@ -13,6 +13,7 @@ import {
   gatewaySignedUpgradeHeaders,
   officeSubscriptionClient,
   tryUpgrade,
+  webSocketUrl,
 } from '@cip/testing/office-subscriptions';
 import { gatewaySignedHeaders, post } from '@cip/testing/tokens';
 import {
@@ -27,6 +28,7 @@ import {
   type TestSubgraph,
 } from '@cip/testing/subgraphs';
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { describeUnless, eventually } from '@cip/testing/suites';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -290,11 +292,16 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     expect(next?.data?.partnerChanged).toEqual({ kind: 'UPDATED', id: 'tonga', version: 2 });
   });
 
-  it('serves only subscriptions over the socket, and at most the configured number per connection', async () => {
+  it('serves only subscriptions over the socket, a bad variable as BAD_USER_INPUT, and at most the configured number per connection', async () => {
     const client = clientFor();
     const query = collectSubscription(client, '{ partner(id: "canada") { id } }');
     await query.ended();
     expect(query.failure).toEqual([expect.objectContaining({ extensions: { code: 'OPERATION_NOT_SUPPORTED' } })]);
+    const badVariable = collectSubscription(client, PARTNER_CHANGED, { ids: [{ not: 'an id' }] });
+    await badVariable.ended();
+    expect(badVariable.results).toEqual([
+      { errors: [expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })] },
+    ]);
     const held = Array.from({ length: DEFAULT_SUBSCRIPTION_SETTINGS.maxPerConnection }, () =>
       collectSubscription(client, PARTNER_CHANGED),
     );
@@ -303,7 +310,19 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     await oneMore.ended();
     expect(oneMore.failure).toEqual([expect.objectContaining({ extensions: { code: 'CHANGE_SUBSCRIPTION_LIMIT' } })]);
     expect(subgraph.app.changes.subscribers).toBe(held.length);
+    const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(new RegExp(`^cip_subgraph_live_subscriptions\\{[^}]*\\} ${held.length}$`, 'm'));
+    expect(metrics).toMatch(/^cip_subgraph_live_connections\{[^}]*\} 1$/m);
     held.forEach((subscription) => subscription.stop());
+  });
+  it('closes a socket that sends a message larger than the request body limit with 1009', async () => {
+    const socket = new WebSocket(webSocketUrl(url), 'graphql-transport-ws', {
+      headers: gatewaySignedUpgradeHeaders(processSigningSecret(), 'partners', url, OPEN_GATEWAY_CALLER),
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send('x'.repeat(1_048_577));
+    expect(await closed).toBe(1009);
   });
 });
 
@@ -321,6 +340,8 @@ describeEachStore('an office going away on $kind', (store) => {
       await events.ended();
       expect(events.failure).toMatchObject({ code: 1001 });
       expect(subgraph.app.changes.subscribers).toBe(0);
+      // Stopped twice (an office taken down mid-test, then the whole system): the second is a no-op.
+      await subgraph.app.stop();
       await client.dispose();
     } finally {
       await subgraph.db.close();

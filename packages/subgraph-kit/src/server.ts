@@ -35,6 +35,7 @@ import { drainConnections, type VerifiedClaims } from '@cip/core';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, type SubscriptionSettings } from './changes/config.js';
 import { createChangeFeed, type ChangeFeed } from './changes/feed.js';
 import { FEED_LOST_CLOSE_CODE, serveChangeSockets } from './changes/socket.js';
+import { registerChangeMetrics } from './changes/metrics.js';
 
 /** What an office's subgraph is: its schema, its resolvers, its migrations and its per-request context. */
 export interface SubgraphModule<TContext extends BaseContext> {
@@ -210,9 +211,11 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
     callerOf: (req) => signatureCheck.callerOf(req),
     contextFor,
     maxSubscriptionsPerConnection: subscriptions.maxPerConnection,
+    maxMessageBytes: deps.maxBodyBytes,
     production: deps.mode === 'production',
     logger,
   });
+  registerChangeMetrics(metrics.registry, changes, changeSockets);
   return {
     name: module.name,
     apollo,

@@ -197,8 +197,11 @@ function subscriberIterator(
     if (done) return;
     done = true;
     subscribers.delete(subscriber);
-    queue.length = error ? 0 : queue.length;
-    if (error) failure = error;
+    // Ended by a failure: what waited is dropped, the reader gets the failure next.
+    if (error) {
+      queue.length = 0;
+      failure = error;
+    }
     if (waiting) {
       const { resolve, reject } = waiting;
       waiting = null;

@@ -36,6 +36,8 @@ export interface ChangeSocketOptions {
   contextFor(caller: VerifiedClaims): object;
   /** Subscriptions one socket may hold at once. */
   maxSubscriptionsPerConnection: number;
+  /** The largest message a socket takes (the office's request body limit): a larger one closes it with 1009. */
+  maxMessageBytes: number;
   /** In production an unexpected error's message is replaced (as on HTTP): never a stack or SQL. */
   production: boolean;
   logger: Logger;
@@ -60,7 +62,7 @@ export const FEED_LOST_CLOSE_CODE = 1011;
  * fresh context for the upgrade's caller, the office's field rules applying as they do over HTTP.
  */
 export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
-  const sockets = new WebSocketServer({ noServer: true });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   const server = useServer<Record<string, unknown> | undefined, { caller: VerifiedClaims }>(
     {
       schema: options.schema,
@@ -115,6 +117,24 @@ export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
     sockets.handleUpgrade(req, socket, head, (webSocket) => sockets.emit('connection', webSocket, req));
   }
 
+  async function closeSockets(graceMs: number): Promise<void> {
+    options.httpServer.off('upgrade', onUpgrade);
+    const open = [...sockets.clients];
+    const closed = Promise.all(
+      open.map(
+        (client) =>
+          new Promise<void>((resolve) =>
+            client.readyState === client.CLOSED ? resolve() : client.once('close', () => resolve()),
+          ),
+      ),
+    );
+    const disposed = server.dispose();
+    // A peer that never answers the close handshake is cut off after the grace period.
+    const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), graceMs);
+    await Promise.all([closed, disposed]).finally(() => clearTimeout(cutOff));
+  }
+
+  let closing: Promise<void> | null = null;
   options.httpServer.on('upgrade', onUpgrade);
   return {
     get connections() {
@@ -123,21 +143,10 @@ export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
     closeAll(code, reason) {
       for (const client of sockets.clients) client.close(code, reason);
     },
-    async close(graceMs) {
-      options.httpServer.off('upgrade', onUpgrade);
-      const open = [...sockets.clients];
-      const closed = Promise.all(
-        open.map(
-          (client) =>
-            new Promise<void>((resolve) =>
-              client.readyState === client.CLOSED ? resolve() : client.once('close', () => resolve()),
-            ),
-        ),
-      );
-      const disposed = server.dispose();
-      // A peer that never answers the close handshake is cut off after the grace period.
-      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), graceMs);
-      await Promise.all([closed, disposed]).finally(() => clearTimeout(cutOff));
+    close(graceMs) {
+      // Once: an office may be stopped twice (its own signal handler and the stack's).
+      closing ??= closeSockets(graceMs);
+      return closing;
     },
   };
 }
@@ -193,7 +202,7 @@ async function subscribeWithFreshContexts(
   freshContext: () => object,
 ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in stream)) return stream;
+  if (!(Symbol.asyncIterator in stream)) return { errors: (stream.errors ?? []).map(withInputCode) };
   const source = stream[Symbol.asyncIterator]();
   const events: AsyncGenerator<ExecutionResult> = {
     async next() {
@@ -214,6 +223,15 @@ async function subscribeWithFreshContexts(
     },
   };
   return events;
+}
+
+/**
+ * A refusal before the subscription starts: one without a path (no resolver raised it) is about
+ * the request itself, such as a variable of the wrong type, so it is the caller's to fix.
+ */
+function withInputCode(error: GraphQLError): GraphQLError {
+  if (error.path !== undefined || error.extensions.code !== undefined) return error;
+  return codedError('BAD_USER_INPUT', error.message, { nodes: error.nodes ?? null });
 }
 
 /** The codes a client may read as they are; an unexpected error keeps only its code in production. */
