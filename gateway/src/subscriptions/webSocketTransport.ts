@@ -156,13 +156,16 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
           payload,
           { ...connection.context },
           request.headers,
-          () =>
+          () => {
+            // The close frame queues behind what the socket holds: a client that reads again gets it.
             closeSocket(
               socket,
               CLOSE.tooSlow,
               'SUBSCRIPTION_CLIENT_TOO_SLOW',
               `More than ${deps.settings.maxBufferedEvents} events were waiting for this client.`,
-            ),
+            );
+            return undefined;
+          },
         );
         if (opening.live) {
           const live = opening.live;

@@ -194,9 +194,7 @@ export async function rawWebSocketSubscriber(httpUrl: string, body: GraphQLReque
       if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_ack') resolve();
     }),
   );
-  socket.send(
-    JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }),
-  );
+  socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }));
   await acknowledged;
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: body }));
   const tcp = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
