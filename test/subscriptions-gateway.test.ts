@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSseClient, liveWebSocketClient, rawWebSocketSubscriber } from '@cip/testing/live-clients';
 import { startLiveLab, type LiveLab } from '@cip/testing/live-lab';
+import { startEntry, type EntryProcess } from '@cip/testing/processes';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 /**
@@ -234,5 +235,52 @@ describe('subscriptions through the gateway (tokens)', () => {
     expect(response.status).toBe(429);
     for (const recording of open) recording.unsubscribe();
     for (const client of clients) await client.dispose();
+  });
+});
+
+describe('gateway SIGTERM with open subscriptions', () => {
+  const secret = 'a-signing-secret-for-the-sigterm-test-only';
+  let lab: LiveLab;
+  let gateway: EntryProcess | undefined;
+  beforeAll(async () => {
+    lab = await startLiveLab({ GATEWAY_SIGNING_SECRET: secret });
+  });
+  afterAll(async () => {
+    await gateway?.stop('SIGKILL');
+    await lab?.stop();
+  });
+
+  it('closes each WebSocket with 1001 and ends each SSE stream with the code, then exits 0', async () => {
+    gateway = startEntry('gateway/src/main.ts', {
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      NODE_ENV: 'test',
+      SUPERGRAPH_PATH: lab.supergraphPath,
+      SUPERGRAPH_WATCH: 'false',
+      TRUSTED_DOCUMENTS: 'off',
+      GATEWAY_SIGNING_SECRET: secret,
+    });
+    const [, url] = await gateway.waitFor(/"url":"([^"]+)","msg":"gateway listening"/);
+    const ws = liveWebSocketClient(url!);
+    const sse = liveSseClient(url!);
+    const viaWs = ws.subscribe({ query: BOARD_CHANGED, variables: { ids: ['t1'] } });
+    const viaSse = sse.subscribe({ query: BOARD_CHANGED, variables: { ids: ['t1'] } });
+    await lab.boards.untilSubscribers('t1', 2);
+    lab.boards.publish({ id: 't1', version: 1 });
+    await viaWs.untilEvents(1);
+    await viaSse.untilEvents(1);
+    const exited = gateway.stop('SIGTERM');
+    await viaWs.until((recording) => recording.closed !== undefined, 30_000, 'the close');
+    expect(viaWs.closed).toEqual({
+      code: 1001,
+      reason: 'SERVER_SHUTTING_DOWN: The gateway is stopping; subscribe again.',
+    });
+    await viaSse.until((recording) => recording.completed, 30_000, 'the end of the stream');
+    expect(viaSse.codes).toEqual(['SERVER_SHUTTING_DOWN']);
+    expect(await exited).toBe(0);
+    // Its office sockets went with it.
+    await lab.boards.untilSubscribers('t1', 0);
+    await ws.dispose();
+    await sse.dispose();
   });
 });
