@@ -14,6 +14,7 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       Membership: '../datasources/partners.js#MembershipRow',
       Body: '../datasources/partners.js#BodyRow',
       PointOfContact: '../datasources/partners.js#PointOfContactRow',
+      PartnerChange: '@cip/subgraph-kit#ChangeEvent',
     },
   },
   agreements: {
@@ -23,6 +24,7 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       Partner: '../datasources/agreements.js#PartnerRef',
       Sector: '../datasources/agreements.js#SectorRef',
       ThreatFocusArea: '../datasources/agreements.js#ThreatFocusAreaRef',
+      AgreementChange: '@cip/subgraph-kit#ChangeEvent',
     },
   },
   sectors: {
@@ -31,6 +33,7 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       Sector: '../datasources/sectors.js#SectorRow',
       SectorDependency: '../datasources/sectors.js#SectorDependencyRow',
       CascadeStep: '../datasources/sectors.js#CascadeStepRow',
+      SectorChange: '@cip/subgraph-kit#ChangeEvent',
     },
   },
   'threat-focus-areas': {
@@ -40,6 +43,7 @@ const subgraphs: Record<string, { context: string; mappers: Record<string, strin
       ThreatAssessment: '../datasources/threatFocusAreas.js#ThreatAssessmentRow',
       Sector: '../datasources/threatFocusAreas.js#SectorRef',
       Agreement: '../datasources/threatFocusAreas.js#AgreementRef',
+      ThreatFocusAreaChange: '@cip/subgraph-kit#ChangeEvent',
     },
   },
 };

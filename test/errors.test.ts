@@ -5,7 +5,8 @@ import { configProblems } from '@cip/testing/config';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { post } from '@cip/testing/tokens';
 
-const SUBSCRIPTION = 'subscription { __typename }';
+// A valid subscription since the offices publish their changes: refused for its type, not its shape.
+const SUBSCRIPTION = 'subscription { partnerChanged { id } }';
 
 const partnerInput = (name: string) => ({
   id: 'nul-byte-land',
@@ -115,9 +116,9 @@ describe('errors from the offices, as clients see them', () => {
       },
     );
 
-    it('an operation type the gateway does not serve is a 400 with a code, sent alone, batched or by APQ', async () => {
+    it('a subscription in a plain request is a 400 with a code naming the transports, sent alone, batched or by APQ', async () => {
       const refused = {
-        message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+        message: 'Subscriptions are served over WebSocket (graphql-transport-ws) and SSE (`Accept: text/event-stream`) on /graphql, not in a plain request.',
         extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
       };
       const alone = await system.query(SUBSCRIPTION);
@@ -241,7 +242,7 @@ describe('errors from the offices, as clients see them', () => {
       expect(status).toBe(400);
       expect(errors).toEqual([
         {
-          message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+          message: 'Subscriptions are served over WebSocket (graphql-transport-ws) and SSE (`Accept: text/event-stream`) on /graphql, not in a plain request.',
           extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
         },
       ]);

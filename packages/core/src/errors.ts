@@ -155,6 +155,22 @@ export const errorCodes = {
     description:
       'The write lost a race: the record changed since the version you read (`extensions.currentVersion`), or the idempotency key was used with other input. Read it again and retry; nothing was written.',
   },
+  // Live changes (an office's subscriptions, docs/live-changes.md).
+  CHANGE_SUBSCRIPTION_LIMIT: {
+    status: 400,
+    description:
+      'The connection holds as many subscriptions as the office allows (OFFICE_SUBSCRIPTIONS_PER_CONNECTION): complete one first.',
+  },
+  CHANGE_BACKLOG_EXCEEDED: {
+    status: 503,
+    description:
+      'More changes waited for the subscriber than the office keeps (OFFICE_SUBSCRIPTION_BUFFERED_EVENTS): it read too slowly and was dropped; subscribe again.',
+  },
+  CHANGE_FEED_LOST: {
+    status: 503,
+    description:
+      "The office lost its store's change notifications (the listening connection failed); subscribe again, changes meanwhile may be missed.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -22,7 +22,17 @@ describe('subgraph config', () => {
       security: { keys: null, peerKeys: {}, lifetimeMs: 30_000, clockSkewMs: 5_000, replays: { kind: 'memory' } },
       peers: {},
       observability: { otlpEndpoint: undefined },
+      subscriptions: { maxPerConnection: 10, maxBufferedEvents: 1_000 },
     });
+  });
+
+  it('takes the live changes limits (docs/live-changes.md)', () => {
+    expect(
+      parse({ OFFICE_SUBSCRIPTIONS_PER_CONNECTION: '3', OFFICE_SUBSCRIPTION_BUFFERED_EVENTS: '50' }).subscriptions,
+    ).toEqual({ maxPerConnection: 3, maxBufferedEvents: 50 });
+    expect(configProblems(() => parse({ OFFICE_SUBSCRIPTIONS_PER_CONNECTION: '0' }))).toEqual([
+      expect.stringContaining('OFFICE_SUBSCRIPTIONS_PER_CONNECTION'),
+    ]);
   });
 
   it('runs on PostgreSQL with DATABASE_URL, with its pool and statement timeout', () => {

@@ -2,6 +2,7 @@ import { defineSection, envDocs, envVar, parseConfig, serverSection, type Env, t
 import { z } from 'zod';
 import { PgliteDatabase, PostgresDatabase, type Database } from './database.js';
 import { openPglite } from './pglite.js';
+import { subscriptionsSection, type SubscriptionSettings } from './changes/config.js';
 
 /** Where an office keeps its data: PostgreSQL in production, or an embedded PGlite store. */
 export type StoreSettings =
@@ -170,6 +171,7 @@ export const subgraphConfigSections = (defaultPort: number) => ({
   security: securitySection,
   peers: peersSection,
   observability: observabilitySection,
+  subscriptions: subscriptionsSection,
 });
 
 export interface SubgraphConfig {
@@ -178,6 +180,7 @@ export interface SubgraphConfig {
   readonly security: OfficeSigningSettings;
   readonly peers: Readonly<Record<string, string>>;
   readonly observability: { readonly otlpEndpoint: string | undefined };
+  readonly subscriptions: SubscriptionSettings;
 }
 
 export function parseSubgraphConfig(name: string, defaultPort: number, env: Env): SubgraphConfig {

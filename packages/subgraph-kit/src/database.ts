@@ -1,5 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
+import { identifier } from './writes/sql.js';
 
 /** What resolvers and migrations need from a store: parameterised queries and multi-statement scripts. */
 export interface Queryable {
@@ -14,9 +15,19 @@ export interface Database extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Observes every statement sent through this handle (statement-count tests, metrics). */
   onStatement(listener: (sql: string) => void): () => void;
+  /**
+   * Listens to a `NOTIFY` channel (changes/: an office's committed changes). PostgreSQL delivers a
+   * notification only when the transaction that sent it commits, in commit order; PGlite too (it is
+   * PostgreSQL in process). On PostgreSQL the listener holds a connection of its own, outside the
+   * pool; `onLost` is called if that connection fails (notifications sent meanwhile are not seen).
+   * Resolves once listening, with the function that stops it.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onLost: (error: Error) => void): Promise<Unlisten>;
   /** Closes the store if this handle owns it; a shared handle leaves it open for its owner. */
   close(): Promise<void>;
 }
+
+export type Unlisten = () => Promise<void>;
 
 type Listener = (sql: string) => void;
 
@@ -66,6 +77,14 @@ export class PgliteDatabase extends ObservedDatabase implements Database {
     return this.pglite.transaction((tx) => work(this.wrapTransaction(tx)));
   }
 
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten> {
+    // One process, one store: nothing to lose but the store itself, so no `onLost`.
+    const unlisten = await this.pglite.listen(channel, onPayload);
+    return async () => {
+      if (!this.pglite.closed) await unlisten();
+    };
+  }
+
   private wrapTransaction(tx: Transaction): Queryable {
     return {
       query: async <Row>(sql: string, params: readonly unknown[] = []) => {
@@ -94,7 +113,7 @@ export class PostgresDatabase extends ObservedDatabase implements Database {
   readonly kind = 'postgres';
   private readonly pool: pg.Pool;
 
-  constructor(options: PostgresOptions) {
+  constructor(private readonly options: PostgresOptions) {
     super();
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -138,6 +157,34 @@ export class PostgresDatabase extends ObservedDatabase implements Database {
     } finally {
       client.release();
     }
+  }
+
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onLost: (error: Error) => void,
+  ): Promise<Unlisten> {
+    // A connection of its own: LISTEN belongs to a session, and a pooled client is shared.
+    const client = new pg.Client({ connectionString: this.options.connectionString });
+    let stopped = false;
+    const lost = (error: Error) => {
+      if (stopped) return;
+      stopped = true;
+      client.end().catch(() => undefined);
+      onLost(error);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('the listening connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${identifier(channel)}`);
+    return async () => {
+      if (stopped) return;
+      stopped = true;
+      await client.end().catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,11 @@
-export { PgliteDatabase, PostgresDatabase, type Database, type PostgresOptions, type Queryable } from './database.js';
+export {
+  PgliteDatabase,
+  PostgresDatabase,
+  type Database,
+  type PostgresOptions,
+  type Queryable,
+  type Unlisten,
+} from './database.js';
 export { migrate, readMigrations, type Migration, type MigrationResult } from './migrations.js';
 export {
   DEFAULT_PAGE_SIZE,
@@ -47,3 +54,4 @@ export { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 export * from './writes/index.js';
 export * from './bulk/index.js';
 export * from './records/index.js';
+export * from './changes/index.js';

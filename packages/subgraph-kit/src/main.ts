@@ -52,6 +52,7 @@ export async function runSubgraph<TContext extends BaseContext>(
       replays: replays.store,
     },
     peers: config.peers,
+    subscriptions: config.subscriptions,
   });
   const url = await app.listen(config.server.host, config.server.port);
   logger.info({ url: `${url}/graphql` }, 'subgraph listening');

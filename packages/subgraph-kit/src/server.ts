@@ -31,7 +31,10 @@ import {
 } from '@cip/core';
 import { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
-import { drainConnections } from '@cip/core';
+import { drainConnections, type VerifiedClaims } from '@cip/core';
+import { DEFAULT_SUBSCRIPTION_SETTINGS, type SubscriptionSettings } from './changes/config.js';
+import { createChangeFeed, type ChangeFeed } from './changes/feed.js';
+import { FEED_LOST_CLOSE_CODE, serveChangeSockets } from './changes/socket.js';
 
 /** What an office's subgraph is: its schema, its resolvers, its migrations and its per-request context. */
 export interface SubgraphModule<TContext extends BaseContext> {
@@ -76,6 +79,8 @@ export interface SubgraphDeps {
    * lookups (writes/peers.ts). Read at each lookup, so the embedded stack can fill it in as it starts them.
    */
   peers?: Readonly<Record<string, string>>;
+  /** How its live changes are served (docs/live-changes.md); unset: `DEFAULT_SUBSCRIPTION_SETTINGS`. */
+  subscriptions?: SubscriptionSettings;
 }
 
 /** What an office checks requests with (core's `createSignatureVerifier`), and signs its peer lookups with. */
@@ -93,6 +98,8 @@ export interface SubgraphApp<TContext extends BaseContext> {
   readonly name: string;
   readonly apollo: ApolloServer<TContext>;
   readonly httpServer: Server;
+  /** The office's committed changes, as its subscriptions hear them. */
+  readonly changes: ChangeFeed;
   /** Starts listening; port 0 picks a free port. Resolves with the base URL (no path). */
   listen(host: string, port: number): Promise<string>;
   stop(): Promise<void>;
@@ -127,17 +134,18 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   const peers = httpPeers({ urls: deps.peers ?? {}, keys: signing?.keys ?? null, self: module.name });
   // Metrics, trace continuation and request ids (observability.ts).
   const metrics = createSubgraphMetrics(module.name, deps.db);
-  const apollo = new ApolloServer<TContext>({
-    // The SDL's field rules hold in the office too, checked first; then strings the store cannot
-    // hold (a NUL byte) are refused as BAD_USER_INPUT, both before a resolver runs.
-    schema: enforceFieldRules(
-      refuseUnstorableArguments(
-        buildSubgraphSchema({
-          typeDefs: module.typeDefs,
-          resolvers: module.resolvers as GraphQLResolverMap<unknown>,
-        }),
-      ),
+  // The SDL's field rules hold in the office too, checked first; then strings the store cannot
+  // hold (a NUL byte) are refused as BAD_USER_INPUT, both before a resolver runs.
+  const schema = enforceFieldRules(
+    refuseUnstorableArguments(
+      buildSubgraphSchema({
+        typeDefs: module.typeDefs,
+        resolvers: module.resolvers as GraphQLResolverMap<unknown>,
+      }),
     ),
+  );
+  const apollo = new ApolloServer<TContext>({
+    schema,
     plugins: [
       ...offlinePlugins<TContext>(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -152,6 +160,21 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
   });
   await apollo.start();
   const onInternalError = (error: unknown) => logger.error({ err: error }, 'request failed');
+  const subscriptions = deps.subscriptions ?? DEFAULT_SUBSCRIPTION_SETTINGS;
+  const changes = createChangeFeed(deps.db, module.storeSchema, {
+    maxBufferedEvents: subscriptions.maxBufferedEvents,
+    logger,
+    // Closed with a code the gateway re-subscribes on, and reports the gap for.
+    onLost: () => changeSockets.closeAll(FEED_LOST_CLOSE_CODE, 'change feed lost; subscribe again'),
+  });
+  /** What every operation runs with: this request's reads, the office's writes, and who asks. */
+  const contextFor = (caller: VerifiedClaims) =>
+    Object.assign(module.createContext(deps.db), {
+      // Other offices, for writes that check references (writes/peers.ts `peersOf`).
+      peers,
+      caller: honouredClaims(caller, deps.mode),
+      changes,
+    });
   const httpServer = createHttpServer(
     routes(
       {
@@ -159,12 +182,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
           // The signature is checked on the raw body, before it is parsed.
           authenticate: signatureCheck.authenticate,
           // The caller's claims as the gateway verified them, for the field rules and resolvers.
-          context: async (req) =>
-            Object.assign(module.createContext(deps.db), {
-              // Other offices, for writes that check references (writes/peers.ts `peersOf`).
-              peers,
-              caller: honouredClaims(signatureCheck.callerOf(req), deps.mode),
-            }),
+          context: async (req) => contextFor(signatureCheck.callerOf(req)),
           maxBodyBytes: deps.maxBodyBytes,
           onInternalError,
         }),
@@ -183,12 +201,29 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
       onInternalError,
     ),
   );
+  // Subscriptions on the same port and path, signed and checked as its HTTP requests are.
+  const changeSockets = serveChangeSockets({
+    httpServer,
+    path: '/graphql',
+    schema,
+    authenticate: signatureCheck.authenticate,
+    callerOf: (req) => signatureCheck.callerOf(req),
+    contextFor,
+    maxSubscriptionsPerConnection: subscriptions.maxPerConnection,
+    production: deps.mode === 'production',
+    logger,
+  });
   return {
     name: module.name,
     apollo,
     httpServer,
+    changes,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {
+      // Subscribers are told the office is going away (1001) before the HTTP server drains: an
+      // upgraded socket would otherwise hold the server open until it closed by itself.
+      await changeSockets.close(2_000);
+      await changes.close();
       // In-flight requests finish (up to 8 s, under the 10 s hard stop) before the store closes.
       const drained = drainConnections(httpServer, 8_000);
       await close(httpServer);

@@ -4,6 +4,7 @@ import type { AuditChange } from '../writes/audit.js';
 import { isUniqueViolation, type RecordRow } from '../writes/concurrency.js';
 import { identifier, qualified } from '../writes/sql.js';
 import { serializeCsv } from './csv.js';
+import { changeChannel, insertAndAnnounceSql } from '../changes/channel.js';
 import {
   isRelatedList,
   type BulkField,
@@ -110,15 +111,22 @@ function byRow(a: BulkRowError, b: BulkRowError): number {
   return a.row - b.row;
 }
 
-/** Writes audit rows in batches: the same rows `writeAudit` writes, one statement per chunk, in order. */
+/**
+ * Writes audit rows in batches: the same rows `writeAudit` writes, one statement per chunk, in
+ * order, each row's id announced as `writeAudit` announces it (one live change per changed record).
+ */
 async function writeAuditRows(tx: Queryable, schema: string, changes: readonly AuditChange[]): Promise<void> {
   for (const chunk of chunks(changes)) {
     await tx.query(
-      `INSERT INTO ${qualified(schema, 'audit_log')} (actor, action, entity_type, entity_id, old, new)
-       SELECT x.e->>'actor', x.e->>'action', x.e->>'entityType', x.e->>'entityId',
-         NULLIF(x.e->'old', 'null'::jsonb), NULLIF(x.e->'new', 'null'::jsonb)
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n`,
-      [JSON.stringify(chunk)],
+      insertAndAnnounceSql(
+        schema,
+        `INSERT INTO ${qualified(schema, 'audit_log')} (actor, action, entity_type, entity_id, old, new)
+         SELECT x.e->>'actor', x.e->>'action', x.e->>'entityType', x.e->>'entityId',
+           NULLIF(x.e->'old', 'null'::jsonb), NULLIF(x.e->'new', 'null'::jsonb)
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n`,
+        '$2',
+      ),
+      [JSON.stringify(chunk), changeChannel(schema)],
     );
   }
 }

@@ -5,6 +5,7 @@ import { mayRead, ruledFields, type RuledField } from '../fieldAccess.js';
 import { callerOf } from '../gatewaySignature.js';
 import { fetchPage, givenFilters, type Connection, type Page } from '../pagination.js';
 import { qualified } from './sql.js';
+import { changeChannel, insertAndAnnounceSql } from '../changes/channel.js';
 
 export interface AuditChange {
   actor: string;
@@ -24,12 +25,18 @@ export interface AuditEntry extends AuditChange {
 
 /**
  * Writes one audit row. Call it with the transaction's handle, in the same transaction as the
- * change: a change without its audit row (or the reverse) can then never be committed.
+ * change, after the change's row write: a change without its audit row (or the reverse) can then
+ * never be committed. The row is the office's outbox of live changes (changes/): its id is
+ * announced on the office's channel, heard only once the transaction commits.
  */
 export async function writeAudit(tx: Queryable, schema: string, change: AuditChange): Promise<void> {
   await tx.query(
-    `INSERT INTO ${qualified(schema, 'audit_log')} (actor, action, entity_type, entity_id, old, new)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+    insertAndAnnounceSql(
+      schema,
+      `INSERT INTO ${qualified(schema, 'audit_log')} (actor, action, entity_type, entity_id, old, new)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+      '$7',
+    ),
     [
       change.actor,
       change.action,
@@ -37,6 +44,7 @@ export async function writeAudit(tx: Queryable, schema: string, change: AuditCha
       change.entityId,
       change.old === null ? null : JSON.stringify(change.old),
       change.new === null ? null : JSON.stringify(change.new),
+      changeChannel(schema),
     ],
   );
 }

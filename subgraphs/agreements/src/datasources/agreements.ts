@@ -263,8 +263,19 @@ export function createAgreementsStore(db: Queryable) {
     );
   }
 
+  /** Whether the agreement `id` matches `filter` as stored now (a live change's filter, Subscription.ts). */
+  async function matchesFilter(id: string, filter: AgreementFilter): Promise<boolean> {
+    const { where, params } = agreementFilterSql(filter);
+    const rows = await db.query(
+      `SELECT 1 FROM agreements.agreement a WHERE ${[...where, `a.id = $${params.length + 1}`].join(' AND ')}`,
+      [...params, id],
+    );
+    return rows.length > 0;
+  }
+
   return {
     agreementById,
+    matchesFilter,
     partiesOf,
     focusAreasOf,
     sectorsOf,

@@ -3,7 +3,18 @@ import { Agreement } from './Agreement.js';
 import { Mutation } from './Mutation.js';
 import { Partner } from './Partner.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
+import { AgreementChange } from './AgreementChange.js';
 import { Sector } from './Sector.js';
 import { ThreatFocusArea } from './ThreatFocusArea.js';
 
-export const resolvers: Resolvers = { Query, Mutation, Agreement, Partner, Sector, ThreatFocusArea };
+export const resolvers: Resolvers = {
+  Query,
+  Mutation,
+  Subscription,
+  AgreementChange,
+  Agreement,
+  Partner,
+  Sector,
+  ThreatFocusArea,
+};

@@ -6,6 +6,7 @@ import type {
   SectorRef,
   AgreementRef,
 } from '../datasources/threatFocusAreas.js';
+import type { ChangeEvent } from '@cip/subgraph-kit';
 import type { ThreatFocusAreasContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -68,6 +69,17 @@ export type BulkRowError = {
   /** The record's position in the file, the first record being 1 (in CSV, the header is not counted); 0 for the file as a whole. */
   row: Scalars['Int']['output'];
 };
+
+/** What a committed change did to its record. */
+export type ChangeKind =
+  /** The record was archived: it still resolves by id, left out of lists. */
+  | 'ARCHIVED'
+  /** The record was created, at version 1. */
+  | 'CREATED'
+  /** The record was deleted and resolves no more (no office deletes records today). */
+  | 'DELETED'
+  /** The record's fields or links changed; its version went up by one. */
+  | 'UPDATED';
 
 /** A new threat focus area. */
 export type CreateThreatFocusAreaInput = {
@@ -273,6 +285,27 @@ export type SourceBasis =
   /** Stated in the source document. */
   | 'STATED_IN_TEXT';
 
+/**
+ * Live changes: each committed write of the office's records, announced once its transaction
+ * commits. Served over GraphQL over WebSocket (`graphql-transport-ws`) on `/graphql`.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Every committed change of a threat focus area, one event per changed record (bulk imports too), in commit
+   * order for each threat focus area: its versions arrive one by one, never out of order.
+   */
+  threatFocusAreaChanged: ThreatFocusAreaChange;
+};
+
+/**
+ * Live changes: each committed write of the office's records, announced once its transaction
+ * commits. Served over GraphQL over WebSocket (`graphql-transport-ws`) on `/graphql`.
+ */
+export type SubscriptionThreatFocusAreaChangedArgs = {
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
 /** An office's assessment of a threat focus area. */
 export type ThreatAssessment = {
   __typename?: 'ThreatAssessment';
@@ -350,6 +383,23 @@ export type ThreatFocusAreaAuditEntryConnection = {
   pageInfo: PageInfo;
   /** How many entries match in all, across every page. */
   totalCount: Scalars['Int']['output'];
+};
+
+/** One committed change of a threat focus area. */
+export type ThreatFocusAreaChange = {
+  __typename?: 'ThreatFocusAreaChange';
+  /** Who made it: the subject of the token the gateway verified (`anonymous` without one). */
+  actor: Scalars['String']['output'];
+  /** When it was written (its audit entry's time, ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** The threat focus area's id. */
+  id: Scalars['ID']['output'];
+  /** What the change did. */
+  kind: ChangeKind;
+  /** The threat focus area as committed, read from the store when the event is sent; null once deleted. */
+  threatFocusArea: Maybe<ThreatFocusArea>;
+  /** The threat focus area's version after the change. */
+  version: Scalars['Int']['output'];
 };
 
 /** A page of threat focus areas. */
@@ -530,6 +580,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   BulkRowError: ResolverTypeWrapper<BulkRowError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ChangeKind: ChangeKind;
   CreateThreatFocusAreaInput: CreateThreatFocusAreaInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Origin: ResolverTypeWrapper<Omit<Origin, 'namedBy'> & { namedBy?: Maybe<ResolversTypes['Agreement']> }>;
@@ -538,11 +589,13 @@ export type ResolversTypes = {
   Sector: ResolverTypeWrapper<SectorRef>;
   Source: ResolverTypeWrapper<Source>;
   SourceBasis: SourceBasis;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ThreatAssessment: ResolverTypeWrapper<ThreatAssessmentRow>;
   ThreatCategory: ThreatCategory;
   ThreatFocusArea: ResolverTypeWrapper<ThreatFocusAreaRow>;
   ThreatFocusAreaAuditEntry: ResolverTypeWrapper<ThreatFocusAreaAuditEntry>;
   ThreatFocusAreaAuditEntryConnection: ResolverTypeWrapper<ThreatFocusAreaAuditEntryConnection>;
+  ThreatFocusAreaChange: ResolverTypeWrapper<ChangeEvent>;
   ThreatFocusAreaConnection: ResolverTypeWrapper<
     Omit<ThreatFocusAreaConnection, 'edges' | 'nodes'> & {
       edges: Array<ResolversTypes['ThreatFocusAreaEdge']>;
@@ -574,10 +627,12 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Sector: SectorRef;
   Source: Source;
+  Subscription: Record<PropertyKey, never>;
   ThreatAssessment: ThreatAssessmentRow;
   ThreatFocusArea: ThreatFocusAreaRow;
   ThreatFocusAreaAuditEntry: ThreatFocusAreaAuditEntry;
   ThreatFocusAreaAuditEntryConnection: ThreatFocusAreaAuditEntryConnection;
+  ThreatFocusAreaChange: ChangeEvent;
   ThreatFocusAreaConnection: Omit<ThreatFocusAreaConnection, 'edges' | 'nodes'> & {
     edges: Array<ResolversParentTypes['ThreatFocusAreaEdge']>;
     nodes: Array<ResolversParentTypes['ThreatFocusArea']>;
@@ -730,6 +785,19 @@ export type SourceResolvers<
   section?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  threatFocusAreaChanged?: SubscriptionResolver<
+    ResolversTypes['ThreatFocusAreaChange'],
+    'threatFocusAreaChanged',
+    ParentType,
+    ContextType,
+    Partial<SubscriptionThreatFocusAreaChangedArgs>
+  >;
+};
+
 export type ThreatAssessmentResolvers<
   ContextType = ThreatFocusAreasContext,
   ParentType extends ResolversParentTypes['ThreatAssessment'] = ResolversParentTypes['ThreatAssessment'],
@@ -785,6 +853,18 @@ export type ThreatFocusAreaAuditEntryConnectionResolvers<
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ThreatFocusAreaChangeResolvers<
+  ContextType = ThreatFocusAreasContext,
+  ParentType extends ResolversParentTypes['ThreatFocusAreaChange'] = ResolversParentTypes['ThreatFocusAreaChange'],
+> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ChangeKind'], ParentType, ContextType>;
+  threatFocusArea?: Resolver<Maybe<ResolversTypes['ThreatFocusArea']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ThreatFocusAreaConnectionResolvers<
   ContextType = ThreatFocusAreasContext,
   ParentType extends ResolversParentTypes['ThreatFocusAreaConnection'] =
@@ -814,10 +894,12 @@ export type Resolvers<ContextType = ThreatFocusAreasContext> = {
   Query?: QueryResolvers<ContextType>;
   Sector?: SectorResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   ThreatAssessment?: ThreatAssessmentResolvers<ContextType>;
   ThreatFocusArea?: ThreatFocusAreaResolvers<ContextType>;
   ThreatFocusAreaAuditEntry?: ThreatFocusAreaAuditEntryResolvers<ContextType>;
   ThreatFocusAreaAuditEntryConnection?: ThreatFocusAreaAuditEntryConnectionResolvers<ContextType>;
+  ThreatFocusAreaChange?: ThreatFocusAreaChangeResolvers<ContextType>;
   ThreatFocusAreaConnection?: ThreatFocusAreaConnectionResolvers<ContextType>;
   ThreatFocusAreaEdge?: ThreatFocusAreaEdgeResolvers<ContextType>;
 };
