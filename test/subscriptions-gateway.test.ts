@@ -43,7 +43,7 @@ describe('subscriptions through the gateway (open gateway)', () => {
     viaSse.unsubscribe();
     await lab.boards.untilSubscribers('b1', 0);
     await ws.dispose();
-    await sse.dispose();
+    sse.dispose();
     expect(await lab.metric('cip_gateway_subscription_events_total{transport="sse"}')).toBeGreaterThanOrEqual(1);
   });
 
@@ -181,7 +181,7 @@ describe('subscriptions through the gateway (tokens)', () => {
       ),
     ).toBe(true);
     await without.dispose();
-    await holder.dispose();
+    holder.dispose();
   });
 
   it('an invalid token closes the connection with 4401; an SSE request gets 401', async () => {
@@ -216,7 +216,7 @@ describe('subscriptions through the gateway (tokens)', () => {
     expect(viaSse.codes).toEqual(['UNAUTHENTICATED']);
     await lab.boards.untilSubscribers('e1', 0);
     await ws.dispose();
-    await sse.dispose();
+    sse.dispose();
   });
 
   it('connections per caller are limited (4429 and the code; 429 over SSE)', async () => {
@@ -281,6 +281,6 @@ describe('gateway SIGTERM with open subscriptions', () => {
     // Its office sockets went with it.
     await lab.boards.untilSubscribers('t1', 0);
     await ws.dispose();
-    await sse.dispose();
+    sse.dispose();
   });
 });

@@ -65,7 +65,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     const head = this.waiting[0];
     if (head) {
       const value = await head;
-      this.waiting.shift();
+      void this.waiting.shift();
       this.taken++;
       return { value, done: false };
     }

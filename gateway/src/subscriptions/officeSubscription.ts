@@ -92,7 +92,7 @@ export function subscribeToOffice(options: OfficeSubscriptionOptions, sink: Offi
   });
   const unsubscribe = client.subscribe<Record<string, unknown>>(options.payload, {
     next: (result) => {
-      if (!ended) sink.next(result as OfficeEvent);
+      if (!ended) sink.next(result);
     },
     error: (error: unknown) => {
       if (ended) return;

@@ -77,7 +77,12 @@ export class Recording {
   }
 
   summary() {
-    return { payloads: this.payloads, completed: this.completed, closed: this.closed, error: String(this.error ?? '') };
+    return {
+      payloads: this.payloads,
+      completed: this.completed,
+      closed: this.closed,
+      error: this.error === undefined ? '' : JSON.stringify(this.error),
+    };
   }
 
   private notify(): void {

@@ -207,7 +207,7 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
     BoardChange: { board: (change: BoardChange) => ({ id: change.id }) },
     Board: { __resolveReference: (ref: { id: string }) => ref, title: ({ id }: { id: string }) => `Board ${id}` },
   };
-  const boardsSchema = buildSubgraphSchema({ typeDefs: parse(BOARDS_SDL), resolvers: boardsResolvers as never });
+  const boardsSchema = buildSubgraphSchema({ typeDefs: parse(BOARDS_SDL), resolvers: boardsResolvers });
 
   const boards = await startOffice('boards', BOARDS_SDL, boardsResolvers, (server) => {
     const sockets = new WebSocketServer({ noServer: true });

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveSseClient, liveWebSocketClient, type Recording } from '@cip/testing/live-clients';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
+
+/**
+ * Live changes end to end, on the real system (four offices over the embedded store, the gateway in
+ * front): a write through the gateway arrives as an event to a graphql-ws client and to an SSE
+ * client, with fields from two other offices in it, under each caller's field rules; a token that
+ * expires closes the subscription with its code.
+ */
+
+const AGREEMENT = 'g8-counter-terrorism-statement';
+const WATCH = `subscription Watch($ids: [ID!]) {
+  agreementChanged(ids: $ids) {
+    kind id version actor
+    agreement { title internalNotes parties { name } threatFocusAreas { name } }
+  }
+}`;
+
+type Change = {
+  agreementChanged: {
+    kind: string;
+    id: string;
+    version: number;
+    actor: string;
+    agreement: {
+      title: string;
+      internalNotes: string | null;
+      parties: { name: string }[];
+      threatFocusAreas: unknown[];
+    };
+  };
+};
+
+describe('live changes through the gateway, end to end', () => {
+  let system: RunningSystem;
+  let writer: string;
+  beforeAll(async () => {
+    system = await startSystem({ ...TEST_AUTH });
+    writer = await makeToken({ subject: 'editor', scopes: ['agreements:write'] });
+  });
+  afterAll(() => system?.stop());
+
+  let purposes = 0;
+  /** One write through the gateway; returns the version it committed. */
+  async function write(): Promise<number> {
+    const read = await post(system.gatewayUrl, { query: `{ agreement(id: "${AGREEMENT}") { version } }` }, writer);
+    const expectedVersion = read.body.data.agreement.version as number;
+    const written = await post(
+      system.gatewayUrl,
+      {
+        query: `mutation ($version: Int!, $purpose: String!) {
+          updateAgreement(id: "${AGREEMENT}", expectedVersion: $version, input: { purpose: $purpose }) { version }
+        }`,
+        variables: { version: expectedVersion, purpose: `Bilateral CI/KR issues (revision ${++purposes})` },
+      },
+      writer,
+    );
+    expect(written.body.errors).toBeUndefined();
+    return written.body.data.updateAgreement.version as number;
+  }
+
+  /**
+   * Writes until every recording has an event: an office starts listening a moment after the
+   * gateway's subscription reaches it, and a write before that is (rightly) no event for it.
+   */
+  async function untilLive(recordings: Recording[]): Promise<void> {
+    for (let attempt = 0; recordings.some((recording) => recording.events.length === 0); attempt++) {
+      if (attempt > 30)
+        throw new Error(`no event after ${attempt} writes: ${JSON.stringify(recordings.map((r) => r.summary()))}`);
+      await write();
+      await Promise.race([
+        Promise.all(recordings.map((recording) => recording.untilEvents(1, 60_000))),
+        new Promise((resolve) => setTimeout(resolve, 1_000)),
+      ]);
+    }
+  }
+
+  const changeOf = (recording: Recording, version: number) =>
+    recording.payloads.find((payload) => (payload.data as Change | undefined)?.agreementChanged.version === version);
+
+  it("a write arrives to a graphql-ws client and an SSE client, with partners and threat-focus-areas fields, under each caller's field rules", async () => {
+    const reader = await makeToken({ subject: 'reader' });
+    const restricted = await makeToken({ subject: 'negotiator', scopes: ['agreements:restricted'] });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token: reader });
+    const sse = liveSseClient(system.gatewayUrl, { token: restricted });
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await untilLive([viaWs, viaSse]);
+
+    const version = await write();
+    await viaWs.until((recording) => changeOf(recording, version) !== undefined, 30_000, `version ${version}`);
+    await viaSse.until((recording) => changeOf(recording, version) !== undefined, 30_000, `version ${version}`);
+    const seenByReader = changeOf(viaWs, version)!;
+    const seenByNegotiator = changeOf(viaSse, version)!;
+    const change = (seenByNegotiator.data as Change).agreementChanged;
+    expect(change).toMatchObject({ kind: 'UPDATED', id: AGREEMENT, version, actor: 'editor' });
+    // From partners, and from threat-focus-areas (the list resolved there, as the query selects it).
+    expect(change.agreement.parties.map((party) => party.name)).toEqual(
+      expect.arrayContaining(['Group of Eight (G8)']),
+    );
+    expect(change.agreement.threatFocusAreas.length).toBeGreaterThan(0);
+    expect(change.agreement.threatFocusAreas).not.toContain(null);
+    expect(seenByNegotiator.errors).toBeUndefined();
+    // The reader lacks agreements:restricted: the field is null, with the code, in every event.
+    expect((seenByReader.data as Change).agreementChanged.agreement.internalNotes).toBeNull();
+    expect(seenByReader.errors).toEqual([
+      expect.objectContaining({
+        path: ['agreementChanged', 'agreement', 'internalNotes'],
+        extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      }),
+    ]);
+    expect({ ...(seenByReader.data as Change).agreementChanged.agreement, internalNotes: undefined }).toEqual({
+      ...change.agreement,
+      internalNotes: undefined,
+    });
+    // Versions arrive in commit order.
+    const versions = viaWs.events.map((event) => (event.data as Change).agreementChanged.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    viaWs.unsubscribe();
+    viaSse.unsubscribe();
+    await ws.dispose();
+    sse.dispose();
+  });
+
+  it('a token that expires mid-subscription closes the WebSocket with 4401 and ends the SSE stream with the code', async () => {
+    const shortLived = await makeToken({ subject: 'brief', expiresIn: 4 });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token: shortLived });
+    const sse = liveSseClient(system.gatewayUrl, { token: shortLived });
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await viaWs.until((recording) => recording.closed !== undefined, 30_000, 'the close');
+    expect(viaWs.closed).toEqual({ code: 4401, reason: 'UNAUTHENTICATED: The bearer token expired; sign in again.' });
+    await viaSse.until((recording) => recording.completed, 30_000, 'the end of the stream');
+    expect(viaSse.codes.at(-1)).toBe('UNAUTHENTICATED');
+    await ws.dispose();
+    sse.dispose();
+  });
+});
