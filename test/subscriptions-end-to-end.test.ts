@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSseClient, liveWebSocketClient, type Recording } from '@cip/testing/live-clients';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { startTcpProxy, type TcpProxy } from '@cip/testing/tcp-proxy';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
 /**
@@ -33,29 +34,23 @@ type Change = {
   };
 };
 
-describe('live changes through the gateway, end to end', () => {
-  let system: RunningSystem;
-  let writer: string;
-  beforeAll(async () => {
-    system = await startSystem({ ...TEST_AUTH });
-    writer = await makeToken({ subject: 'editor', scopes: ['agreements:write'] });
-  });
-  afterAll(() => system?.stop());
+let purposes = 0;
 
-  let purposes = 0;
+/** Writes through the gateway of `system` and watches what arrives. */
+function liveHelpers(system: () => RunningSystem, writer: () => string) {
   /** One write through the gateway; returns the version it committed. */
   async function write(): Promise<number> {
-    const read = await post(system.gatewayUrl, { query: `{ agreement(id: "${AGREEMENT}") { version } }` }, writer);
+    const read = await post(system().gatewayUrl, { query: `{ agreement(id: "${AGREEMENT}") { version } }` }, writer());
     const expectedVersion = read.body.data.agreement.version as number;
     const written = await post(
-      system.gatewayUrl,
+      system().gatewayUrl,
       {
         query: `mutation ($version: Int!, $purpose: String!) {
           updateAgreement(id: "${AGREEMENT}", expectedVersion: $version, input: { purpose: $purpose }) { version }
         }`,
         variables: { version: expectedVersion, purpose: `Bilateral CI/KR issues (revision ${++purposes})` },
       },
-      writer,
+      writer(),
     );
     expect(written.body.errors).toBeUndefined();
     return written.body.data.updateAgreement.version as number;
@@ -79,6 +74,21 @@ describe('live changes through the gateway, end to end', () => {
 
   const changeOf = (recording: Recording, version: number) =>
     recording.payloads.find((payload) => (payload.data as Change | undefined)?.agreementChanged.version === version);
+  return { write, untilLive, changeOf };
+}
+
+describe('live changes through the gateway, end to end', () => {
+  let system: RunningSystem;
+  let writer: string;
+  beforeAll(async () => {
+    system = await startSystem({ ...TEST_AUTH });
+    writer = await makeToken({ subject: 'editor', scopes: ['agreements:write'] });
+  });
+  afterAll(() => system?.stop());
+  const { write, untilLive, changeOf } = liveHelpers(
+    () => system,
+    () => writer,
+  );
 
   it("a write arrives to a graphql-ws client and an SSE client, with partners and threat-focus-areas fields, under each caller's field rules", async () => {
     const reader = await makeToken({ subject: 'reader' });
@@ -134,6 +144,56 @@ describe('live changes through the gateway, end to end', () => {
     expect(viaWs.closed).toEqual({ code: 4401, reason: 'UNAUTHENTICATED: The bearer token expired; sign in again.' });
     await viaSse.until((recording) => recording.completed, 30_000, 'the end of the stream');
     expect(viaSse.codes.at(-1)).toBe('UNAUTHENTICATED');
+    await ws.dispose();
+    sse.dispose();
+  });
+});
+
+describe('live changes through the gateway while the owning office goes away and comes back', () => {
+  let system: RunningSystem;
+  let proxy: TcpProxy;
+  let writer: string;
+  beforeAll(async () => {
+    // The gateway reaches agreements through a proxy that can cut it off, sockets and all.
+    proxy = await startTcpProxy();
+    system = await startSystem({
+      ...TEST_AUTH,
+      SUBGRAPH_URLS: `agreements=${proxy.url}`,
+      SUBSCRIPTION_RESUBSCRIBE_MAX_MS: '500',
+    });
+    proxy.target = new URL(system.subgraphUrls.agreements!).host;
+    writer = await makeToken({ subject: 'editor', scopes: ['agreements:write'] });
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await proxy?.stop();
+  });
+  const { write, untilLive, changeOf } = liveHelpers(
+    () => system,
+    () => writer,
+  );
+
+  it('each client gets one SUBSCRIPTION_GAP once re-subscribed, and the stream goes on', async () => {
+    const token = await makeToken({ subject: 'watcher' });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token });
+    const sse = liveSseClient(system.gatewayUrl, { token });
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await untilLive([viaWs, viaSse]);
+    await proxy.cut();
+    await proxy.restore();
+    for (const recording of [viaWs, viaSse])
+      await recording.until((seen) => seen.codes.includes('SUBSCRIPTION_GAP'), 60_000, 'the gap');
+    const version = await write();
+    for (const recording of [viaWs, viaSse]) {
+      await recording.until((seen) => changeOf(seen, version) !== undefined, 30_000, `version ${version}`);
+      const gaps = recording.payloads.filter((payload) => payload.errors?.[0]?.extensions?.code === 'SUBSCRIPTION_GAP');
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]!.errors![0]!.extensions).toMatchObject({ office: 'agreements' });
+      expect(recording.completed).toBe(false);
+    }
+    viaWs.unsubscribe();
+    viaSse.unsubscribe();
     await ws.dispose();
     sse.dispose();
   });
