@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { liveSseClient, liveWebSocketClient, rawWebSocketSubscriber } from '@cip/testing/live-clients';
 import { startLiveLab, type LiveLab } from '@cip/testing/live-lab';
 import { startEntry, type EntryProcess } from '@cip/testing/processes';
@@ -51,6 +52,34 @@ describe('subscriptions through the gateway (open gateway)', () => {
     const { status, body } = await post(lab.gatewayUrl, { query: BOARD_CHANGED });
     expect(status).toBe(400);
     expect(body.errors[0].extensions.code).toBe('OPERATION_NOT_SUPPORTED');
+  });
+
+  it('SSE keeps the rules of a POST: a simple (CSRF-able) request is refused, GET is 405, a foreign page may not open a socket', async () => {
+    const sse = (headers: Record<string, string>, method = 'POST') =>
+      fetch(lab.gatewayUrl, {
+        method,
+        headers: { accept: 'text/event-stream', ...headers },
+        ...(method === 'POST' ? { body: JSON.stringify({ query: BOARD_CHANGED }) } : {}),
+      });
+    // A form's POST or text/plain, which a page on any origin can send without a preflight.
+    const simple = await sse({ 'content-type': 'text/plain' });
+    expect(simple.status).toBe(415);
+    await simple.body?.cancel();
+    const byGet = await sse({}, 'GET');
+    expect(byGet.status).toBe(405);
+    expect(byGet.headers.get('allow')).toBe('POST');
+    expect(((await byGet.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'METHOD_NOT_ALLOWED',
+    );
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(lab.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', {
+        headers: { origin: 'https://elsewhere.invalid' },
+      });
+      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('a foreign origin opened a socket')));
+      socket.once('error', () => undefined);
+    });
+    expect(status).toBe(403);
   });
 
   it('an invalid subscription is a graphql-ws error with a code, and the connection stays', async () => {
