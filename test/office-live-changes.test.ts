@@ -13,6 +13,7 @@ import {
   gatewaySignedUpgradeHeaders,
   officeSubscriptionClient,
   tryUpgrade,
+  webSocketUrl,
 } from '@cip/testing/office-subscriptions';
 import { gatewaySignedHeaders, post } from '@cip/testing/tokens';
 import {
@@ -27,6 +28,7 @@ import {
   type TestSubgraph,
 } from '@cip/testing/subgraphs';
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { describeUnless, eventually } from '@cip/testing/suites';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -304,6 +306,15 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     expect(oneMore.failure).toEqual([expect.objectContaining({ extensions: { code: 'CHANGE_SUBSCRIPTION_LIMIT' } })]);
     expect(subgraph.app.changes.subscribers).toBe(held.length);
     held.forEach((subscription) => subscription.stop());
+  });
+  it('closes a socket that sends a message larger than the request body limit with 1009', async () => {
+    const socket = new WebSocket(webSocketUrl(url), 'graphql-transport-ws', {
+      headers: gatewaySignedUpgradeHeaders(processSigningSecret(), 'partners', url, OPEN_GATEWAY_CALLER),
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send('x'.repeat(1_048_577));
+    expect(await closed).toBe(1009);
   });
 });
 

@@ -210,6 +210,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
     callerOf: (req) => signatureCheck.callerOf(req),
     contextFor,
     maxSubscriptionsPerConnection: subscriptions.maxPerConnection,
+    maxMessageBytes: deps.maxBodyBytes,
     production: deps.mode === 'production',
     logger,
   });

@@ -1,14 +1,8 @@
-import {
-  GATEWAY_CLAIMS_HEADER,
-  GATEWAY_SIGNATURE_HEADER,
-  encodeClaims,
-  gatewaySigner,
-  signedPath,
-  type VerifiedClaims,
-} from '@cip/core';
+import type { VerifiedClaims } from '@cip/core';
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { gatewaySignedHeaders } from './tokens.js';
 
 /**
  * The headers a gateway holding `master` sends on the WebSocket upgrade to `office` at `url`
@@ -20,15 +14,7 @@ export function gatewaySignedUpgradeHeaders(
   url: string,
   claims: VerifiedClaims,
 ): Record<string, string> {
-  const header = encodeClaims(claims);
-  const signature = gatewaySigner(master)({
-    audience: office,
-    method: 'GET',
-    path: signedPath(url),
-    claims: header,
-    body: '',
-  });
-  return { [GATEWAY_CLAIMS_HEADER]: header, [GATEWAY_SIGNATURE_HEADER]: signature };
+  return gatewaySignedHeaders(master, office, url, claims, '', 'GET');
 }
 
 /** `ws://host:port/graphql` for `http://host:port/graphql` (and wss for https). */

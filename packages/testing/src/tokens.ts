@@ -45,7 +45,8 @@ export async function makeToken(options: TokenOptions = {}): Promise<string> {
 
 /**
  * The headers a gateway holding `master` sends with `body` to `office` at `url`: the claims and a
- * signature bound to that office, POST, the path and those exact bytes (used once).
+ * signature bound to that office, the method (POST unless given), the path and those exact bytes
+ * (used once).
  */
 export function gatewaySignedHeaders(
   master: string,
@@ -53,11 +54,12 @@ export function gatewaySignedHeaders(
   url: string,
   claims: VerifiedClaims,
   body: string,
+  method: 'GET' | 'POST' = 'POST',
 ): Record<string, string> {
   const header = encodeClaims(claims);
   const signature = gatewaySigner(master)({
     audience: office,
-    method: 'POST',
+    method,
     path: signedPath(url),
     claims: header,
     body,

@@ -36,6 +36,8 @@ export interface ChangeSocketOptions {
   contextFor(caller: VerifiedClaims): object;
   /** Subscriptions one socket may hold at once. */
   maxSubscriptionsPerConnection: number;
+  /** The largest message a socket takes (the office's request body limit): a larger one closes it with 1009. */
+  maxMessageBytes: number;
   /** In production an unexpected error's message is replaced (as on HTTP): never a stack or SQL. */
   production: boolean;
   logger: Logger;
@@ -60,7 +62,7 @@ export const FEED_LOST_CLOSE_CODE = 1011;
  * fresh context for the upgrade's caller, the office's field rules applying as they do over HTTP.
  */
 export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
-  const sockets = new WebSocketServer({ noServer: true });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   const server = useServer<Record<string, unknown> | undefined, { caller: VerifiedClaims }>(
     {
       schema: options.schema,
