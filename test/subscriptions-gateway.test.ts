@@ -141,6 +141,21 @@ describe('subscriptions through the gateway (open gateway)', () => {
     await ws.dispose();
   });
 
+  it('an office that lost its change feed (close 1011) is subscribed to again, with a gap', async () => {
+    const ws = liveWebSocketClient(lab.gatewayUrl);
+    const watching = ws.subscribe({ query: BOARD_CHANGED, variables: { ids: ['b4'] } });
+    await lab.boards.untilSubscribers('b4', 1);
+    lab.boards.closeSockets(1011, 'CHANGE_FEED_LOST');
+    await watching.until((recording) => recording.codes.includes('SUBSCRIPTION_GAP'), 30_000, 'the gap');
+    await lab.boards.untilSubscribers('b4', 1);
+    lab.boards.publish({ id: 'b4', version: 1 });
+    await watching.untilEvents(1);
+    expect(watching.completed).toBe(false);
+    watching.unsubscribe();
+    await lab.boards.untilSubscribers('b4', 0);
+    await ws.dispose();
+  });
+
   it('a client that stops reading is dropped with 1008 and the code; the gateway holds no more', async () => {
     const slow = await rawWebSocketSubscriber(lab.gatewayUrl, {
       query: 'subscription { boardChanged(ids: ["slow"]) { id version blob } }',

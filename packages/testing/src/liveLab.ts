@@ -70,6 +70,8 @@ export interface LiveOffice {
   kill(): Promise<void>;
   /** Listens again on the same port. */
   restart(): Promise<void>;
+  /** Closes every WebSocket with `code` and `reason` (the office stays up). */
+  closeSockets(code: number, reason: string): void;
   stop(): Promise<void>;
 }
 
@@ -100,7 +102,7 @@ async function startOffice(
   name: string,
   sdl: string,
   resolvers: object,
-  webSocket?: (server: Server) => { close(): void },
+  webSocket?: (server: Server) => { close(): void; closeWith(code: number, reason: string): void },
 ): Promise<LiveOffice & { server: Server }> {
   const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as never });
   const apollo = new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
@@ -111,7 +113,7 @@ async function startOffice(
     onInternalError: () => undefined,
   });
   let port = 0;
-  let sockets: { close(): void } | undefined;
+  let sockets: { close(): void; closeWith(code: number, reason: string): void } | undefined;
   const office = {
     url: '',
     server: undefined as unknown as Server,
@@ -125,6 +127,9 @@ async function startOffice(
     async restart() {
       office.server = makeServer();
       await listen(office.server, '127.0.0.1', port);
+    },
+    closeSockets(code: number, reason: string) {
+      sockets?.closeWith(code, reason);
     },
     async stop() {
       if (office.server.listening) await office.kill();
@@ -237,6 +242,9 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
     return {
       close: () => {
         for (const client of sockets.clients) client.terminate();
+      },
+      closeWith: (code: number, reason: string) => {
+        for (const client of sockets.clients) client.close(code, reason);
       },
     };
   });
