@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSseClient, liveWebSocketClient, type Recording } from '@cip/testing/live-clients';
+import { startEntry, type EntryProcess } from '@cip/testing/processes';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { startTcpProxy, type TcpProxy } from '@cip/testing/tcp-proxy';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
@@ -194,6 +195,54 @@ describe('live changes through the gateway while the owning office goes away and
     }
     viaWs.unsubscribe();
     viaSse.unsubscribe();
+    await ws.dispose();
+    sse.dispose();
+  });
+});
+
+describe('a gateway process stopped (SIGTERM) with open subscriptions, in front of the real offices', () => {
+  const secret = 'a-signing-secret-for-the-sigterm-test-only';
+  let system: RunningSystem;
+  let gateway: EntryProcess | undefined;
+  let gatewayUrl = '';
+  beforeAll(async () => {
+    system = await startSystem({ GATEWAY_SIGNING_SECRET: secret });
+    gateway = startEntry('gateway/src/main.ts', {
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      NODE_ENV: 'test',
+      TRUSTED_DOCUMENTS: 'off',
+      GATEWAY_SIGNING_SECRET: secret,
+      SUBGRAPH_URLS: Object.entries(system.subgraphUrls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(','),
+    });
+    [, gatewayUrl = ''] = await gateway.waitFor(/"url":"([^"]+)","msg":"gateway listening"/);
+  });
+  afterAll(async () => {
+    await gateway?.stop('SIGKILL');
+    await system?.stop();
+  });
+  const { untilLive } = liveHelpers(
+    () => ({ ...system, gatewayUrl }),
+    () => '',
+  );
+
+  it('closes each WebSocket with 1001 and ends each SSE stream with SERVER_SHUTTING_DOWN, then exits 0', async () => {
+    const ws = liveWebSocketClient(gatewayUrl);
+    const sse = liveSseClient(gatewayUrl);
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await untilLive([viaWs, viaSse]);
+    const exited = gateway!.stop('SIGTERM');
+    await viaWs.until((recording) => recording.closed !== undefined, 30_000, 'the close');
+    expect(viaWs.closed).toEqual({
+      code: 1001,
+      reason: 'SERVER_SHUTTING_DOWN: The gateway is stopping; subscribe again.',
+    });
+    await viaSse.until((recording) => recording.completed, 30_000, 'the end of the stream');
+    expect(viaSse.codes.at(-1)).toBe('SERVER_SHUTTING_DOWN');
+    expect(await exited).toBe(0);
     await ws.dispose();
     sse.dispose();
   });
