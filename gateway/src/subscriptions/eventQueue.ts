@@ -3,7 +3,8 @@
  * sends it, as the promise of its payload (other offices' fields are still being fetched), so that
  * payloads resolve concurrently but leave in order. A client that reads slower than events come
  * lets the queue fill: at `limit` waiting events `onOverflow` runs once (the transport drops the
- * client) and nothing more is held, so a slow client never costs the gateway more than `limit` events.
+ * client), what waits is dropped and the stream ends, so a slow client never costs the gateway more
+ * than `limit` events.
  */
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly waiting: Promise<T>[] = [];
@@ -16,7 +17,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly limit: number,
-    private readonly onOverflow: () => void,
+    /** The client is too slow: what is waiting is dropped, and the stream ends with what this returns, if anything. */
+    private readonly onOverflow: () => T | undefined,
     /** Runs once when the queue ends for any reason (the client left, the stream ended): release what feeds it. */
     private readonly onEnd: () => void,
   ) {}
@@ -40,7 +42,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.waiting.length + this.heldByTransport() >= this.limit) {
       if (!this.overflowed) {
         this.overflowed = true;
-        this.onOverflow();
+        this.waiting.length = 0;
+        this.end(this.onOverflow());
       }
       return;
     }
@@ -62,7 +65,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     const head = this.waiting[0];
     if (head) {
       const value = await head;
-      this.waiting.shift();
+      void this.waiting.shift();
       this.taken++;
       return { value, done: false };
     }
@@ -82,6 +85,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     }
     this.wake();
     return { value: undefined, done: true };
+  }
+
+  /** As `return` (graphql-sse ends only what has `throw` too: an async generator's shape). */
+  async throw(): Promise<IteratorResult<T>> {
+    return this.return();
   }
 
   [Symbol.asyncIterator](): this {

@@ -78,7 +78,8 @@ export async function openOperation(
   request: StreamedRequest,
   context: GatewayContext,
   headers: IncomingHttpHeaders,
-  onTooSlow: (live: LiveSubscription) => void,
+  /** Drops a client that is too slow; returns the last payload to end its stream with, if it can still take one. */
+  onTooSlow: (live: LiveSubscription) => FormattedExecutionResult | undefined,
 ): Promise<Opening> {
   const headerMap = new HeaderMap();
   for (const [key, value] of Object.entries(headers)) {
@@ -120,7 +121,7 @@ export class LiveSubscription {
     readonly transport: Transport,
     private readonly prepared: PreparedSubscription,
     private readonly context: GatewayContext,
-    onTooSlow: (live: LiveSubscription) => void,
+    onTooSlow: (live: LiveSubscription) => FormattedExecutionResult | undefined,
   ) {
     const { primary, primaryVariables } = prepared.planned;
     const office = primary.serviceName;
@@ -133,7 +134,7 @@ export class LiveSubscription {
       deps.settings.maxBufferedEvents,
       () => {
         deps.metrics.dropped.inc({ transport, reason: 'too_slow' });
-        onTooSlow(this);
+        return onTooSlow(this);
       },
       () => {
         deps.metrics.open.dec({ transport });

@@ -4,6 +4,9 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { OfficeEvent } from '@cip/plan-executor';
 
+/** The close code of an office that lost its change feed (packages/subgraph-kit's FEED_LOST_CLOSE_CODE). */
+const OFFICE_FEED_LOST = 1011;
+
 /** Where and how often to subscribe to an office again once its socket dropped (config.ts). */
 export interface ResubscribePolicy {
   readonly baseMs: number;
@@ -60,6 +63,14 @@ export function subscribeToOffice(options: OfficeSubscriptionOptions, sink: Offi
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols, { headers: upgradeHeaders() });
     }
+
+    // An office closes with 1011 when it lost its store's notifications: "subscribe again" (its
+    // CHANGE_FEED_LOST). graphql-ws never retries 1011, so it is handed 1012 (Service Restart),
+    // which it retries like any office restart: the gap is then reported as for one.
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'close' && args[0] === OFFICE_FEED_LOST) args[0] = 1012;
+      return super.emit(event, ...args);
+    }
   }
   let ended = false;
   let connected = false;
@@ -92,7 +103,7 @@ export function subscribeToOffice(options: OfficeSubscriptionOptions, sink: Offi
   });
   const unsubscribe = client.subscribe<Record<string, unknown>>(options.payload, {
     next: (result) => {
-      if (!ended) sink.next(result as OfficeEvent);
+      if (!ended) sink.next(result);
     },
     error: (error: unknown) => {
       if (ended) return;

@@ -89,14 +89,12 @@ export function sseTransport(deps: SseTransportDeps) {
               `This caller holds ${deps.settings.maxConnectionsPerCaller} subscription connections already.`,
             ),
           );
-        const opening = await openOperation(deps, 'sse', params, context, req.headers, (live) => {
-          live.finish(
-            errorPayload(
-              'SUBSCRIPTION_CLIENT_TOO_SLOW',
-              `More than ${deps.settings.maxBufferedEvents} events were waiting for this client.`,
-            ),
-          );
+        const opening = await openOperation(deps, 'sse', params, context, req.headers, () => {
           setTimeout(() => res.destroy(), SLOW_CLIENT_GRACE_MS).unref();
+          return errorPayload(
+            'SUBSCRIPTION_CLIENT_TOO_SLOW',
+            `More than ${deps.settings.maxBufferedEvents} events were waiting for this client.`,
+          );
         });
         if (!opening.live) {
           const { answer, status } = opening;

@@ -125,7 +125,7 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
         }
         const lives = new Set<LiveSubscription>();
         const cancelExpiry = atExpiry(caller?.expiresAt, () => {
-          for (const live of lives) deps.metrics.dropped.inc({ transport: 'websocket', reason: 'token_expired' });
+          if (lives.size > 0) deps.metrics.dropped.inc({ transport: 'websocket', reason: 'token_expired' }, lives.size);
           closeSocket(socket, CLOSE.unauthenticated, 'UNAUTHENTICATED', 'The bearer token expired; sign in again.');
         });
         connections.set(socket, { context, lives, release, cancelExpiry });
@@ -156,13 +156,16 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
           payload,
           { ...connection.context },
           request.headers,
-          () =>
+          () => {
+            // The close frame queues behind what the socket holds: a client that reads again gets it.
             closeSocket(
               socket,
               CLOSE.tooSlow,
               'SUBSCRIPTION_CLIENT_TOO_SLOW',
               `More than ${deps.settings.maxBufferedEvents} events were waiting for this client.`,
-            ),
+            );
+            return undefined;
+          },
         );
         if (opening.live) {
           const live = opening.live;
@@ -209,8 +212,8 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
       stopping = true;
       const open = [...sockets.clients];
       for (const socket of open) {
-        for (const _live of connections.get(socket)?.lives ?? [])
-          deps.metrics.dropped.inc({ transport: 'websocket', reason: 'shutdown' });
+        const lives = connections.get(socket)?.lives.size ?? 0;
+        if (lives > 0) deps.metrics.dropped.inc({ transport: 'websocket', reason: 'shutdown' }, lives);
         closeSocket(socket, CLOSE.shuttingDown, 'SERVER_SHUTTING_DOWN', 'The gateway is stopping; subscribe again.');
       }
       const closed = Promise.all(

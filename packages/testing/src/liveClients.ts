@@ -2,13 +2,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-
-/** The `/graphql` URL's WebSocket twin (ws:// for http://). */
-export function webSocketUrlOf(httpUrl: string): string {
-  const url = new URL(httpUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
-}
+import { webSocketUrl } from './officeSubscriptions.js';
 
 /** How a socket ended, as the client saw it. */
 export interface Closed {
@@ -77,7 +71,12 @@ export class Recording {
   }
 
   summary() {
-    return { payloads: this.payloads, completed: this.completed, closed: this.closed, error: String(this.error ?? '') };
+    return {
+      payloads: this.payloads,
+      completed: this.completed,
+      closed: this.closed,
+      error: this.error === undefined ? '' : JSON.stringify(this.error),
+    };
   }
 
   private notify(): void {
@@ -114,7 +113,7 @@ export function liveWebSocketClient(httpUrl: string, options: LiveClientOptions 
   }
   const recordings = new Set<Recording>();
   const client: Client = createWsClient({
-    url: webSocketUrlOf(httpUrl),
+    url: webSocketUrl(httpUrl),
     webSocketImpl: HeaderWebSocket,
     retryAttempts: 0,
     lazy: true,
@@ -176,7 +175,7 @@ export function liveSseClient(httpUrl: string, options: LiveClientOptions = {}) 
  * hides: a client that stops reading (`pause`: its TCP window fills, as a slow consumer's does).
  */
 export async function rawWebSocketSubscriber(httpUrl: string, body: GraphQLRequestBody, token?: string) {
-  const socket = new WebSocket(webSocketUrlOf(httpUrl), 'graphql-transport-ws');
+  const socket = new WebSocket(webSocketUrl(httpUrl), 'graphql-transport-ws');
   const recording = new Recording();
   socket.on('message', (data: Buffer) => {
     const message = JSON.parse(data.toString()) as { type: string; payload?: FormattedExecutionResult };
@@ -194,9 +193,7 @@ export async function rawWebSocketSubscriber(httpUrl: string, body: GraphQLReque
       if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_ack') resolve();
     }),
   );
-  socket.send(
-    JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }),
-  );
+  socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} }));
   await acknowledged;
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: body }));
   const tcp = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;

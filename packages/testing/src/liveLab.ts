@@ -70,6 +70,8 @@ export interface LiveOffice {
   kill(): Promise<void>;
   /** Listens again on the same port. */
   restart(): Promise<void>;
+  /** Closes every WebSocket with `code` and `reason` (the office stays up). */
+  closeSockets(code: number, reason: string): void;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,10 @@ export interface LiveLab {
     readonly upgrades: Upgrade[];
     /** Live `boardChanged` subscriptions at the office now. */
     readonly subscribers: number;
+    /** Of those, the ones that name board `id` in their `ids` (tests give each their own ids). */
+    subscribersFor(id: string): number;
+    /** Resolves once `subscribersFor(id)` is `count`. */
+    untilSubscribers(id: string, count: number, timeoutMs?: number): Promise<void>;
     publish(change: BoardChange): void;
   };
   labels: LiveOffice;
@@ -96,14 +102,18 @@ async function startOffice(
   name: string,
   sdl: string,
   resolvers: object,
-  webSocket?: (server: Server) => { close(): void },
+  webSocket?: (server: Server) => { close(): void; closeWith(code: number, reason: string): void },
 ): Promise<LiveOffice & { server: Server }> {
   const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as never });
   const apollo = new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
   await apollo.start();
-  const answer = graphqlHandler(apollo, { context: async () => ({}), maxBodyBytes: 1_000_000, onInternalError: () => undefined });
+  const answer = graphqlHandler(apollo, {
+    context: async () => ({}),
+    maxBodyBytes: 1_000_000,
+    onInternalError: () => undefined,
+  });
   let port = 0;
-  let sockets: { close(): void } | undefined;
+  let sockets: { close(): void; closeWith(code: number, reason: string): void } | undefined;
   const office = {
     url: '',
     server: undefined as unknown as Server,
@@ -117,6 +127,9 @@ async function startOffice(
     async restart() {
       office.server = makeServer();
       await listen(office.server, '127.0.0.1', port);
+    },
+    closeSockets(code: number, reason: string) {
+      sockets?.closeWith(code, reason);
     },
     async stop() {
       if (office.server.listening) await office.kill();
@@ -137,8 +150,9 @@ async function startOffice(
 
 function refuse(socket: Duplex, code: string): void {
   const body = JSON.stringify({ code });
-  socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`, () =>
-    socket.destroy(),
+  socket.end(
+    `HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }
 
@@ -153,31 +167,38 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
     replays: memoryReplayStore(),
   });
 
-  const changes = (ids: readonly string[] | null): AsyncGenerator<BoardChange> => {
+  // An iterator by hand, not an async generator: a generator waiting for its next change would
+  // take `return()` only once one came, and the office would count a subscriber that left.
+  const changes = (ids: readonly string[] | null): AsyncIterableIterator<BoardChange> => {
     const waiting: BoardChange[] = [];
-    let wake: (() => void) | undefined;
+    let wake: ((result: IteratorResult<BoardChange>) => void) | undefined;
     const subscriber: Subscriber = {
       ids,
       push: (change) => {
-        waiting.push(change);
-        wake?.();
+        if (wake) {
+          const resolve = wake;
+          wake = undefined;
+          resolve({ value: change, done: false });
+        } else waiting.push(change);
       },
     };
     subscribers.add(subscriber);
-    return (async function* () {
-      try {
-        for (;;) {
-          const next = waiting.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-      } finally {
+    const iterator: AsyncIterableIterator<BoardChange> = {
+      next: () => {
+        const next = waiting.shift();
+        if (next) return Promise.resolve({ value: next, done: false });
+        if (!subscribers.has(subscriber)) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (wake = resolve));
+      },
+      return: () => {
         subscribers.delete(subscriber);
-      }
-    })();
+        wake?.({ value: undefined, done: true });
+        wake = undefined;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   };
 
   const boardsResolvers = {
@@ -191,7 +212,7 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
     BoardChange: { board: (change: BoardChange) => ({ id: change.id }) },
     Board: { __resolveReference: (ref: { id: string }) => ref, title: ({ id }: { id: string }) => `Board ${id}` },
   };
-  const boardsSchema = buildSubgraphSchema({ typeDefs: parse(BOARDS_SDL), resolvers: boardsResolvers as never });
+  const boardsSchema = buildSubgraphSchema({ typeDefs: parse(BOARDS_SDL), resolvers: boardsResolvers });
 
   const boards = await startOffice('boards', BOARDS_SDL, boardsResolvers, (server) => {
     const sockets = new WebSocketServer({ noServer: true });
@@ -209,7 +230,10 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
         claims: header(GATEWAY_CLAIMS_HEADER),
         body: new Uint8Array(),
       }).then((check) => {
-        upgrades.push({ headers: req.headers, outcome: check.ok ? { ok: true, claims: check.claims } : { ok: false, code: check.code } });
+        upgrades.push({
+          headers: req.headers,
+          outcome: check.ok ? { ok: true, claims: check.claims } : { ok: false, code: check.code },
+        });
         if (!check.ok) return refuse(socket, check.code);
         claimsOf.set(req, check.claims);
         sockets.handleUpgrade(req, socket, head, (client) => sockets.emit('connection', client, req));
@@ -219,8 +243,13 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
       close: () => {
         for (const client of sockets.clients) client.terminate();
       },
+      closeWith: (code: number, reason: string) => {
+        for (const client of sockets.clients) client.close(code, reason);
+      },
     };
   });
+  const subscribersFor = (id: string) =>
+    [...subscribers].filter((subscriber) => subscriber.ids?.includes(id) ?? false).length;
   const labels = await startOffice('labels', LABELS_SDL, {
     Board: { __resolveReference: (ref: { id: string }) => ref, label: ({ id }: { id: string }) => `label-${id}` },
   });
@@ -250,15 +279,27 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
     gatewayUrl: `${baseUrl}/graphql`,
     baseUrl,
     supergraphPath,
-    boards: Object.defineProperties(Object.assign(boards, {
-      upgrades,
-      subscribers: 0,
-      publish(change: BoardChange) {
-        for (const subscriber of subscribers) {
-          if (!subscriber.ids || subscriber.ids.includes(change.id)) subscriber.push(change);
-        }
-      },
-    }), { subscribers: { get: () => subscribers.size } }),
+    boards: Object.defineProperties(
+      Object.assign(boards, {
+        upgrades,
+        subscribers: 0,
+        subscribersFor,
+        async untilSubscribers(id: string, count: number, timeoutMs = 30_000) {
+          const deadline = Date.now() + timeoutMs;
+          while (subscribersFor(id) !== count) {
+            if (Date.now() > deadline)
+              throw new Error(`board ${id} has ${subscribersFor(id)} subscribers, not ${count}`);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        },
+        publish(change: BoardChange) {
+          for (const subscriber of subscribers) {
+            if (!subscriber.ids || subscriber.ids.includes(change.id)) subscriber.push(change);
+          }
+        },
+      }),
+      { subscribers: { get: () => subscribers.size } },
+    ),
     labels,
     async metric(series) {
       const text = await (await fetch(`${baseUrl}/metrics`)).text();
