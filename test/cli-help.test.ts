@@ -67,6 +67,7 @@ const clis: readonly Cli[] = [
   nodeScript('bench/signing-cost.mjs'),
   nodeScript('bench/office-field-rules.mjs'),
   nodeScript('bench/live-changes.mjs', ['BENCH_DATABASE_URL']),
+  nodeScript('bench/defer.mjs'),
   // The process entry points: each must exit before it listens on anything. Their help lists every
   // variable of their config sections.
   entryPoint('node gateway/dist/main.js', 'gateway/src/main.ts', gatewaySections),

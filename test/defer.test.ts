@@ -1,9 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kind, parse, print, visit, type FieldNode, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { meros } from 'meros/browser';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFER_ACCEPT, postIncremental, reassemble, type IncrementalPayload } from '@cip/testing/incremental';
+import { buildGateway, parseGatewayConfig } from '@cip/gateway';
+import {
+  DEFER_ACCEPT,
+  deferredVariants,
+  postIncremental,
+  reassemble,
+  withoutDefer,
+  withoutDeferredFragments,
+  type IncrementalPayload,
+} from '@cip/testing/incremental';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken } from '@cip/testing/tokens';
 
@@ -49,75 +58,6 @@ function examples(): Example[] {
   ];
 }
 
-const deferredFragment = (selections: SelectionNode[], label?: string): SelectionNode => ({
-  kind: Kind.INLINE_FRAGMENT,
-  directives: [
-    {
-      kind: Kind.DIRECTIVE,
-      name: { kind: Kind.NAME, value: 'defer' },
-      arguments: label
-        ? [
-            {
-              kind: Kind.ARGUMENT,
-              name: { kind: Kind.NAME, value: 'label' },
-              value: { kind: Kind.STRING, value: label },
-            },
-          ]
-        : [],
-    },
-  ],
-  selectionSet: { kind: Kind.SELECTION_SET, selections },
-});
-
-/**
- * Variants of an operation with @defer: each field with a selection set (those reach other offices
- * or their own office's entities) deferred alone, labelled every other time; every such field of
- * the root's objects deferred at once (nesting has its own test below).
- */
-function deferredVariants(example: Example): Example[] {
-  const document = parse(example.query);
-  const fields: FieldNode[] = [];
-  visit(document, {
-    Field(node) {
-      if (node.selectionSet) fields.push(node);
-    },
-  });
-  const wrap = (chosen: Set<FieldNode>, labelled: boolean, prefix: string): string =>
-    print(
-      visit(document, {
-        SelectionSet(node) {
-          let changed = false;
-          const selections = node.selections.map((selection, index) => {
-            if (selection.kind !== Kind.FIELD || !chosen.has(selection)) return selection;
-            changed = true;
-            // A copy, which the visit (going on into the new fragment) does not choose again.
-            return deferredFragment([{ ...selection }], labelled ? `${prefix}${index}` : undefined);
-          });
-          return changed ? { ...node, selections } : undefined;
-        },
-      }),
-    );
-  const variants = fields.map((field, index) => ({
-    ...example,
-    name: `${example.name}: ${field.alias?.value ?? field.name.value} #${index} deferred`,
-    query: wrap(new Set([field]), index % 2 === 0, `d${index}_`),
-  }));
-  const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  const second = new Set(
-    (operation?.selectionSet.selections ?? [])
-      .flatMap((root) => (root.kind === Kind.FIELD ? (root.selectionSet?.selections ?? []) : []))
-      .filter((selection): selection is FieldNode => selection.kind === Kind.FIELD && !!selection.selectionSet),
-  );
-  if (second.size > 1)
-    variants.push({ ...example, name: `${example.name}: all deferred`, query: wrap(second, true, 'all') });
-  return variants;
-}
-
-const withoutDefer = (query: string): string =>
-  print(visit(parse(query), { Directive: (node) => (node.name.value === 'defer' ? null : undefined) }));
-
 const sortErrors = (errors: unknown[] | undefined) => (errors ?? []).map((error) => JSON.stringify(error)).sort();
 
 let system: RunningSystem;
@@ -156,26 +96,42 @@ function expectWellFormed(payloads: IncrementalPayload[]): void {
 }
 
 describe('@defer through the gateway', () => {
-  const variants = examples().flatMap(deferredVariants);
+  const variants = examples().flatMap((example) =>
+    deferredVariants({
+      label: example.name,
+      query: example.query,
+      ...(example.variables ? { variables: example.variables } : {}),
+    }),
+  );
 
   it(`${variants.length} deferred variants of the example operations: the parts reassemble to exactly the answer without @defer`, async () => {
     expect(variants.length).toBeGreaterThan(60);
+    let initialChecked = 0;
     for (const variant of variants) {
       const expected = await postJson(withoutDefer(variant.query), variant.variables);
-      expect(expected.status, variant.name).toBe(200);
+      expect(expected.status, variant.label).toBe(200);
       const streamed = await postIncremental(system.gatewayUrl, { query: variant.query, variables: variant.variables });
-      expect(streamed.status, variant.name).toBe(200);
-      expect(streamed.contentType, variant.name).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
+      expect(streamed.status, variant.label).toBe(200);
+      expect(streamed.contentType, variant.label).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
       expectWellFormed(streamed.payloads);
+      // The initial payload holds exactly what is not deferred (where that is an operation of its own).
+      const initialOnly = await postJson(withoutDeferredFragments(variant.query), variant.variables);
+      if (initialOnly.status === 200) {
+        expect(streamed.payloads[0]?.data, `${variant.label} (initial payload)`).toEqual(
+          (JSON.parse(initialOnly.text) as { data: unknown }).data,
+        );
+        initialChecked++;
+      }
       const reassembled = reassemble(streamed.payloads);
       const answer = JSON.parse(expected.text) as { data?: unknown; errors?: unknown[] };
-      expect(reassembled.data, variant.name).toEqual(answer.data);
-      expect(sortErrors(reassembled.errors), variant.name).toEqual(sortErrors(answer.errors));
+      expect(reassembled.data, variant.label).toEqual(answer.data);
+      expect(sortErrors(reassembled.errors), variant.label).toEqual(sortErrors(answer.errors));
       // A client that takes only JSON: one response, byte for byte the answer without @defer.
       const merged = await postJson(variant.query, variant.variables);
-      expect(merged.contentType, variant.name).toMatch(/^application\/json/);
-      expect(merged.text, variant.name).toBe(expected.text);
+      expect(merged.contentType, variant.label).toMatch(/^application\/json/);
+      expect(merged.text, variant.label).toBe(expected.text);
     }
+    expect(initialChecked).toBeGreaterThan(variants.length / 2);
   }, 600_000);
 
   it('a deferred part arrives after the initial payload, at its path, with its label', async () => {
@@ -346,5 +302,65 @@ describe('@defer through the gateway', () => {
     const expected = JSON.parse((await postJson(withoutDefer(query))).text) as { data: unknown; errors: unknown[] };
     expect(reassemble(payloads).data).toEqual(expected.data);
     expect(sortErrors(reassemble(payloads).errors)).toEqual(sortErrors(expected.errors));
+  });
+});
+
+/** A gateway of its own over the system's offices (after the describe above, one office is stopped: not the one used here). */
+async function ownGateway(env: Record<string, string>) {
+  const subgraphUrls = Object.entries(system.subgraphUrls)
+    .map(([name, url]) => `${name}=${url}`)
+    .join(',');
+  const gateway = await buildGateway(
+    parseGatewayConfig({ NODE_ENV: 'test', PORT: '0', SUBGRAPH_URLS: subgraphUrls, ...env }),
+    pino({ level: 'silent' }),
+  );
+  return { gateway, url: `${await gateway.listen('127.0.0.1', 0)}/graphql` };
+}
+
+describe('@defer with the response cache on', () => {
+  it('a streamed answer is never stored (its initial payload is not the answer); the merged one is', async () => {
+    const { gateway, url } = await ownGateway({ RESPONSE_CACHE: 'on' });
+    try {
+      const query = '{ partner(id: "mexico") { id name ... @defer { region kind } } }';
+      const streamed = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: DEFER_ACCEPT },
+        body: JSON.stringify({ query }),
+      });
+      expect(streamed.headers.get('content-type')).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
+      await streamed.text();
+      const answers = [];
+      for (let index = 0; index < 2; index++) {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ query }),
+        });
+        answers.push({ cache: response.headers.get('x-response-cache'), body: (await response.json()) as unknown });
+      }
+      const whole = { data: { partner: { id: 'mexico', name: 'Mexico', region: 'North America', kind: 'COUNTRY' } } };
+      expect(answers).toEqual([
+        { cache: 'miss', body: whole },
+        { cache: 'hit', body: whole },
+      ]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('@defer with PLAN_EXECUTOR=stock', () => {
+  it('is not in the schema: the stock executor cannot run Defer nodes, so the operation is refused before planning', async () => {
+    const { gateway: stock, url } = await ownGateway({ PLAN_EXECUTOR: 'stock' });
+    try {
+      const { status, payloads } = await postIncremental(url, {
+        query: '{ partner(id: "canada") { name ... @defer { region } } }',
+      });
+      expect(status).toBe(400);
+      expect(payloads[0]?.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(payloads[0]?.errors?.[0]?.message).toMatch(/Unknown directive "@defer"/);
+    } finally {
+      await stock.stop();
+    }
   });
 });

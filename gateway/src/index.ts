@@ -5,3 +5,4 @@ export { createSubgraphClient } from './execution/subgraphClient.js';
 export { SubgraphDataSource } from './execution/subgraphDataSource.js';
 export { supergraphFromRunningSubgraphs } from './supergraph/supergraphSource.js';
 export { InMemorySpanExporter, registerTracing, type Tracing } from './observability/tracing.js';
+export { buildDeferSupport, type DeferSupport } from './defer/index.js';

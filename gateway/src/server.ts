@@ -204,7 +204,7 @@ export async function buildGateway(
     config.execution.planExecutor === 'fast'
       ? installFastExecutor(gateway, {
           onPlanLookup: (found) => metrics.planCache.inc({ result: found ? 'hit' : 'miss' }),
-          ...(defer.deferredParts ? { deferredParts: defer.deferredParts } : {}),
+          ...(defer.incrementalDelivery ? { incrementalDelivery: defer.incrementalDelivery } : {}),
         })
       : undefined;
   // A reload that drops a subgraph must drop it from /ready too, or the gateway never reads ready again.

@@ -2,12 +2,11 @@ import type {
   ApolloServerPlugin,
   GraphQLExperimentalFormattedIncrementalDeferResultAlpha2,
   GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2,
-  GraphQLRequestContext,
+  GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
-import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { isBatchedRequest } from '@cip/core';
-import type { DeferredPartSink, SubsequentPayload } from '@cip/plan-executor';
+import type { DeferredPartSink, IncrementalDelivery as ExecutorDelivery, SubsequentPayload } from '@cip/plan-executor';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { acceptsDeferSpec20220824 } from './acceptNegotiation.js';
@@ -15,6 +14,13 @@ import { acceptsDeferSpec20220824 } from './acceptNegotiation.js';
 type SubsequentResult = GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2;
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 type Listener = GraphQLRequestListener<GatewayContext>;
+
+/** A thrown value as a GraphQLError, as Apollo Server's `ensureGraphQLError` makes one. */
+function ensureGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const cause = error instanceof Error ? error : new Error(`Unexpected error value: ${String(error)}`);
+  return new GraphQLError(cause.message, { originalError: cause });
+}
 
 /** The parts of one operation, queued from the executor to the HTTP response (which pulls them after the initial payload). */
 class PartChannel implements DeferredPartSink {
@@ -50,8 +56,8 @@ export interface IncrementalDeliveryOptions {
 }
 
 export interface IncrementalDelivery {
-  /** For `installFastExecutor`: where a deferred operation's parts go, when this request takes them streamed. */
-  deferredParts(requestContext: GatewayGraphQLRequestContext): DeferredPartSink | undefined;
+  /** For `installFastExecutor`: which requests take deferred parts streamed, and where their parts go. */
+  executor: ExecutorDelivery;
   /**
    * The server's plugins, each request's listeners recorded so that their `didEncounterSubsequentErrors`
    * and `willSendSubsequentPayload` hooks see each part, as Apollo Server calls them for its own @defer.
@@ -75,13 +81,15 @@ export interface IncrementalDelivery {
  *
  * Only requests that Apollo Server would answer with that media type are streamed (its
  * negotiation, acceptNegotiation.ts), never one operation of a batch (Apollo Server cannot stream
- * those); every other deferred operation gets one ordinary response with everything merged.
+ * those); every other deferred operation is run as if written without `@defer`, and gets exactly
+ * that answer, in one ordinary response.
  */
 export function incrementalDelivery(options: IncrementalDeliveryOptions): IncrementalDelivery {
   // One operation per context when streaming: batches (one context for several operations) never are.
   const channels = new WeakMap<GatewayContext, PartChannel>();
   const listeners = new WeakMap<object, Listener[]>();
 
+  // As Apollo Server's `normalizeAndFormatErrors` (not exported) treats the initial payload's errors.
   const formatErrors = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) => {
       const extensions: Record<string, unknown> = {
@@ -98,40 +106,54 @@ export function incrementalDelivery(options: IncrementalDeliveryOptions): Increm
 
   async function* subsequentResults(
     channel: PartChannel,
-    requestContext: GraphQLRequestContext<GatewayContext>,
+    requestContext: GraphQLRequestContextWillSendResponse<GatewayContext>,
   ): AsyncGenerator<SubsequentResult> {
     const hooks = listeners.get(requestContext) ?? [];
     for await (const payload of channel.payloads()) {
       const incremental: GraphQLExperimentalFormattedIncrementalDeferResultAlpha2[] = [];
       for (const part of payload.incremental ?? []) {
         if (part.errors) {
-          const errors = part.errors;
-          await Promise.all(hooks.map((hook) => hook.didEncounterSubsequentErrors?.(requestContext as never, errors)));
+          const errors = part.errors.map(ensureGraphQLError);
+          await Promise.all(
+            hooks.flatMap((hook) =>
+              hook.didEncounterSubsequentErrors ? [hook.didEncounterSubsequentErrors(requestContext, errors)] : [],
+            ),
+          );
         }
         incremental.push({
           data: part.data,
           path: part.path,
           ...(part.label === undefined ? {} : { label: part.label }),
-          ...(part.errors ? { errors: formatErrors(part.errors) } : {}),
+          ...(part.errors ? { errors: formatErrors(part.errors.map(ensureGraphQLError)) } : {}),
+          ...(part.extensions ? { extensions: part.extensions } : {}),
         });
       }
       const result: SubsequentResult = {
         hasNext: payload.hasNext,
         ...(incremental.length > 0 ? { incremental } : {}),
       };
-      await Promise.all(hooks.map((hook) => hook.willSendSubsequentPayload?.(requestContext as never, result)));
+      await Promise.all(
+        hooks.flatMap((hook) =>
+          hook.willSendSubsequentPayload ? [hook.willSendSubsequentPayload(requestContext, result)] : [],
+        ),
+      );
       yield result;
     }
   }
 
   return {
-    deferredParts(requestContext) {
-      const context = requestContext.context as GatewayContext;
-      const accept = requestContext.request.http?.headers.get('accept');
-      if (!acceptsDeferSpec20220824(accept) || isBatchedRequest(context.req) || channels.has(context)) return undefined;
-      const channel = new PartChannel();
-      channels.set(context, channel);
-      return channel;
+    executor: {
+      accepts(requestContext) {
+        const context = requestContext.context as GatewayContext;
+        return (
+          acceptsDeferSpec20220824(requestContext.request.http?.headers.get('accept')) && !isBatchedRequest(context.req)
+        );
+      },
+      open(requestContext) {
+        const channel = new PartChannel();
+        channels.set(requestContext.context as GatewayContext, channel);
+        return channel;
+      },
     },
     withSubsequentPayloadHooks(plugins) {
       return plugins.map((plugin) => {
@@ -171,7 +193,11 @@ export function incrementalDelivery(options: IncrementalDeliveryOptions): Increm
                     ...(extensions ? { extensions } : {}),
                     hasNext: true,
                   },
-                  subsequentResults: subsequentResults(channel, requestContext),
+                  // Pulled once the initial payload is written: after willSendResponse, on this same context.
+                  subsequentResults: subsequentResults(
+                    channel,
+                    requestContext as GraphQLRequestContextWillSendResponse<GatewayContext>,
+                  ),
                 };
               },
             };

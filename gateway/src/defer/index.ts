@@ -19,7 +19,7 @@ export interface DeferSupport {
   readonly plugins: ApolloServerPlugin<GatewayContext>[];
   readonly withSubsequentPayloadHooks: IncrementalDelivery['withSubsequentPayloadHooks'];
   /** For `installFastExecutor`; undefined with the stock executor. */
-  readonly deferredParts: IncrementalDelivery['deferredParts'] | undefined;
+  readonly incrementalDelivery: IncrementalDelivery['executor'] | undefined;
 }
 
 /**
@@ -34,7 +34,7 @@ export function buildDeferSupport(enabled: boolean, options: IncrementalDelivery
       declareDirective: () => undefined,
       plugins: [],
       withSubsequentPayloadHooks: (plugins) => plugins,
-      deferredParts: undefined,
+      incrementalDelivery: undefined,
     };
   }
   const delivery = incrementalDelivery(options);
@@ -43,6 +43,6 @@ export function buildDeferSupport(enabled: boolean, options: IncrementalDelivery
     declareDirective: declareDeferDirective,
     plugins: [delivery.plugin],
     withSubsequentPayloadHooks: (plugins) => delivery.withSubsequentPayloadHooks(plugins),
-    deferredParts: (requestContext) => delivery.deferredParts(requestContext),
+    incrementalDelivery: delivery.executor,
   };
 }

@@ -1,6 +1,6 @@
 import { buildSchema, parse, print, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { authorizeOperation, restoreShape, satisfies } from './authorization.js';
+import { authorizeOperation, restoreDeferredPart, restoreShape, satisfies } from './authorization.js';
 import { ANONYMOUS, OPEN_CALLER, type Caller } from './jwt.js';
 import { secureSupergraph } from './supergraphSecurity.js';
 
@@ -90,5 +90,38 @@ describe('authorizing an operation', () => {
       ANONYMOUS,
     );
     expect(result.document).toBe(document);
+  });
+
+  it('a restricted field inside a deferred fragment: nulled in the part that shows it, its error there once', () => {
+    const document = parse('{ node(id: "g") { id ... on Guarded @defer { label } } office { name } }');
+    const result = authorizeOperation(
+      schema,
+      document,
+      document.definitions[0] as OperationDefinitionNode,
+      policy,
+      ANONYMOUS,
+    );
+    expect(result.denied).toEqual([['node', 'label']]);
+    expect(result.nulled).toEqual([['node', 'label']]);
+    expect(result.deferred).toEqual(new Set([...result.denied, ...result.nulled]));
+    // The initial payload: nothing of the deferred fragment is put in.
+    const initial = { node: { id: 'g' }, office: { name: 'HQ' } };
+    expect(restoreShape(structuredClone(initial), result)).toEqual(initial);
+    // The part at `node` shows the stand-in: nulled there, with the error, once.
+    const reported = new Set<readonly string[]>();
+    const part = { label: 'Guarded' };
+    expect(restoreDeferredPart(part, ['node'], result, reported)).toEqual([
+      {
+        message: expect.any(String) as unknown,
+        path: ['node', 'label'],
+        extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      },
+    ]);
+    expect(part).toEqual({ label: null });
+    expect(restoreDeferredPart({ label: 'Guarded' }, ['node'], result, reported)).toEqual([]);
+    // A part elsewhere (another office's object) is left alone.
+    const other = { name: 'HQ' };
+    expect(restoreDeferredPart(other, ['office'], result, new Set())).toEqual([]);
+    expect(other).toEqual({ name: 'HQ' });
   });
 });

@@ -386,7 +386,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
         async willSendSubsequentPayload(_requestContext, payload) {
           if (!authorized || authorized.denied.length === 0 || !('incremental' in payload)) return;
           for (const part of payload.incremental ?? []) {
-            if (!('data' in part) || !part.path) continue;
+            if (!('data' in part) || !('path' in part) || !part.path) continue;
             const errors = restoreDeferredPart(part.data, part.path, authorized, reported);
             if (errors.length > 0)
               (part as { errors?: GraphQLFormattedError[] }).errors = [...(part.errors ?? []), ...errors];

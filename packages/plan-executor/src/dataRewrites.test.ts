@@ -103,9 +103,14 @@ describe('plan shapes the fast executor takes', () => {
     expect(isSupportedPlan(plan(node))).toBe(true);
   });
 
-  test('defer, subscriptions, context rewrites and empty plans go to the stock executor', () => {
+  test('subscriptions, context rewrites and empty plans go to the stock executor; Defer nodes of what ours runs do not', () => {
     expect(isSupportedPlan(plan(undefined))).toBe(false);
-    expect(isSupportedPlan(plan({ kind: 'Defer', primary: {}, deferred: [] }))).toBe(false);
+    const deferred = (node: unknown) => ({ depends: [], queryPath: [], node });
+    expect(isSupportedPlan(plan({ kind: 'Defer', primary: { node: fetch() }, deferred: [deferred(fetch())] }))).toBe(
+      true,
+    );
+    const contextualDeferred = fetch({ contextRewrites: [{ kind: 'KeyRenamer', path: ['a'], renameKeyTo: 'b' }] });
+    expect(isSupportedPlan(plan({ kind: 'Defer', primary: {}, deferred: [deferred(contextualDeferred)] }))).toBe(false);
     expect(isSupportedPlan(plan({ kind: 'Subscription', primary: fetch() }))).toBe(false);
     expect(isSupportedPlan(plan(fetch({ hasDefers: true })))).toBe(false);
     const contextual = fetch({ contextRewrites: [{ kind: 'KeyRenamer', path: ['a'], renameKeyTo: 'b' }] });

@@ -1,8 +1,27 @@
 import { createHash } from 'node:crypto';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { BREAK, Kind, print, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import {
+  BREAK,
+  Kind,
+  print,
+  visit,
+  type DocumentNode,
+  type InlineFragmentNode,
+  type OperationDefinitionNode,
+  type SelectionNode,
+} from 'graphql';
 
 const hasDefer = new WeakMap<DocumentNode, boolean>();
+
+/** An inline fragment that only defers: no type condition, no other directive. */
+function isBareDeferredFragment(selection: SelectionNode): selection is InlineFragmentNode {
+  return (
+    selection.kind === Kind.INLINE_FRAGMENT &&
+    !selection.typeCondition &&
+    (selection.directives ?? []).length > 0 &&
+    (selection.directives ?? []).every((directive) => directive.name.value === 'defer')
+  );
+}
 
 /** Whether the document uses `@defer` anywhere. */
 export function hasDeferDirective(document: DocumentNode): boolean {
@@ -28,6 +47,14 @@ export function hasDeferDirective(document: DocumentNode): boolean {
  */
 export function withoutDeferDirectives(requestContext: GatewayGraphQLRequestContext): GatewayGraphQLRequestContext {
   const document = visit(requestContext.document, {
+    // `... @defer { a }` is `a`: unwrapped, so that two of them in one selection set do not become
+    // two inline fragments of the same condition (which only the stock executor runs, reordered).
+    SelectionSet(node) {
+      if (!node.selections.some(isBareDeferredFragment)) return undefined;
+      const unwrap = (selection: SelectionNode): SelectionNode[] =>
+        isBareDeferredFragment(selection) ? selection.selectionSet.selections.flatMap(unwrap) : [selection];
+      return { ...node, selections: node.selections.flatMap(unwrap) };
+    },
     Directive: (node) => (node.name.value === 'defer' ? null : undefined),
   });
   const operation = document.definitions.find(

@@ -1,4 +1,5 @@
 import type { DeferNode, DeferredNode, PlanNode } from '@apollo/query-planner';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import {
   getNamedType,
   GraphQLError,
@@ -38,6 +39,17 @@ export interface SubsequentPayload {
 /** Where an operation's deferred parts go as each completes; the last payload has `hasNext: false`. */
 export interface DeferredPartSink {
   push(payload: SubsequentPayload): void;
+}
+
+/** How a request takes its deferred parts (the gateway's HTTP concern, given to `installFastExecutor`). */
+export interface IncrementalDelivery {
+  /**
+   * Whether the request takes deferred parts streamed. When it does not, the operation is run as if
+   * written without `@defer` (its own plan, one response: exactly the answer without the directive).
+   */
+  accepts(requestContext: GatewayGraphQLRequestContext): boolean;
+  /** Opens the request's stream of parts: once, when its plan's first Defer node with deferred blocks runs. */
+  open(requestContext: GatewayGraphQLRequestContext): DeferredPartSink;
 }
 
 /** What the part shaping reads of the operation. */
@@ -98,36 +110,30 @@ function subselectionOf(deferred: DeferredNode): SelectionSetNode | null {
 
 /**
  * The deferred blocks of one operation's plan. Each starts as soon as the fetches it `depends` on
- * are in (or its Defer node's primary has run, for a dependency the plan skipped), and each part is
- * shaped and pushed once the part above it has been delivered. Streaming, each block keeps its own
- * errors for its part; merged (no sink: the client takes one response), every error goes to the
- * operation's list and the caller waits for `settled()` before shaping the whole operation.
+ * are in (or its Defer node's primary has run, for a dependency the plan skipped), keeps its own
+ * errors, and is shaped and pushed as its part once the part above it (or the initial payload) has
+ * been delivered; the last part pushed says `hasNext: false`.
  */
 export class DeferredRun {
   private readonly fetched = new Map<string, Signal>();
-  private readonly tasks: Promise<void>[] = [];
   private readonly initial = signal();
   /** The response as delivered so far (initial data, then each part merged at its path). */
   private delivered: ResponseObject | null = null;
   private pending = 0;
-
   private sink: DeferredPartSink | undefined;
-  private decided = false;
 
   constructor(
     private readonly operation: DeferredOperation,
-    /**
-     * Where the parts go (undefined: merged, one response); asked when the first Defer node with
-     * deferred blocks runs, so that a plan whose taken branch defers nothing answers as usual.
-     */
-    private readonly openSink: () => DeferredPartSink | undefined,
+    /** Opened when the first Defer node with deferred blocks runs: a plan whose taken branch defers nothing answers as usual. */
+    private readonly openSink: () => DeferredPartSink,
   ) {}
 
+  /** Whether parts are being streamed: the initial payload leaves the deferred fragments out. */
   get streaming(): boolean {
     return this.sink !== undefined;
   }
 
-  /** The scope of the plan's root: its parts wait for the initial payload (resolved at once when merged). */
+  /** The scope of the plan's root: its parts wait for the initial payload. */
   rootScope(): DeferScope {
     return { run: this, delivered: this.initial.promise };
   }
@@ -139,14 +145,10 @@ export class DeferredRun {
 
   /** The initial payload is shaped: parts can be placed in it now. */
   initialShaped(data: ResponseObject | null): void {
-    this.delivered = data;
+    // A copy: parts are merged into it, and the initial payload may not have been serialized yet.
+    this.delivered = data && structuredClone<ResponseObject>(data);
     this.initial.resolve();
     if (this.sink && this.pending === 0) this.sink.push({ hasNext: false });
-  }
-
-  /** Waits for every deferred block, those scheduled while waiting included. */
-  async settled(): Promise<void> {
-    for (let index = 0; index < this.tasks.length; index++) await this.tasks[index];
   }
 
   /** Runs a Defer node: its primary now, each deferred block as its dependencies allow. */
@@ -156,17 +158,12 @@ export class DeferredRun {
     cursor: Cursor,
     runNode: RunNode<State, Cursor>,
   ): Promise<void> {
-    if (!this.decided && node.deferred.length > 0) {
-      this.decided = true;
-      this.sink = this.openSink();
-      // Merged: nothing to wait for before running the parts into the one response.
-      if (!this.sink) this.initial.resolve();
-    }
+    if (node.deferred.length > 0) this.sink ??= this.openSink();
     const scope = state.defer ?? this.rootScope();
     const primaryDone = signal();
     for (const deferred of node.deferred) {
       this.pending++;
-      this.tasks.push(this.runDeferred(state, scope, deferred, cursor, primaryDone.promise, runNode));
+      void this.runDeferred(state, scope, deferred, cursor, primaryDone.promise, runNode);
     }
     try {
       if (node.primary.node) await runNode(state, node.primary.node, cursor);
@@ -191,7 +188,7 @@ export class DeferredRun {
   ): Promise<void> {
     const dependencies = Promise.all(deferred.depends.map(({ id }) => this.fetchSignal(id).promise));
     await Promise.race([dependencies, primaryDone]);
-    const errors = this.sink ? [] : parent.errors;
+    const errors: GraphQLError[] = [];
     const partDelivered = signal();
     const state: State = { ...parent, errors, defer: { run: this, delivered: partDelivered.promise } };
     try {
@@ -203,7 +200,13 @@ export class DeferredRun {
       // Its parent objects are in the part above (or the initial payload) once that is delivered.
       await parentScope.delivered;
       await primaryDone;
-      if (this.sink) this.deliver(deferred, errors);
+      try {
+        this.deliver(deferred, errors);
+      } catch {
+        // A part that cannot be shaped (a broken subgraph answer) is left out; the stream still ends.
+        this.pending--;
+        if (this.pending === 0) this.sink?.push({ hasNext: false });
+      }
     } finally {
       partDelivered.resolve();
     }
@@ -239,7 +242,15 @@ export class DeferredRun {
     }
     // An error no part is under (one without a path, say) goes with the first part.
     const first = parts[0];
-    if (first && unplaced.length > 0) parts[0] = { ...first, errors: [...unplaced, ...(first.errors ?? [])] };
+    if (first && unplaced.length > 0) {
+      // With fetch errors now, its shaping errors are left out (the rule above).
+      parts[0] = {
+        data: first.data,
+        path: first.path,
+        ...(first.label === undefined ? {} : { label: first.label }),
+        errors: [...unplaced, ...(first.errors ?? [])],
+      };
+    }
     this.pending--;
     const hasNext = this.pending > 0;
     // No place for the fragment (its parents are null or empty lists): nothing to send but the end.

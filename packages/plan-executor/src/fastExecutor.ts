@@ -11,7 +11,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { DeferredRun, type DeferredPartSink } from './deferExecution.js';
+import { DeferredRun, type IncrementalDelivery } from './deferExecution.js';
 import { hasDeferDirective, withoutDeferDirectives } from './deferDocuments.js';
 import { gatewayInternals, type ServiceMap } from './gatewayInternals.js';
 import { executeNode } from './planExecutor.js';
@@ -19,6 +19,13 @@ import { isSupportedOperation, isSupportedPlan, planHasDefer } from './planSuppo
 import { newResponseObject, shapeResponse } from './resultShaping.js';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
+
+/** The planner refused an operation with its `@defer`s (its error kept as the cause). */
+class DeferPlanningFailed extends Error {
+  constructor(cause: unknown) {
+    super('The query planner could not plan the operation with @defer', { cause });
+  }
+}
 
 /** How many operations each executor answered (tests assert the fast path is really taken). */
 export interface PlanExecutorStats {
@@ -50,11 +57,10 @@ export function installFastExecutor(
      */
     onPlanLookup?: (found: boolean) => void;
     /**
-     * For an operation whose plan defers parts (`@defer`): where to stream them, or undefined to
-     * answer with one response holding everything (a client that does not take incremental
-     * delivery). Without it, every deferred operation is answered with one response.
+     * How requests take `@defer` parts streamed (deferExecution.ts). Without it, or for a request
+     * that does not take them, an operation with `@defer` is answered as if written without it.
      */
-    deferredParts?: (requestContext: GatewayGraphQLRequestContext) => DeferredPartSink | undefined;
+    incrementalDelivery?: IncrementalDelivery;
   } = {},
 ): PlanExecutorStats {
   // Throws, naming the member and both versions, if @apollo/gateway's internals are not as verified.
@@ -101,7 +107,10 @@ export function installFastExecutor(
     return supported;
   };
 
-  internals.replaceExecutor(async (requestContext) => {
+  // Deferred documents the planner refused with their defers (it asserts on some, @requires under a
+  // deferred fragment for one): answered without @defer from then on.
+  const unplannedDeferred = new WeakSet<DocumentNode>();
+  const run = async (requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> => {
     const { request, document, queryHash } = requestContext;
     // The stock executor's key: the security rewrite (security/authorization.ts) sets `queryHash`
     // to the rewritten document's, so a rewritten document has its own plan on either path.
@@ -136,6 +145,21 @@ export function installFastExecutor(
       if (result.errors) requestSpan.fail(result.errors);
       return result;
     });
+  };
+  internals.replaceExecutor(async (requestContext) => {
+    const { document } = requestContext;
+    if (!hasDeferDirective(document)) return run(requestContext);
+    // @defer streamed where the client takes it; else the operation without it: its own plan, one response.
+    if (!options.incrementalDelivery?.accepts(requestContext) || unplannedDeferred.has(document)) {
+      return run(withoutDeferDirectives(requestContext));
+    }
+    try {
+      return await run(requestContext);
+    } catch (error) {
+      if (!(error instanceof DeferPlanningFailed)) throw error;
+      unplannedDeferred.add(document);
+      return run(withoutDeferDirectives(requestContext));
+    }
   });
   return stats;
 
@@ -164,9 +188,14 @@ export function installFastExecutor(
     let queryPlan = storedPlan;
     if (!queryPlan) {
       // First sight, planned as the stock executor plans (what the planner throws is the answer, as there).
-      queryPlan = tracing.inSpan('PLAN', tracing.planAttributes(requestContext), () =>
-        internals.planOperation(document, request.operationName),
-      );
+      queryPlan = tracing.inSpan('PLAN', tracing.planAttributes(requestContext), () => {
+        try {
+          return internals.planOperation(document, request.operationName);
+        } catch (error) {
+          if (hasDeferDirective(document)) throw new DeferPlanningFailed(error);
+          throw error;
+        }
+      });
       await internals.storePlan(key, queryPlan);
     }
     const serviceMap = internals.dataSources();
@@ -219,13 +248,15 @@ export function installFastExecutor(
     const rootType: GraphQLObjectType | null | undefined =
       operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : schema.getMutationType();
     if (!rootType) return { errors: [new GraphQLError(`The schema has no ${operation.operation} type`)] };
-    // @defer (deferExecution.ts): streamed parts when the client takes them, else one merged response.
-    const deferred = planHasDefer(queryPlan.node)
-      ? new DeferredRun(
-          { schema, rootType, selectionSet: operation.selectionSet, fragments, variables, unfilteredData },
-          () => options.deferredParts?.(requestContext),
-        )
-      : undefined;
+    // @defer (deferExecution.ts): the parts streamed after the initial payload.
+    const delivery = options.incrementalDelivery;
+    const deferred =
+      delivery && planHasDefer(queryPlan.node)
+        ? new DeferredRun(
+            { schema, rootType, selectionSet: operation.selectionSet, fragments, variables, unfilteredData },
+            () => delivery.open(requestContext),
+          )
+        : undefined;
     let initialData: Record<string, unknown> | null = null;
     try {
       if (queryPlan.node) {
@@ -248,7 +279,6 @@ export function installFastExecutor(
           },
         );
       }
-      if (deferred && !deferred.streaming) await deferred.settled();
       const result = shapeResult(unfilteredData, rootType, deferred?.streaming ?? false);
       initialData = result.data ?? null;
       return result;

@@ -1,6 +1,6 @@
 export { installFastExecutor, type PlanExecutorStats } from './fastExecutor.js';
 export { isDeferred } from './resultShaping.js';
-export type { DeferredPart, DeferredPartSink, SubsequentPayload } from './deferExecution.js';
+export type { DeferredPart, DeferredPartSink, IncrementalDelivery, SubsequentPayload } from './deferExecution.js';
 export {
   GatewayInternalsError,
   installedApolloGatewayVersion,
