@@ -84,6 +84,7 @@ describe('the explorer with live changes, in a browser', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (CI does).`);
     ensureExplorerBuilt();
+    await mkdir(resultsDir, { recursive: true });
     system = await startSystem({ ...TEST_AUTH });
     origin = new URL(system.gatewayUrl).origin;
     readerToken = await makeToken({ subject: 'analyst-watching' });
@@ -142,7 +143,6 @@ describe('the explorer with live changes, in a browser', () => {
     const next = await renameFromOtherTab(100);
     await expect.poll(pane, { timeout: 30_000 }).toContain(`"shortName": "${next}"`);
     expect(Number((await events.innerText()).replace(/\D/g, ''))).toBeGreaterThan(before);
-    await mkdir(resultsDir, { recursive: true });
     await watcher.screenshot({ path: join(resultsDir, 'explorer-subscription.png') });
 
     // Stop (the run button toggles): a later write no longer reaches the pane.
