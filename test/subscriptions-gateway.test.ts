@@ -18,7 +18,12 @@ const BOARD_CHANGED = `subscription Watch($ids: [ID!]) {
 describe('subscriptions through the gateway (open gateway)', () => {
   let lab: LiveLab;
   beforeAll(async () => {
-    lab = await startLiveLab({ SUBSCRIPTION_BUFFERED_EVENTS: '3', SUBSCRIPTIONS_PER_CONNECTION: '2' });
+    lab = await startLiveLab({
+      SUBSCRIPTION_BUFFERED_EVENTS: '3',
+      SUBSCRIPTIONS_PER_CONNECTION: '2',
+      // Short, so that a connection older than it shows whether each operation gets its own.
+      REQUEST_DEADLINE_MS: '2000',
+    });
   });
   afterAll(() => lab?.stop());
 
@@ -89,10 +94,16 @@ describe('subscriptions through the gateway (open gateway)', () => {
     expect((invalid.error as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe(
       'GRAPHQL_VALIDATION_FAILED',
     );
-    // Queries are answered over the socket too, once.
+    // Queries are answered over the socket too, once, each within its own deadline (not the
+    // connection's: a subscription keeps this one open past REQUEST_DEADLINE_MS).
+    const keeper = ws.subscribe({ query: BOARD_CHANGED, variables: { ids: ['keeper'] } });
+    await lab.boards.untilSubscribers('keeper', 1);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     const query = ws.subscribe({ query: '{ board(id: "b9") { title label } }' });
     await query.until((recording) => recording.completed);
     expect(query.payloads).toEqual([{ data: { board: { title: 'Board b9', label: 'label-b9' } } }]);
+    keeper.unsubscribe();
+    await lab.boards.untilSubscribers('keeper', 0);
     await ws.dispose();
   });
 

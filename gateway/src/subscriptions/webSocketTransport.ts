@@ -149,12 +149,13 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
             ),
           ];
         }
-        // A context of its own per operation (the pipeline's plugins keep per-request state on it).
+        // A context of its own per operation (the pipeline's plugins keep per-request state on it),
+        // with its own deadline: the connection's was set when it opened.
         const opening = await openOperation(
           deps,
           'websocket',
           payload,
-          { ...connection.context },
+          { ...connection.context, deadline: Date.now() + deps.eventDeadlineMs },
           request.headers,
           () => {
             // The close frame queues behind what the socket holds: a client that reads again gets it.
