@@ -4,7 +4,9 @@ import type { Experimental_DidResolveQueryPlanCallback } from '@apollo/gateway';
 import { QueryPlanner } from '@apollo/query-planner';
 import { parse } from 'graphql';
 import { describe, expect, test } from 'vitest';
-import { outlinePlan, summarisePlan } from './queryPlans.js';
+import type { GatewayContext } from '../context.js';
+import type { AccessMode } from './explorerAccess.js';
+import { outlinePlan, queryPlanExposure, summarisePlan } from './queryPlans.js';
 
 type QueryPlan = Parameters<Experimental_DidResolveQueryPlanCallback>[0]['queryPlan'];
 
@@ -181,5 +183,56 @@ describe('outlinePlan: what the plan panel draws', () => {
         { stage: 2, subgraph: 'agreements', path: 'partner', entities: true, entityTypes: ['Partner'] },
       ],
     });
+  });
+});
+
+describe('queryPlanExposure.subscriptionPlan: the plan a subscription transport sends with the first event', () => {
+  const primary = fetchFrom('partners');
+  const rest = {
+    kind: 'Flatten' as const,
+    path: ['partnerChanged', 'partner'],
+    node: fetchFrom('agreements', 'Partner'),
+  };
+  const contextOf = () => ({}) as GatewayContext;
+  /** The plugin's view of the subscription's request, as Apollo's pipeline starts it. */
+  async function started(mode: AccessMode, context: GatewayContext, extensions?: Record<string, unknown>) {
+    const exposure = queryPlanExposure({ mode, isAnalyst: () => false });
+    const plugin = exposure.plugin as { requestDidStart(request: unknown): Promise<unknown> };
+    await plugin.requestDidStart({ request: { ...(extensions ? { extensions } : {}) }, contextValue: context });
+    return exposure;
+  }
+
+  test('asked with the queryPlan request extension and allowed: the Subscription node, outlined', async () => {
+    const context = contextOf();
+    const report = (await started('on', context, { queryPlan: true })).subscriptionPlan(context, primary, rest);
+    expect(report?.outline).toEqual({
+      kind: 'Subscription',
+      primary: { stage: 1, subgraph: 'partners', path: '', entities: false, entityTypes: [] },
+      rest: {
+        kind: 'Steps',
+        fetches: [
+          {
+            stage: 1,
+            subgraph: 'agreements',
+            path: 'partnerChanged.partner',
+            entities: true,
+            entityTypes: ['Partner'],
+          },
+        ],
+      },
+    });
+    expect(report?.subgraphs).toEqual(['partners', 'agreements']);
+    expect(report?.text).toContain('Subscription {');
+  });
+
+  test('not asked, or not allowed (off; analysts only, for a caller who is none): nothing', async () => {
+    const notAsked = contextOf();
+    expect((await started('on', notAsked)).subscriptionPlan(notAsked, primary, rest)).toBeUndefined();
+    for (const mode of ['off', 'analysts'] as const) {
+      const context = contextOf();
+      expect(
+        (await started(mode, context, { queryPlan: true })).subscriptionPlan(context, primary, rest),
+      ).toBeUndefined();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { Experimental_DidResolveQueryPlanCallback } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { prettyFormatQueryPlan, type PlanNode, type SubscriptionNode } from '@apollo/query-planner';
+import { prettyFormatQueryPlan, type FetchNode, type PlanNode, type SubscriptionNode } from '@apollo/query-planner';
 import type { GatewayContext } from '../context.js';
 import { mayAccess, type AccessMode, type AnalystCheck } from './explorerAccess.js';
 import type { SubgraphRequestHook } from '../execution/subgraphDataSource.js';
@@ -172,6 +172,16 @@ export interface QueryPlanExposure {
   subgraphRequestHook: SubgraphRequestHook;
   /** Adds `extensions.queryPlan` to the response when the caller asked and may see it. */
   plugin: ApolloServerPlugin<GatewayContext>;
+  /**
+   * A subscription's plan (its Subscription node: `primary`, then `rest` for each event), for the
+   * transport to send with the first event; undefined unless the subscription's request (whose
+   * context this is) asked for it and may see it, as the plugin decided for that request.
+   */
+  subscriptionPlan(
+    context: GatewayContext,
+    primary: FetchNode,
+    rest: PlanNode | undefined,
+  ): QueryPlanReport | undefined;
 }
 
 /**
@@ -219,6 +229,10 @@ export function queryPlanExposure(options: QueryPlanExposureOptions): QueryPlanE
           },
         };
       },
+    },
+    subscriptionPlan(context, primary, rest) {
+      if (!requests.has(context)) return undefined;
+      return reportPlan({ kind: 'QueryPlan', node: { kind: 'Subscription', primary, ...(rest ? { rest } : {}) } }, []);
     },
   };
 }
