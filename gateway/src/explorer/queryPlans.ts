@@ -174,8 +174,9 @@ export interface QueryPlanExposure {
   plugin: ApolloServerPlugin<GatewayContext>;
   /**
    * A subscription's plan (its Subscription node: `primary`, then `rest` for each event), for the
-   * transport to send with the first event; undefined unless the subscription's request (whose
-   * context this is) asked for it and may see it, as the plugin decided for that request.
+   * transport to send with the first event; undefined unless the subscription's request asked for
+   * it and may see it, as the plugin decided for that request. `context` is the request's context
+   * as Apollo's plugins saw it (Apollo Server hands them a copy of the one it was given).
    */
   subscriptionPlan(
     context: GatewayContext,
