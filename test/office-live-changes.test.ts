@@ -292,11 +292,16 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     expect(next?.data?.partnerChanged).toEqual({ kind: 'UPDATED', id: 'tonga', version: 2 });
   });
 
-  it('serves only subscriptions over the socket, and at most the configured number per connection', async () => {
+  it('serves only subscriptions over the socket, a bad variable as BAD_USER_INPUT, and at most the configured number per connection', async () => {
     const client = clientFor();
     const query = collectSubscription(client, '{ partner(id: "canada") { id } }');
     await query.ended();
     expect(query.failure).toEqual([expect.objectContaining({ extensions: { code: 'OPERATION_NOT_SUPPORTED' } })]);
+    const badVariable = collectSubscription(client, PARTNER_CHANGED, { ids: [{ not: 'an id' }] });
+    await badVariable.ended();
+    expect(badVariable.results).toEqual([
+      { errors: [expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })] },
+    ]);
     const held = Array.from({ length: DEFAULT_SUBSCRIPTION_SETTINGS.maxPerConnection }, () =>
       collectSubscription(client, PARTNER_CHANGED),
     );
@@ -305,6 +310,9 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     await oneMore.ended();
     expect(oneMore.failure).toEqual([expect.objectContaining({ extensions: { code: 'CHANGE_SUBSCRIPTION_LIMIT' } })]);
     expect(subgraph.app.changes.subscribers).toBe(held.length);
+    const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(new RegExp(`^cip_subgraph_live_subscriptions\\{[^}]*\\} ${held.length}$`, 'm'));
+    expect(metrics).toMatch(/^cip_subgraph_live_connections\{[^}]*\} 1$/m);
     held.forEach((subscription) => subscription.stop());
   });
   it('closes a socket that sends a message larger than the request body limit with 1009', async () => {

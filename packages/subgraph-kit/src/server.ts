@@ -35,6 +35,7 @@ import { drainConnections, type VerifiedClaims } from '@cip/core';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, type SubscriptionSettings } from './changes/config.js';
 import { createChangeFeed, type ChangeFeed } from './changes/feed.js';
 import { FEED_LOST_CLOSE_CODE, serveChangeSockets } from './changes/socket.js';
+import { registerChangeMetrics } from './changes/metrics.js';
 
 /** What an office's subgraph is: its schema, its resolvers, its migrations and its per-request context. */
 export interface SubgraphModule<TContext extends BaseContext> {
@@ -214,6 +215,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
     production: deps.mode === 'production',
     logger,
   });
+  registerChangeMetrics(metrics.registry, changes, changeSockets);
   return {
     name: module.name,
     apollo,

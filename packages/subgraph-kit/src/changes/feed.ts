@@ -88,6 +88,8 @@ export function createChangeFeed(db: Database, schema: string, options: ChangeFe
   async function readAnnounced(): Promise<void> {
     while (announced.length > 0) {
       const ids = announced.splice(0, announced.length);
+      // Nobody to hand them to (the listener stays open once started): committed before anyone asked.
+      if (subscribers.size === 0) continue;
       const rows = await db.query<AuditRow>(
         `SELECT a.id::text AS id, a.at, a.actor, a.action, a.entity_type, a.entity_id,
            COALESCE(a.new->>'version', a.old->>'version')::int AS version
@@ -197,8 +199,11 @@ function subscriberIterator(
     if (done) return;
     done = true;
     subscribers.delete(subscriber);
-    queue.length = error ? 0 : queue.length;
-    if (error) failure = error;
+    // Ended by a failure: what waited is dropped, the reader gets the failure next.
+    if (error) {
+      queue.length = 0;
+      failure = error;
+    }
     if (waiting) {
       const { resolve, reject } = waiting;
       waiting = null;

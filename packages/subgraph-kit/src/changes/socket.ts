@@ -202,7 +202,7 @@ async function subscribeWithFreshContexts(
   freshContext: () => object,
 ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in stream)) return stream;
+  if (!(Symbol.asyncIterator in stream)) return { errors: (stream.errors ?? []).map(withInputCode) };
   const source = stream[Symbol.asyncIterator]();
   const events: AsyncGenerator<ExecutionResult> = {
     async next() {
@@ -223,6 +223,15 @@ async function subscribeWithFreshContexts(
     },
   };
   return events;
+}
+
+/**
+ * A refusal before the subscription starts: one without a path (no resolver raised it) is about
+ * the request itself, such as a variable of the wrong type, so it is the caller's to fix.
+ */
+function withInputCode(error: GraphQLError): GraphQLError {
+  if (error.path !== undefined || error.extensions.code !== undefined) return error;
+  return codedError('BAD_USER_INPUT', error.message, { nodes: error.nodes ?? null });
 }
 
 /** The codes a client may read as they are; an unexpected error keeps only its code in production. */
