@@ -27,6 +27,7 @@ export default defineConfig({
             'subgraphs/*/src/**/*.test.ts',
             'gateway/src/**/*.test.ts',
             'schema/src/**/*.test.ts',
+            'packages/explorer/test/**/*.test.ts',
           ],
         },
       },

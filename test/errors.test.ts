@@ -116,9 +116,10 @@ describe('errors from the offices, as clients see them', () => {
       },
     );
 
-    it('an operation type the gateway does not serve is a 400 with a code, sent alone, batched or by APQ', async () => {
+    it('a subscription in a plain request is a 400 with a code naming the transports, sent alone, batched or by APQ', async () => {
       const refused = {
-        message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+        message:
+          'Subscriptions are served over WebSocket (graphql-transport-ws) and SSE (`Accept: text/event-stream`) on /graphql, not in a plain request.',
         extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
       };
       const alone = await system.query(SUBSCRIPTION);
@@ -242,7 +243,8 @@ describe('errors from the offices, as clients see them', () => {
       expect(status).toBe(400);
       expect(errors).toEqual([
         {
-          message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+          message:
+            'Subscriptions are served over WebSocket (graphql-transport-ws) and SSE (`Accept: text/event-stream`) on /graphql, not in a plain request.',
           extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
         },
       ]);

@@ -5,29 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM, CHROMIUM_FLAGS, editorText } from '@cip/testing/chromium';
 import { ensureExplorerBuilt } from '@cip/testing/explorer-build';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 
-// The explorer in a real browser: Debian's Chromium (`apt-get install chromium`), driven by
-// playwright-core, against the whole system on free ports. The flags keep Chromium itself off the
-// network, so every request the page makes is the page's own.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// The explorer in a real browser (@cip/testing/chromium), against the whole system on free ports.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(root, 'test-results');
-
-/** The text Monaco shows, with its non-breaking spaces made plain. */
-async function editorText(page: Page, selector: string): Promise<string> {
-  return (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
-}
 
 describe('the explorer in a browser', () => {
   let system: RunningSystem;

@@ -147,7 +147,7 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
     });
     let sent: Record<string, string> = {};
     const executionRequest = { document: 'a subgraph operation' };
-    plugin.onSubgraphExecute({ subgraphName: 'partners', executionRequest });
+    plugin.onSubgraphExecute({ subgraphName: 'partners', executionRequest, setExecutionRequest: () => undefined });
     plugin.onFetch({
       context: {
         request: new Request('http://gateway.invalid/graphql', {
@@ -169,6 +169,44 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
     expect(sent).not.toHaveProperty('x-other');
     const check = await officeCheck('partners')({ ...received(sent['x-gateway-signature']!), claims });
     expect(check).toMatchObject({ ok: true, claims: decodeClaims(claims) });
+  });
+
+  it("signs a subscription's WebSocket upgrade for its office: GET, the URL's path, no body, the caller's claims", async () => {
+    const plugin = hiveSigning.useGatewaySignature({ secret, scopesOf });
+    let signed: any;
+    const executionRequest = {
+      operationType: 'subscription',
+      rootValue: { executionRequest: 'kept' },
+      context: { jwt: { payload: { sub: 'someone', scope: 'b a' } } },
+    };
+    plugin.onSubgraphExecute({
+      subgraphName: 'partners',
+      executionRequest,
+      transportEntry: { location: 'http://partners.invalid/graphql' },
+      setExecutionRequest: (request) => (signed = request),
+    });
+    // Hive's WebSocket transport fills the upgrade's headers in from there, and only those two.
+    expect(hiveSigning.OFFICE_UPGRADE_HEADERS).toEqual([
+      ['x-gateway-signature', '{root.cipOfficeUpgrade.signature}'],
+      ['x-gateway-claims', '{root.cipOfficeUpgrade.claims}'],
+    ]);
+    expect(signed.rootValue.executionRequest).toBe('kept');
+    const { signature, claims } = signed.rootValue.cipOfficeUpgrade;
+    expect(claims).toBe(encodeClaims({ authenticated: true, subject: 'someone', scopes: ['a', 'b'] }));
+    const upgrade = { audience: 'partners', method: 'GET', path: '/graphql', claims, body: Buffer.alloc(0), signature };
+    const verify = officeCheck('partners');
+    expect(await verify(upgrade)).toMatchObject({ ok: true, claims: decodeClaims(claims) });
+    // Once only, as every signed request: a second upgrade with the same headers is refused.
+    expect(await verify(upgrade)).toEqual({ ok: false, code: 'SIGNATURE_REPLAYED' });
+
+    let changed = false;
+    plugin.onSubgraphExecute({
+      subgraphName: 'partners',
+      executionRequest: { operationType: 'query' },
+      transportEntry: { location: 'http://partners.invalid/graphql' },
+      setExecutionRequest: () => (changed = true),
+    });
+    expect(changed).toBe(false);
   });
 
   it('signs nothing but subgraph operations', () => {

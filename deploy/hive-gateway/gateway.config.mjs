@@ -7,7 +7,7 @@
 // is the identity function; the key providers below are the few lines Hive's would be).
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
-import { scopesIn, useGatewaySignature } from './subgraphSigning.mjs';
+import { OFFICE_UPGRADE_HEADERS, scopesIn, useGatewaySignature } from './subgraphSigning.mjs';
 
 const env = process.env;
 
@@ -61,7 +61,12 @@ function keySource() {
  * Hive ignores a name the supergraph does not have: that subgraph stays on its composed URL.
  */
 function transportEntries() {
-  const entries = {};
+  const entries = {
+    // Every subgraph on HTTP: its subscriptions over GraphQL over WebSocket (graphql-transport-ws)
+    // on the same URL, the upgrade signed for its office (subgraphSigning.mjs); queries, mutations
+    // and the entity fetches of each event stay on signed HTTP.
+    '*.http': { options: { subscriptions: { kind: 'ws', headers: OFFICE_UPGRADE_HEADERS } } },
+  };
   for (const pair of (env.SUBGRAPH_URLS ?? '').split(',').filter((item) => item.trim())) {
     const [name, url, ...rest] = pair.trim().split('=');
     if (!name || !url || rest.length > 0 || !URL.canParse(url))
@@ -69,6 +74,21 @@ function transportEntries() {
     entries[name] = { location: url };
   }
   return entries;
+}
+
+/**
+ * The bearer token: from the `Authorization` header, or over a WebSocket from the connection_init
+ * payload `{ authorization: "Bearer …" }`, where browsers put it (as our gateway reads it). A
+ * header of another shape is handed over whole, so Hive refuses it as an invalid token.
+ */
+function bearerToken({ request, serverContext }) {
+  const connectionParams = serverContext?.connectionParams;
+  const value =
+    request?.headers.get('authorization') ??
+    (typeof connectionParams?.authorization === 'string' ? connectionParams.authorization : undefined);
+  if (!value?.trim()) return undefined;
+  const [scheme, token, ...rest] = value.trim().split(/\s+/);
+  return { prefix: 'Bearer', token: scheme === 'Bearer' && token && rest.length === 0 ? token : value };
 }
 
 const keys = keySource();
@@ -80,6 +100,7 @@ export const gatewayConfig = {
     ? {
         jwt: {
           signingKeyProviders: [keys.provider],
+          tokenLookupLocations: [bearerToken],
           tokenVerification: {
             algorithms: keys.algorithms,
             clockTolerance: Number(env.AUTH_CLOCK_SKEW_SECONDS || 30),

@@ -57,6 +57,22 @@ export function scopesIn(claim) {
   };
 }
 
+/**
+ * Where `onSubgraphExecute` puts a subscription's signed upgrade headers on the execution request
+ * (its `rootValue`, which Hive's WebSocket transport interpolates and never sends to the subgraph).
+ */
+const UPGRADE = 'cipOfficeUpgrade';
+
+/**
+ * The headers of the WebSocket upgrade to an office, for `transportEntries` `subscriptions.headers`:
+ * Hive's WebSocket transport fills them in from each subscription's execution request, once per
+ * subscription, when it opens that subscription's connection.
+ */
+export const OFFICE_UPGRADE_HEADERS = [
+  [GATEWAY_SIGNATURE_HEADER, `{root.${UPGRADE}.signature}`],
+  [GATEWAY_CLAIMS_HEADER, `{root.${UPGRADE}.claims}`],
+];
+
 /** Headers a client cannot smuggle to a subgraph through propagation (headerPropagation.ts). */
 const RESERVED = new Set([GATEWAY_SIGNATURE_HEADER, GATEWAY_CLAIMS_HEADER, 'content-type', 'content-length', 'host']);
 
@@ -66,7 +82,8 @@ const RESERVED = new Set([GATEWAY_SIGNATURE_HEADER, GATEWAY_CLAIMS_HEADER, 'cont
  * a signature for that subgraph's office over them and the exact body. Only requests that execute
  * an operation on a subgraph are signed (a signature sent anywhere else, a supergraph CDN say, is
  * not for an office). The subgraph's name comes from `onSubgraphExecute` (Hive Gateway 2.x hands
- * `onFetch` the execution request but not the subgraph), kept per execution request.
+ * `onFetch` the execution request but not the subgraph), kept per execution request. A
+ * subscription's WebSocket upgrade is signed there too (`OFFICE_UPGRADE_HEADERS`).
  */
 export function useGatewaySignature({ secret, scopesOf, propagateHeaders = [] }) {
   const allowed = propagateHeaders.map((name) => name.toLowerCase()).filter((name) => !RESERVED.has(name));
@@ -78,8 +95,28 @@ export function useGatewaySignature({ secret, scopesOf, propagateHeaders = [] })
     return key;
   };
   return {
-    onSubgraphExecute({ subgraphName, executionRequest }) {
-      if (executionRequest) subgraphOf.set(executionRequest, subgraphName);
+    onSubgraphExecute({ subgraphName, executionRequest, transportEntry, setExecutionRequest }) {
+      if (!executionRequest) return;
+      subgraphOf.set(executionRequest, subgraphName);
+      if (executionRequest.operationType !== 'subscription' || !transportEntry?.location) return;
+      // A subscription goes over a WebSocket of its own (transportEntries `subscriptions: { kind:
+      // 'ws' }`): its upgrade, an HTTP GET with no body, is signed as the contract says, for this
+      // subgraph's office, with the caller's claims (docs/hive-gateway.md, subscriptions).
+      const claims = encodeClaims(executionRequest.context?.jwt?.payload, scopesOf);
+      const { pathname, search } = new URL(transportEntry.location);
+      const signature = signOfficeRequest(keyOf(subgraphName), {
+        audience: subgraphName,
+        method: 'GET',
+        path: `${pathname}${search}`,
+        claims,
+        body: '',
+      });
+      const signed = {
+        ...executionRequest,
+        rootValue: { ...executionRequest.rootValue, [UPGRADE]: { signature, claims } },
+      };
+      subgraphOf.set(signed, subgraphName);
+      setExecutionRequest(signed);
     },
     onFetch({ context, executionRequest, url, options, setOptions }) {
       if (!executionRequest) return;

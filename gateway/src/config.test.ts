@@ -52,6 +52,7 @@ describe('gateway config: one section per concern, invalid mixes refused at star
       'sharedState',
       'usage',
       'cors',
+      'subscriptions',
     ]);
     expect(config.security.auth.keys).toEqual({ source: 'hs256', secret: SECRET });
     expect(config.resilience.guards.timeouts.defaultMs).toBe(500);

@@ -15,6 +15,7 @@ import { observabilitySection, type ObservabilitySettings } from './observabilit
 import { resilienceSection, type ResilienceSettings } from './resilience/config.js';
 import { securitySection, type SecuritySettings } from './security/config.js';
 import { sharedStateSection, type SharedStateSettings } from './shared-state/config.js';
+import { subscriptionsSection, type SubscriptionSettings } from './subscriptions/config.js';
 import { supergraphSection, type SupergraphSettings } from './supergraph/config.js';
 import { usageSection, type UsageSettings } from './usage/config.js';
 
@@ -34,6 +35,7 @@ export const gatewaySections = {
   sharedState: sharedStateSection,
   usage: usageSection,
   cors: corsSection,
+  subscriptions: subscriptionsSection,
 };
 
 /** The sections a process embedding the gateway (the stack) takes: all but the standalone server section. */
@@ -64,6 +66,7 @@ export interface GatewayConfig {
   readonly sharedState: SharedStateSettings;
   readonly usage: UsageSettings;
   readonly cors: CorsSettings;
+  readonly subscriptions: SubscriptionSettings;
 }
 
 /**

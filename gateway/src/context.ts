@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Caller } from './security/jwt.js';
+import type { SubscriptionSlot } from './subscriptions/subscriptionPlugin.js';
 
 /**
  * What the gateway knows about one incoming request, built once per request by `createContext`
@@ -14,6 +15,8 @@ export interface GatewayContext {
   requestId?: string;
   /** Epoch ms by which the request must be answered (REQUEST_DEADLINE_MS); subgraph attempts are cut to it. */
   deadline?: number;
+  /** Set when the request came over WebSocket or SSE (subscriptions/): a subscription is served, its plan left here. */
+  subscription?: SubscriptionSlot;
 }
 
 export type ContextBuilder = (req: IncomingMessage, context: GatewayContext) => Promise<void> | void;

@@ -43,6 +43,7 @@ import { queryPlanExposure } from './explorer/queryPlans.js';
 import { buildSecurity } from './security/index.js';
 import { installFastExecutor, type PlanExecutorStats } from '@cip/plan-executor';
 import { buildSharedState, type SharedState } from './shared-state/index.js';
+import { buildSubscriptions } from './subscriptions/index.js';
 import { buildUsageRecording, type UsageRecording } from './usage/index.js';
 import type { Registry } from 'prom-client';
 
@@ -81,8 +82,11 @@ export async function buildGateway(
   // First, so that a subscription gets its own refusal rather than another plugin's.
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ...offlinePlugins<GatewayContext>(),
-    servedOperationTypesPlugin<GatewayContext>(),
+    // Subscriptions are served where the request came over WebSocket or SSE (subscriptions/ sets the slot).
+    servedOperationTypesPlugin<GatewayContext>({ streams: (context) => context.subscription !== undefined }),
   ];
+  // Where subscriptions/ puts its plugin: before the response cache's, which must never see a subscription.
+  const streamingPluginsAt = plugins.length;
   const subgraphRequestHooks: SubgraphRequestHook[] = [];
   const onStop: (() => Promise<void>)[] = [];
 
@@ -165,6 +169,20 @@ export async function buildGateway(
   });
   defer.declareDirective(gateway);
 
+  // Live changes (docs/live-changes.md): subscriptions over WebSocket and SSE, run on our executor.
+  const subscriptions = buildSubscriptions({
+    settings: config.subscriptions,
+    gateway,
+    signer: security.subgraphFetchSigner,
+    officeUrl: (name) => servedSubgraphs.get(name),
+    registry: metrics.registry,
+    logger,
+    eventDeadlineMs: config.resilience.requestDeadlineMs,
+    maxBodyBytes: config.server.maxBodyBytes,
+    formatError,
+  });
+  plugins.splice(streamingPluginsAt, 0, ...subscriptions.plugins);
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     plugins: defer.withSubsequentPayloadHooks(plugins),
@@ -222,6 +240,18 @@ export async function buildGateway(
   });
   const graphqlRoute = httpRoutes['/graphql'];
   if (graphqlRoute) httpRoutes['/graphql'] = explorer.negotiate(graphqlRoute);
+  // SSE subscriptions (`Accept: text/event-stream`) inside the CORS, tracing and logging of /graphql.
+  const negotiated = httpRoutes['/graphql'];
+  if (negotiated)
+    httpRoutes['/graphql'] = subscriptions.serve(
+      {
+        apollo,
+        createContext: (req) => createContext(req, contextBuilders),
+        authenticate: security.authenticate,
+        allowedOrigins: config.cors.origins,
+      },
+      negotiated,
+    );
   Object.assign(httpRoutes, explorer.routes);
   // Outermost on /graphql: a request id and a log line per request, and the request's server span.
   const answerGraphql = httpRoutes['/graphql'];
@@ -229,6 +259,7 @@ export async function buildGateway(
   if (answerGraphql)
     httpRoutes['/graphql'] = withRequestLogging(withTracing(withCors(answerGraphql, config.cors)), logger);
   const httpServer = createHttpServer(routes(httpRoutes, onInternalError));
+  subscriptions.upgradeOn(httpServer);
 
   return {
     apollo,
@@ -238,6 +269,8 @@ export async function buildGateway(
     httpServer,
     listen: (host, port) => listen(httpServer, host, port),
     async stop() {
+      // Open subscriptions first, each closed with its code; what they leave is drained like any request.
+      await subscriptions.stop(config.resilience.shutdownDrainMs);
       const drained = drainConnections(httpServer, config.resilience.shutdownDrainMs);
       await close(httpServer);
       drained();

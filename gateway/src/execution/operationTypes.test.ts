@@ -27,16 +27,35 @@ describe('servedOperationTypesPlugin', () => {
     expect(await answer(withMutation, 'mutation { __typename }')).toMatchObject({ data: { __typename: 'Mutation' } });
   });
 
-  it('refuses a subscription with 400 OPERATION_NOT_SUPPORTED, even where the schema has the type', async () => {
+  it('refuses a subscription in a plain request with 400 OPERATION_NOT_SUPPORTED, naming the transports', async () => {
     expect(await answer(withMutation, 'subscription { c }')).toEqual({
       status: 400,
       errors: [
         {
-          message: 'This gateway does not serve subscription operations; send a query or a mutation.',
+          message:
+            'Subscriptions are served over WebSocket (graphql-transport-ws) and SSE (`Accept: text/event-stream`) on /graphql, not in a plain request.',
           extensions: { code: 'OPERATION_NOT_SUPPORTED', operationType: 'subscription' },
         },
       ],
     });
+  });
+
+  it('lets a subscription through where the transport streams', async () => {
+    const server = new ApolloServer<{ streaming: boolean }>({
+      schema: buildSchema(withMutation),
+      plugins: [servedOperationTypesPlugin({ streams: (context) => context.streaming })],
+    });
+    await server.start();
+    try {
+      const response = await server.executeOperation(
+        { query: 'subscription { c }' },
+        { contextValue: { streaming: true } },
+      );
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      expect(response.body.singleResult.errors?.[0]?.extensions?.code).not.toBe('OPERATION_NOT_SUPPORTED');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses an operation whose root type the schema does not have', async () => {

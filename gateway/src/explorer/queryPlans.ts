@@ -1,12 +1,11 @@
 import type { Experimental_DidResolveQueryPlanCallback } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { prettyFormatQueryPlan } from '@apollo/query-planner';
+import { prettyFormatQueryPlan, type FetchNode, type PlanNode, type SubscriptionNode } from '@apollo/query-planner';
 import type { GatewayContext } from '../context.js';
 import { mayAccess, type AccessMode, type AnalystCheck } from './explorerAccess.js';
 import type { SubgraphRequestHook } from '../execution/subgraphDataSource.js';
 
 type QueryPlan = Parameters<Experimental_DidResolveQueryPlanCallback>[0]['queryPlan'];
-type PlanNode = NonNullable<QueryPlan['node']>;
 
 /** The request header that asks for the plan (`query-plan: include`); the request extension `queryPlan: true` does too. */
 export const QUERY_PLAN_HEADER = 'query-plan';
@@ -30,13 +29,37 @@ export interface SubgraphCall {
   entityTypes?: string[];
 }
 
+/**
+ * The plan's shape, for plans that are more than steps of fetches: a subscription (the fetch that
+ * subscribes to the owning office, then what runs for each event) and a defer (what is answered
+ * first, then each deferred part with its own steps). Stages start at 1 in each part.
+ */
+export type PlanOutline =
+  | { kind: 'Steps'; fetches: PlanFetch[] }
+  | { kind: 'Subscription'; primary: PlanFetch; rest?: PlanOutline }
+  | { kind: 'Defer'; primary?: PlanOutline; deferred: DeferredPartOutline[] };
+
+/** One deferred part of a Defer node. */
+export interface DeferredPartOutline {
+  /** The `@defer(label:)`, when the operation gave one. */
+  label?: string;
+  /** Where the part's data goes, e.g. `partner.agreements.nodes`; empty at the root. */
+  path: string;
+  /** The subgraphs whose answers the part waits for (the fetches it depends on). */
+  after: string[];
+  /** What runs for the part; absent when it needs no fetch of its own. */
+  then?: PlanOutline;
+}
+
 /** What `extensions.queryPlan` holds. */
 export interface QueryPlanReport {
   /** The plan as Apollo's query planner prints it. */
   text: string;
   /** Subgraphs in the order the plan first calls them. */
   subgraphs: string[];
+  /** Every fetch, its stage counted over the whole plan. */
   fetches: PlanFetch[];
+  outline: PlanOutline;
   calls: SubgraphCall[];
 }
 
@@ -44,7 +67,7 @@ export interface QueryPlanReport {
 export function summarisePlan(plan: QueryPlan): PlanFetch[] {
   const fetches: PlanFetch[] = [];
   // Returns the stage after the node's last fetch.
-  const walk = (node: PlanNode | undefined, stage: number, path: string): number => {
+  const walk = (node: PlanNode | SubscriptionNode | undefined, stage: number, path: string): number => {
     if (!node) return stage;
     switch (node.kind) {
       case 'Fetch': {
@@ -78,10 +101,58 @@ export function summarisePlan(plan: QueryPlan): PlanFetch[] {
   return fetches;
 }
 
+/** The plan's outline: Subscription and Defer nodes kept as parts, everything else as numbered steps. */
+export function outlinePlan(plan: QueryPlan): PlanOutline {
+  const subgraphOfFetch = new Map<string, string>();
+  const collect = (node: PlanNode | SubscriptionNode | undefined): void => {
+    if (!node) return;
+    switch (node.kind) {
+      case 'Fetch':
+        if (node.id !== undefined) subgraphOfFetch.set(node.id, node.serviceName);
+        return;
+      case 'Flatten':
+        return collect(node.node);
+      case 'Sequence':
+      case 'Parallel':
+        return node.nodes.forEach(collect);
+      case 'Condition':
+        return [node.ifClause, node.elseClause].forEach(collect);
+      case 'Defer':
+        return [node.primary.node, ...node.deferred.map((deferred) => deferred.node)].forEach(collect);
+      case 'Subscription':
+        return [node.primary, node.rest].forEach(collect);
+    }
+  };
+  collect(plan.node);
+
+  const steps = (node: PlanNode | SubscriptionNode | undefined): PlanOutline => ({
+    kind: 'Steps',
+    fetches: summarisePlan({ kind: 'QueryPlan', ...(node ? { node } : {}) }),
+  });
+  const outline = (node: PlanNode | SubscriptionNode | undefined): PlanOutline => {
+    if (node?.kind === 'Subscription') {
+      const [primary] = summarisePlan({ kind: 'QueryPlan', node: node.primary });
+      return { kind: 'Subscription', primary: primary!, ...(node.rest ? { rest: outline(node.rest) } : {}) };
+    }
+    if (node?.kind !== 'Defer') return steps(node);
+    return {
+      kind: 'Defer',
+      ...(node.primary.node ? { primary: outline(node.primary.node) } : {}),
+      deferred: node.deferred.map((deferred) => ({
+        ...(deferred.label !== undefined ? { label: deferred.label } : {}),
+        path: deferred.queryPath.join('.'),
+        after: [...new Set(deferred.depends.map((dependency) => subgraphOfFetch.get(dependency.id) ?? dependency.id))],
+        ...(deferred.node ? { then: outline(deferred.node) } : {}),
+      })),
+    };
+  };
+  return outline(plan.node);
+}
+
 export function reportPlan(plan: QueryPlan, calls: SubgraphCall[]): QueryPlanReport {
   const fetches = summarisePlan(plan);
   const subgraphs = [...new Set([...fetches].sort((a, b) => a.stage - b.stage).map((fetch) => fetch.subgraph))];
-  return { text: prettyFormatQueryPlan(plan), subgraphs, fetches, calls };
+  return { text: prettyFormatQueryPlan(plan), subgraphs, fetches, outline: outlinePlan(plan), calls };
 }
 
 interface PlanRequest {
@@ -101,6 +172,17 @@ export interface QueryPlanExposure {
   subgraphRequestHook: SubgraphRequestHook;
   /** Adds `extensions.queryPlan` to the response when the caller asked and may see it. */
   plugin: ApolloServerPlugin<GatewayContext>;
+  /**
+   * A subscription's plan (its Subscription node: `primary`, then `rest` for each event), for the
+   * transport to send with the first event; undefined unless the subscription's request asked for
+   * it and may see it, as the plugin decided for that request. `context` is the request's context
+   * as Apollo's plugins saw it (Apollo Server hands them a copy of the one it was given).
+   */
+  subscriptionPlan(
+    context: GatewayContext,
+    primary: FetchNode,
+    rest: PlanNode | undefined,
+  ): QueryPlanReport | undefined;
 }
 
 /**
@@ -148,6 +230,10 @@ export function queryPlanExposure(options: QueryPlanExposureOptions): QueryPlanE
           },
         };
       },
+    },
+    subscriptionPlan(context, primary, rest) {
+      if (!requests.has(context)) return undefined;
+      return reportPlan({ kind: 'QueryPlan', node: { kind: 'Subscription', primary, ...(rest ? { rest } : {}) } }, []);
     },
   };
 }

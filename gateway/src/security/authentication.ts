@@ -31,8 +31,20 @@ export async function resolveCaller(
   verifier: TokenVerifier | undefined,
   logger: Logger,
 ): Promise<Caller> {
+  return callerOf(req.headers.authorization, mode, verifier, logger);
+}
+
+/**
+ * The caller an `Authorization` value names (a header, or a WebSocket's `connection_init` payload),
+ * or the refusal with 401 `UNAUTHENTICATED`.
+ */
+export async function callerOf(
+  header: string | undefined,
+  mode: AuthMode,
+  verifier: TokenVerifier | undefined,
+  logger: Logger,
+): Promise<Caller> {
   if (mode === 'open') return OPEN_CALLER;
-  const header = req.headers.authorization;
   if (header === undefined || header === '') return ANONYMOUS;
   const token = BEARER.exec(header)?.[1];
   if (!token || !verifier) {

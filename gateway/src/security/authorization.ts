@@ -266,8 +266,21 @@ export function restoreShape(data: Data | null | undefined, authorized: Authoriz
   return data;
 }
 
+/** Each request's authorized operation, for the transports that shape many results of one operation (subscriptions/). */
+const authorizedByContext = new WeakMap<GatewayContext, AuthorizedOperation>();
+
+/** What the authorization plugin made of the operation of the request whose context this is (once resolved). */
+export function authorizationOf(context: GatewayContext): AuthorizedOperation | undefined {
+  return authorizedByContext.get(context);
+}
+
+/** One error per field the caller may not see, at its path. */
+export function deniedErrors(authorized: AuthorizedOperation): GraphQLFormattedError[] {
+  return deniedPathErrors(authorized.denied);
+}
+
 /** The errors of denied paths, as the caller sees them. */
-function deniedErrors(paths: readonly ResponsePath[]): GraphQLFormattedError[] {
+function deniedPathErrors(paths: readonly ResponsePath[]): GraphQLFormattedError[] {
   return paths.map((path) => ({
     message: UNAUTHORIZED_FIELD_MESSAGE,
     path: [...path],
@@ -303,7 +316,7 @@ export function restoreDeferredPart(
   }
   const denied = authorized.denied.filter((entry) => below(entry) !== undefined && !reported.has(entry));
   for (const entry of denied) reported.add(entry);
-  return deniedErrors(denied);
+  return deniedPathErrors(denied);
 }
 
 /** One response holding everything (no part streamed): every entry applies to it. */
@@ -346,6 +359,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
             caller,
             requestContext.request.variables ?? {},
           );
+          authorizedByContext.set(requestContext.contextValue, authorized);
           if (authorized.document === requestContext.document) return;
           // Apollo's request context is read-only in its types, but the gateway plans from these
           // fields; the plan cache is keyed by `queryHash`, so the rewritten document gets its own.
@@ -367,7 +381,7 @@ export function authorizationPlugin(policy: () => SecurityPolicy): ApolloServerP
           const denied = incremental
             ? authorized.denied.filter((path) => !authorized?.deferred.has(path))
             : authorized.denied;
-          if (denied.length > 0) result.errors = [...(result.errors ?? []), ...deniedErrors(denied)];
+          if (denied.length > 0) result.errors = [...(result.errors ?? []), ...deniedPathErrors(denied)];
         },
         async willSendSubsequentPayload(_requestContext, payload) {
           if (!authorized || authorized.denied.length === 0 || !('incremental' in payload)) return;

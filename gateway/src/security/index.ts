@@ -2,12 +2,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { processSigningSecret, type Logger, type RunMode } from '@cip/core';
 import type { ContextBuilder, GatewayContext } from '../context.js';
 import type { SubgraphFetchSigner, SubgraphRequestHook } from '../execution/subgraphDataSource.js';
-import { authenticationContext, authMode, type AuthMode } from './authentication.js';
+import { authenticationContext, authMode, callerOf, type AuthMode } from './authentication.js';
 import { authorizationPlugin } from './authorization.js';
 import type { SecuritySettings, TokenKeys } from './config.js';
 import { schemaDisclosurePlugin } from './introspection.js';
 import { isAnalyst } from './callers.js';
-import { ANONYMOUS, createTokenVerifier, type JwtSettings } from './jwt.js';
+import { ANONYMOUS, createTokenVerifier, type Caller, type JwtSettings } from './jwt.js';
 import { limitsPlugin } from './limits.js';
 import { propagateHeaders } from './headerPropagation.js';
 import { passClaims, signSubgraphFetches } from './subgraphSignature.js';
@@ -23,6 +23,8 @@ export interface GatewaySecurity {
   subgraphRequestHooks: SubgraphRequestHook[];
   /** Signs each HTTP attempt to a subgraph, over the exact body sent. */
   subgraphFetchSigner: SubgraphFetchSigner;
+  /** The caller an `Authorization` value names, or the 401 `UNAUTHENTICATED` refusal (a subscription's connection). */
+  authenticate: (authorization: string | undefined) => Promise<Caller>;
   /** Whether the caller holds the analyst scope (the explorer and query plans ask too). */
   isAnalyst: (context: GatewayContext) => boolean;
   /** The operation names of the trusted documents (none with TRUSTED_DOCUMENTS=off): the metrics' `operation` labels. */
@@ -88,6 +90,7 @@ export async function buildSecurity(
       schemaDisclosurePlugin(runMode, auth.analystScope),
       authorizationPlugin(() => supergraph.policy),
     ],
+    authenticate: (authorization) => callerOf(authorization, mode, verifier, logger),
     isAnalyst: (context) => isAnalyst(context.caller ?? ANONYMOUS, auth.analystScope),
     trustedOperationNames: trustedOperationNames(trustedDocuments),
     subgraphRequestHooks: [propagateHeaders(config.propagateHeaders), passClaims],

@@ -55,6 +55,8 @@ describe('token verification', () => {
         subject: 'ana',
         scopes: new Set(['analyst', 'partners:restricted']),
         unrestricted: false,
+        // When a live subscription of this caller is closed (subscriptions/).
+        expiresAt: (now() + 60) * 1000,
       });
     }
   });

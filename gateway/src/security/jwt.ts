@@ -17,6 +17,8 @@ export interface Caller {
   readonly scopes: ReadonlySet<string>;
   /** Open mode (no authentication configured, not production): every rule is waived. */
   readonly unrestricted: boolean;
+  /** When the token expires (its `exp`, epoch ms): a live subscription is closed then (subscriptions/). */
+  readonly expiresAt?: number;
 }
 
 export const ANONYMOUS: Caller = { authenticated: false, subject: null, scopes: new Set(), unrestricted: false };
@@ -116,6 +118,7 @@ export async function createTokenVerifier(settings: JwtSettings): Promise<TokenV
       subject: typeof payload.sub === 'string' ? payload.sub : null,
       scopes: scopesOf(payload, settings.scopesClaim),
       unrestricted: false,
+      ...(payload.exp === undefined ? {} : { expiresAt: payload.exp * 1000 }),
     };
   };
 }

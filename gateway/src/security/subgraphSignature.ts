@@ -1,7 +1,7 @@
 import { GATEWAY_CLAIMS_HEADER, GATEWAY_SIGNATURE_HEADER, encodeClaims, gatewaySigner, signedPath } from '@cip/core';
 import type { GatewayContext } from '../context.js';
 import type { SubgraphFetchSigner, SubgraphRequestHook } from '../execution/subgraphDataSource.js';
-import { ANONYMOUS } from './jwt.js';
+import { ANONYMOUS, type Caller } from './jwt.js';
 
 /**
  * Passes the caller's verified claims on every subgraph request, so a subgraph can check the
@@ -9,16 +9,22 @@ import { ANONYMOUS } from './jwt.js';
  */
 export const passClaims: SubgraphRequestHook = (_subgraph, { request, context }) => {
   // Requests the gateway makes on its own carry an empty context.
-  const caller = (context as Partial<GatewayContext>).caller ?? ANONYMOUS;
-  const claims = encodeClaims({
+  request.http?.headers.set(
+    GATEWAY_CLAIMS_HEADER,
+    callerClaims((context as Partial<GatewayContext>).caller ?? ANONYMOUS),
+  );
+};
+
+/** The claims header an office is sent for `caller` (on HTTP requests, and on a subscription's WebSocket upgrade). */
+export function callerClaims(caller: Caller): string {
+  return encodeClaims({
     authenticated: caller.authenticated,
     subject: caller.subject,
     scopes: [...caller.scopes].sort(),
     // Only the open gateway's caller (no token key, outside production): offices show it every field.
     ...(caller.unrestricted ? { unrestricted: true as const } : {}),
   });
-  request.http?.headers.set(GATEWAY_CLAIMS_HEADER, claims);
-};
+}
 
 /**
  * Signs every HTTP attempt to a subgraph with that office's key (derived from the master secret):

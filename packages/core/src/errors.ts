@@ -19,7 +19,7 @@ export const errorCodes = {
   OPERATION_NOT_SUPPORTED: {
     status: 400,
     description:
-      'The gateway does not serve this operation type (subscriptions are not served yet): send a query or a mutation.',
+      'The gateway does not serve this operation type here: a subscription needs WebSocket (graphql-transport-ws) or SSE (`Accept: text/event-stream`), not a plain request; a root type the graph lacks is never served.',
   },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the configured limit.' },
   REQUEST_HEADERS_TOO_LARGE: {
@@ -129,6 +129,26 @@ export const errorCodes = {
     status: 403,
     description:
       "A browser's preflight from an origin not in CORS_ORIGINS (or for a method other than GET and POST): ask the operators to list the page's exact origin.",
+  },
+  SUBSCRIPTION_GAP: {
+    status: 200,
+    description:
+      "A subscription's office connection dropped and came back: events between `extensions.since` and `extensions.until` (ISO times) from `extensions.office` may be missing. Re-read what you show; the subscription goes on.",
+  },
+  SUBSCRIPTION_LIMIT_EXCEEDED: {
+    status: 429,
+    description:
+      'Too many subscriptions on one connection (SUBSCRIPTIONS_PER_CONNECTION), or connections for one caller (SUBSCRIPTION_CONNECTIONS_PER_CALLER; WebSocket close 4429): close some first.',
+  },
+  SUBSCRIPTION_CLIENT_TOO_SLOW: {
+    status: 200,
+    description:
+      'The client read events slower than they came and SUBSCRIPTION_BUFFERED_EVENTS were waiting: it was dropped (WebSocket close 1008; SSE: a last error event). Subscribe again and re-read.',
+  },
+  SERVER_SHUTTING_DOWN: {
+    status: 503,
+    description:
+      'The gateway is stopping: open subscriptions are closed (WebSocket close 1001; SSE: a last error event). Subscribe again, to another replica.',
   },
   CONFLICT: {
     status: 200,

@@ -1,10 +1,83 @@
 import type { GraphiQLPlugin } from '@graphiql/react';
-import { useLastRun, type PlanFetch } from './lastRun';
+import { useLastRun, type PlanFetch, type PlanOutline } from './lastRun';
 
 function stages(fetches: readonly PlanFetch[]): [number, PlanFetch[]][] {
   const byStage = new Map<number, PlanFetch[]>();
   for (const fetch of fetches) byStage.set(fetch.stage, [...(byStage.get(fetch.stage) ?? []), fetch]);
   return [...byStage.entries()].sort(([a], [b]) => a - b);
+}
+
+/** Fetches by stage: a stage's fetches run in parallel, a stage starts when the one before ends. */
+function Steps({ fetches }: { fetches: readonly PlanFetch[] }) {
+  if (fetches.length === 0) return <p className="cip-hint">No fetch: the gateway answers this part itself.</p>;
+  return (
+    <ol className="cip-stages">
+      {stages(fetches).map(([stage, staged]) => (
+        <li key={stage}>
+          Step {stage}
+          {staged.length > 1 ? ' (in parallel)' : ''}
+          <ul>
+            {staged.map((fetch, index) => (
+              <li key={index} data-subgraph={fetch.subgraph}>
+                <strong>{fetch.subgraph}</strong>{' '}
+                {fetch.entities
+                  ? `resolves ${fetch.entityTypes.join(', ')} entities at ${fetch.path}`
+                  : 'answers the root fields'}
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** A Subscription node (the office that sends the events, then what runs per event) or a Defer node (first answer, then each part). */
+function Outline({ outline }: { outline: PlanOutline }) {
+  switch (outline.kind) {
+    case 'Steps':
+      return <Steps fetches={outline.fetches} />;
+    case 'Subscription':
+      return (
+        <div className="cip-plan-node" data-plan-node="Subscription">
+          <h4>Subscription</h4>
+          <p data-plan-part="primary">
+            Events come from <strong>{outline.primary.subgraph}</strong>: the gateway subscribes to it for this
+            operation.
+          </p>
+          {outline.rest ? (
+            <div data-plan-part="rest">
+              <p>For each event:</p>
+              <Outline outline={outline.rest} />
+            </div>
+          ) : (
+            <p className="cip-hint">Each event is complete as the office sends it: nothing else is fetched.</p>
+          )}
+        </div>
+      );
+    case 'Defer':
+      return (
+        <div className="cip-plan-node" data-plan-node="Defer">
+          <h4>Defer</h4>
+          <div data-plan-part="primary">
+            <p>Answered first:</p>
+            {outline.primary ? <Outline outline={outline.primary} /> : <p className="cip-hint">Nothing to fetch.</p>}
+          </div>
+          <ol className="cip-deferred">
+            {outline.deferred.map((part, index) => (
+              <li key={index} data-plan-part="deferred" data-deferred-label={part.label ?? ''}>
+                <p>
+                  Then, as it comes: the deferred part {part.label ? <strong>{part.label}</strong> : index + 1} at{' '}
+                  {part.path ? <code>{part.path}</code> : 'the root'}
+                  {part.after.length > 0 ? `, once ${part.after.join(', ')} answered` : ''}
+                </p>
+                {part.then ? <Outline outline={part.then} /> : <p className="cip-hint">Nothing more to fetch.</p>}
+              </li>
+            ))}
+          </ol>
+        </div>
+      );
+  }
 }
 
 function QueryPlanPanel() {
@@ -23,24 +96,11 @@ function QueryPlanPanel() {
             {run.plan.subgraphs.length} subgraph{run.plan.subgraphs.length === 1 ? '' : 's'}:{' '}
             <span data-testid="plan-subgraphs">{run.plan.subgraphs.join(', ')}</span>
           </p>
-          <ol className="cip-stages">
-            {stages(run.plan.fetches).map(([stage, fetches]) => (
-              <li key={stage}>
-                Step {stage}
-                {fetches.length > 1 ? ' (in parallel)' : ''}
-                <ul>
-                  {fetches.map((fetch, index) => (
-                    <li key={index} data-subgraph={fetch.subgraph}>
-                      <strong>{fetch.subgraph}</strong>{' '}
-                      {fetch.entities
-                        ? `resolves ${fetch.entityTypes.join(', ')} entities at ${fetch.path}`
-                        : 'answers the root fields'}
-                    </li>
-                  ))}
-                </ul>
-              </li>
-            ))}
-          </ol>
+          {run.plan.outline && run.plan.outline.kind !== 'Steps' ? (
+            <Outline outline={run.plan.outline} />
+          ) : (
+            <Steps fetches={run.plan.fetches} />
+          )}
           <h4>Calls made</h4>
           <ol className="cip-calls">
             {run.plan.calls.map((call, index) => (

@@ -18,10 +18,27 @@ export interface SubgraphCall {
   readonly entityTypes?: readonly string[];
 }
 
+/** The plan's shape: steps, or a subscription's or a defer's parts (`PlanOutline` in gateway/src/explorer/queryPlans.ts). */
+export type PlanOutline =
+  | { readonly kind: 'Steps'; readonly fetches: readonly PlanFetch[] }
+  | { readonly kind: 'Subscription'; readonly primary: PlanFetch; readonly rest?: PlanOutline }
+  | { readonly kind: 'Defer'; readonly primary?: PlanOutline; readonly deferred: readonly DeferredPartOutline[] };
+
+export interface DeferredPartOutline {
+  readonly label?: string;
+  /** Where the part's data goes; empty at the root. */
+  readonly path: string;
+  /** The subgraphs whose answers the part waits for. */
+  readonly after: readonly string[];
+  readonly then?: PlanOutline;
+}
+
 export interface QueryPlanReport {
   readonly text: string;
   readonly subgraphs: readonly string[];
   readonly fetches: readonly PlanFetch[];
+  /** Absent from a gateway older than subscriptions and @defer: the fetches are drawn as steps. */
+  readonly outline?: PlanOutline;
   readonly calls: readonly SubgraphCall[];
 }
 
@@ -33,6 +50,10 @@ export interface SubgraphErrorSummary {
 
 export interface LastRun {
   readonly operationName?: string;
+  /** A subscription streams events; an operation has one answer, maybe in parts (`@defer`). */
+  readonly kind: 'subscription' | 'operation';
+  /** Events, or parts, received so far. */
+  readonly payloads: number;
   readonly plan?: QueryPlanReport;
   /** Why there is no plan, when the gateway did not send one. */
   readonly planUnavailable?: string;
@@ -56,5 +77,5 @@ export const lastRun = {
 };
 
 export function useLastRun(): LastRun | undefined {
-  return useSyncExternalStore(lastRun.subscribe, lastRun.get);
+  return useSyncExternalStore(lastRun.subscribe, lastRun.get, lastRun.get);
 }

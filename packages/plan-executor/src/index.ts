@@ -10,3 +10,10 @@ export {
   VERIFIED_APOLLO_GATEWAY_VERSION,
 } from './gatewayInternals.js';
 export { directSource, type DirectSubgraphSource, type PlanFetch } from './directFetch.js';
+export {
+  subscriptionExecutor,
+  type OfficeEvent,
+  type PlannedSubscription,
+  type SubscriptionExecutor,
+  type SubscriptionPlanning,
+} from './subscriptionExecutor.js';

@@ -32,7 +32,7 @@ export interface ExecutionState {
   readonly defer?: DeferScope;
 }
 
-interface Cursor {
+export interface Cursor {
   readonly path: ResponsePath;
   readonly data: unknown;
   readonly fullResult: ResponseObject;
@@ -230,7 +230,7 @@ function generateHydratedPaths(parent: ResponsePath, path: ResponsePath, data: u
   }
 }
 
-function downstreamServiceError(
+export function downstreamServiceError(
   original: GraphQLFormattedError,
   serviceName: string,
   errorPath: (path: readonly (string | number)[] | undefined) => ResponsePath | undefined,
@@ -339,7 +339,7 @@ function isObject(value: unknown): value is ResponseObject {
 }
 
 /** @apollo/gateway's deepMerge, same semantics (arrays of equal length merge element-wise). */
-function deepMerge(target: ResponseObject, source: ResponseObject | null | undefined): ResponseObject {
+export function deepMerge(target: ResponseObject, source: ResponseObject | null | undefined): ResponseObject {
   if (source === undefined || source === null) return target;
   for (const key of Object.keys(source)) {
     const value = source[key];

@@ -24,7 +24,7 @@ export function isSupportedPlan(plan: QueryPlan): boolean {
   return plan.node !== undefined && isSupportedNode(plan.node);
 }
 
-function isSupportedNode(node: PlanNode | SubscriptionNode): boolean {
+export function isSupportedNode(node: PlanNode | SubscriptionNode): boolean {
   switch (node.kind) {
     case 'Sequence':
     case 'Parallel':
@@ -78,6 +78,17 @@ export function isSupportedOperation(
     return false;
   const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : schema.getMutationType();
   if (!root) return false;
+  return selectionsSupported(operation.selectionSet.selections, root, fragments, schema, new Set());
+}
+
+/** The same rules for a subscription's selections, on the Subscription root (subscriptions run on our executor only). */
+export function isSupportedSubscription(
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  schema: GraphQLSchema,
+): boolean {
+  const root = schema.getSubscriptionType();
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION || !root) return false;
   return selectionsSupported(operation.selectionSet.selections, root, fragments, schema, new Set());
 }
 

@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveSseClient, liveWebSocketClient, type Recording } from '@cip/testing/live-clients';
+import { startEntry, type EntryProcess } from '@cip/testing/processes';
+import { startSystem, type RunningSystem } from '@cip/testing/system';
+import { startTcpProxy, type TcpProxy } from '@cip/testing/tcp-proxy';
+import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
+
+/**
+ * Live changes end to end, on the real system (four offices over the embedded store, the gateway in
+ * front): a write through the gateway arrives as an event to a graphql-ws client and to an SSE
+ * client, with fields from two other offices in it, under each caller's field rules; a token that
+ * expires closes the subscription with its code.
+ */
+
+const AGREEMENT = 'g8-counter-terrorism-statement';
+const WATCH = `subscription Watch($ids: [ID!]) {
+  agreementChanged(ids: $ids) {
+    kind id version actor
+    agreement { title internalNotes parties { name } threatFocusAreas { name } }
+  }
+}`;
+
+type Change = {
+  agreementChanged: {
+    kind: string;
+    id: string;
+    version: number;
+    actor: string;
+    agreement: {
+      title: string;
+      internalNotes: string | null;
+      parties: { name: string }[];
+      threatFocusAreas: unknown[];
+    };
+  };
+};
+
+let purposes = 0;
+
+/** Writes through the gateway of `system` and watches what arrives. */
+function liveHelpers(system: () => RunningSystem, writer: () => string) {
+  /** One write through the gateway; returns the version it committed. */
+  async function write(): Promise<number> {
+    const read = await post(system().gatewayUrl, { query: `{ agreement(id: "${AGREEMENT}") { version } }` }, writer());
+    const expectedVersion = read.body.data.agreement.version as number;
+    const written = await post(
+      system().gatewayUrl,
+      {
+        query: `mutation ($version: Int!, $purpose: String!) {
+          updateAgreement(id: "${AGREEMENT}", expectedVersion: $version, input: { purpose: $purpose }) { version }
+        }`,
+        variables: { version: expectedVersion, purpose: `Bilateral CI/KR issues (revision ${++purposes})` },
+      },
+      writer(),
+    );
+    expect(written.body.errors).toBeUndefined();
+    return written.body.data.updateAgreement.version as number;
+  }
+
+  /**
+   * Writes until every recording has an event: an office starts listening a moment after the
+   * gateway's subscription reaches it, and a write before that is (rightly) no event for it.
+   */
+  async function untilLive(recordings: Recording[]): Promise<void> {
+    for (let attempt = 0; recordings.some((recording) => recording.events.length === 0); attempt++) {
+      if (attempt > 30)
+        throw new Error(`no event after ${attempt} writes: ${JSON.stringify(recordings.map((r) => r.summary()))}`);
+      await write();
+      await Promise.race([
+        Promise.all(recordings.map((recording) => recording.untilEvents(1, 60_000))),
+        new Promise((resolve) => setTimeout(resolve, 1_000)),
+      ]);
+    }
+  }
+
+  const changeOf = (recording: Recording, version: number) =>
+    recording.payloads.find((payload) => (payload.data as Change | undefined)?.agreementChanged.version === version);
+  return { write, untilLive, changeOf };
+}
+
+describe('live changes through the gateway, end to end', () => {
+  let system: RunningSystem;
+  let writer: string;
+  beforeAll(async () => {
+    system = await startSystem({ ...TEST_AUTH });
+    writer = await makeToken({ subject: 'editor', scopes: ['agreements:write'] });
+  });
+  afterAll(() => system?.stop());
+  const { write, untilLive, changeOf } = liveHelpers(
+    () => system,
+    () => writer,
+  );
+
+  it("a write arrives to a graphql-ws client and an SSE client, with partners and threat-focus-areas fields, under each caller's field rules", async () => {
+    const reader = await makeToken({ subject: 'reader' });
+    const restricted = await makeToken({ subject: 'negotiator', scopes: ['agreements:restricted'] });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token: reader });
+    const sse = liveSseClient(system.gatewayUrl, { token: restricted });
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await untilLive([viaWs, viaSse]);
+
+    const version = await write();
+    await viaWs.until((recording) => changeOf(recording, version) !== undefined, 30_000, `version ${version}`);
+    await viaSse.until((recording) => changeOf(recording, version) !== undefined, 30_000, `version ${version}`);
+    const seenByReader = changeOf(viaWs, version)!;
+    const seenByNegotiator = changeOf(viaSse, version)!;
+    const change = (seenByNegotiator.data as Change).agreementChanged;
+    expect(change).toMatchObject({ kind: 'UPDATED', id: AGREEMENT, version, actor: 'editor' });
+    // From partners, and from threat-focus-areas (the list resolved there, as the query selects it).
+    expect(change.agreement.parties.map((party) => party.name)).toEqual(
+      expect.arrayContaining(['Group of Eight (G8)']),
+    );
+    expect(change.agreement.threatFocusAreas.length).toBeGreaterThan(0);
+    expect(change.agreement.threatFocusAreas).not.toContain(null);
+    expect(seenByNegotiator.errors).toBeUndefined();
+    // The reader lacks agreements:restricted: the field is null, with the code, in every event.
+    expect((seenByReader.data as Change).agreementChanged.agreement.internalNotes).toBeNull();
+    expect(seenByReader.errors).toEqual([
+      expect.objectContaining({
+        path: ['agreementChanged', 'agreement', 'internalNotes'],
+        extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      }),
+    ]);
+    expect({ ...(seenByReader.data as Change).agreementChanged.agreement, internalNotes: undefined }).toEqual({
+      ...change.agreement,
+      internalNotes: undefined,
+    });
+    // Versions arrive in commit order.
+    const versions = viaWs.events.map((event) => (event.data as Change).agreementChanged.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    viaWs.unsubscribe();
+    viaSse.unsubscribe();
+    await ws.dispose();
+    sse.dispose();
+  });
+
+  it('a token that expires mid-subscription closes the WebSocket with 4401 and ends the SSE stream with the code', async () => {
+    const shortLived = await makeToken({ subject: 'brief', expiresIn: 4 });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token: shortLived });
+    const sse = liveSseClient(system.gatewayUrl, { token: shortLived });
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await viaWs.until((recording) => recording.closed !== undefined, 30_000, 'the close');
+    expect(viaWs.closed).toEqual({ code: 4401, reason: 'UNAUTHENTICATED: The bearer token expired; sign in again.' });
+    await viaSse.until((recording) => recording.completed, 30_000, 'the end of the stream');
+    expect(viaSse.codes.at(-1)).toBe('UNAUTHENTICATED');
+    await ws.dispose();
+    sse.dispose();
+  });
+});
+
+describe('live changes through the gateway while the owning office goes away and comes back', () => {
+  let system: RunningSystem;
+  let proxy: TcpProxy;
+  let writer: string;
+  beforeAll(async () => {
+    // The gateway reaches agreements through a proxy that can cut it off, sockets and all.
+    proxy = await startTcpProxy();
+    system = await startSystem({
+      ...TEST_AUTH,
+      SUBGRAPH_URLS: `agreements=${proxy.url}`,
+      SUBSCRIPTION_RESUBSCRIBE_MAX_MS: '500',
+    });
+    proxy.target = new URL(system.subgraphUrls.agreements!).host;
+    writer = await makeToken({ subject: 'editor', scopes: ['agreements:write'] });
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await proxy?.stop();
+  });
+  const { write, untilLive, changeOf } = liveHelpers(
+    () => system,
+    () => writer,
+  );
+
+  it('each client gets one SUBSCRIPTION_GAP once re-subscribed, and the stream goes on', async () => {
+    const token = await makeToken({ subject: 'watcher' });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token });
+    const sse = liveSseClient(system.gatewayUrl, { token });
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await untilLive([viaWs, viaSse]);
+    await proxy.cut();
+    await proxy.restore();
+    for (const recording of [viaWs, viaSse])
+      await recording.until((seen) => seen.codes.includes('SUBSCRIPTION_GAP'), 60_000, 'the gap');
+    const version = await write();
+    for (const recording of [viaWs, viaSse]) {
+      await recording.until((seen) => changeOf(seen, version) !== undefined, 30_000, `version ${version}`);
+      const gaps = recording.payloads.filter((payload) => payload.errors?.[0]?.extensions?.code === 'SUBSCRIPTION_GAP');
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]!.errors![0]!.extensions).toMatchObject({ office: 'agreements' });
+      expect(recording.completed).toBe(false);
+    }
+    viaWs.unsubscribe();
+    viaSse.unsubscribe();
+    await ws.dispose();
+    sse.dispose();
+  });
+});
+
+describe('a gateway process stopped (SIGTERM) with open subscriptions, in front of the real offices', () => {
+  const secret = 'a-signing-secret-for-the-sigterm-test-only';
+  let system: RunningSystem;
+  let gateway: EntryProcess | undefined;
+  let gatewayUrl = '';
+  beforeAll(async () => {
+    system = await startSystem({ GATEWAY_SIGNING_SECRET: secret });
+    gateway = startEntry('gateway/src/main.ts', {
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      NODE_ENV: 'test',
+      TRUSTED_DOCUMENTS: 'off',
+      GATEWAY_SIGNING_SECRET: secret,
+      SUBGRAPH_URLS: Object.entries(system.subgraphUrls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(','),
+    });
+    [, gatewayUrl = ''] = await gateway.waitFor(/"url":"([^"]+)","msg":"gateway listening"/);
+  });
+  afterAll(async () => {
+    await gateway?.stop('SIGKILL');
+    await system?.stop();
+  });
+  const { untilLive } = liveHelpers(
+    () => ({ ...system, gatewayUrl }),
+    () => '',
+  );
+
+  it('closes each WebSocket with 1001 and ends each SSE stream with SERVER_SHUTTING_DOWN, then exits 0', async () => {
+    const ws = liveWebSocketClient(gatewayUrl);
+    const sse = liveSseClient(gatewayUrl);
+    const viaWs = ws.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    const viaSse = sse.subscribe({ query: WATCH, variables: { ids: [AGREEMENT] } });
+    await untilLive([viaWs, viaSse]);
+    const exited = gateway!.stop('SIGTERM');
+    await viaWs.until((recording) => recording.closed !== undefined, 30_000, 'the close');
+    expect(viaWs.closed).toEqual({
+      code: 1001,
+      reason: 'SERVER_SHUTTING_DOWN: The gateway is stopping; subscribe again.',
+    });
+    await viaSse.until((recording) => recording.completed, 30_000, 'the end of the stream');
+    expect(viaSse.codes.at(-1)).toBe('SERVER_SHUTTING_DOWN');
+    expect(await exited).toBe(0);
+    await ws.dispose();
+    sse.dispose();
+  });
+});
