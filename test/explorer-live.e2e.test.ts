@@ -137,6 +137,11 @@ describe('the explorer with live changes, in a browser', () => {
     expect(await pane()).toContain('"actor": "analyst-writing"');
     // A field another office holds, fetched for the event.
     expect(await pane()).toMatch(/"totalCount": \d+/);
+    // The plan rides on the first event: the panel draws the Subscription node.
+    await watcher.getByRole('button', { name: 'Show Query plan' }).click();
+    const subscriptionNode = watcher.locator('.cip-plan [data-plan-node="Subscription"]');
+    await expect.poll(() => subscriptionNode.innerText(), { timeout: 30_000 }).toMatch(/Events come from partners/);
+    await watcher.getByRole('button', { name: 'Hide Query plan' }).click();
 
     // The stream goes on: the next write replaces the event shown, the count goes up.
     const before = Number((await events.innerText()).replace(/\D/g, ''));

@@ -180,6 +180,7 @@ export async function buildGateway(
     eventDeadlineMs: config.resilience.requestDeadlineMs,
     maxBodyBytes: config.server.maxBodyBytes,
     formatError,
+    subscriptionPlan: queryPlans.subscriptionPlan,
   });
   plugins.splice(streamingPluginsAt, 0, ...subscriptions.plugins);
 

@@ -27,6 +27,8 @@ export interface SubscriptionsOptions {
   readonly eventDeadlineMs: number;
   readonly maxBodyBytes: number;
   readonly formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
+  /** The plan to send with a subscription's first event, when its request asked and may see it (explorer/queryPlans.ts). */
+  readonly subscriptionPlan?: LiveDeps['subscriptionPlan'];
 }
 
 /** What the transports need once Apollo Server and the context builders exist (`serve`). */
@@ -90,6 +92,7 @@ export function buildSubscriptions(options: SubscriptionsOptions): Subscriptions
     streams: (context) => context.subscription !== undefined,
     serve(attachOptions, graphqlRoute) {
       const deps: LiveDeps = {
+        ...(options.subscriptionPlan ? { subscriptionPlan: options.subscriptionPlan } : {}),
         apollo: attachOptions.apollo,
         executor,
         officeUrl: options.officeUrl,

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { GATEWAY_CLAIMS_HEADER, type Logger } from '@cip/core';
 import type { OfficeEvent, SubscriptionExecutor } from '@cip/plan-executor';
+import type { FetchNode, PlanNode } from '@apollo/query-planner';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { SubgraphFetchSigner } from '../execution/subgraphDataSource.js';
@@ -28,6 +29,7 @@ export interface LiveDeps {
   readonly formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   readonly metrics: SubscriptionMetrics;
   readonly logger: Logger;
+  readonly subscriptionPlan?: (context: GatewayContext, primary: FetchNode, rest: PlanNode | undefined) => unknown;
 }
 
 /** A GraphQL request as the transports receive it. */
@@ -149,6 +151,11 @@ export class LiveSubscription {
       this.stopOffice = () => undefined;
       return;
     }
+    let plan = deps.subscriptionPlan?.(
+      prepared.requestContext.context as GatewayContext,
+      primary,
+      prepared.planned.rest,
+    );
     const sign = deps.signer(office, url);
     const caller = context.caller ?? ANONYMOUS;
     const claims = callerClaims(caller);
@@ -177,7 +184,17 @@ export class LiveSubscription {
       {
         next: (event) => {
           deps.metrics.events.inc({ transport });
-          this.events.push(this.payloadOf(event));
+          // The plan, when asked for, rides on the first event (explorer/queryPlans.ts).
+          const queryPlan = plan;
+          plan = undefined;
+          this.events.push(
+            queryPlan === undefined
+              ? this.payloadOf(event)
+              : this.payloadOf(event).then((payload) => ({
+                  ...payload,
+                  extensions: { ...payload.extensions, queryPlan },
+                })),
+          );
         },
         gap: (since, until) => {
           deps.metrics.gaps.inc({ office });
