@@ -222,7 +222,6 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     await listening(1);
     const startVersions = new Map(await Promise.all(ids.map(async (id) => [id, await versionOf(id)] as const)));
     let committed = 0;
-    let conflicts = 0;
     // Each writer changes the records in turn; a lost race (CONFLICT) is read again and retried.
     const writers = Array.from({ length: 10 }, async (_, writerIndex) => {
       for (let write = 0; write < 100; write += 1) {
@@ -236,7 +235,6 @@ describeEachStore('the partners office publishes its committed changes on $kind'
           );
           if (!result.errors) break;
           expect(result.errors[0]?.extensions?.code).toBe('CONFLICT');
-          conflicts += 1;
         }
         committed += 1;
       }
@@ -263,7 +261,6 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     );
     const [last] = (await events.received(1_001)).slice(-1);
     expect(last?.data?.partnerChanged).toEqual({ id: 'italy', version: await versionOf('italy') });
-    expect(conflicts).toBeGreaterThanOrEqual(0);
   });
 
   it('sends one event per changed record of a bulk import, none for its unchanged rows', async () => {
