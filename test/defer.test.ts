@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { meros } from 'meros/browser';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import {
   withoutDeferredFragments,
   type IncrementalPayload,
 } from '@cip/testing/incremental';
+import { exampleOperations } from '@cip/testing/example-operations';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken } from '@cip/testing/tokens';
 
@@ -22,41 +21,6 @@ import { TEST_AUTH, makeToken } from '@cip/testing/tokens';
  * to the same operation without @defer; a client that does not take multipart gets that answer
  * byte for byte; errors inside parts carry their paths; a stopped office costs only its part.
  */
-
-const OPERATIONS_DIR = join(import.meta.dirname, 'operations');
-const E2E_MIX = join(import.meta.dirname, '..', 'bench', 'queries', 'e2e-mix.json');
-const SEED_IDS: Record<string, string> = {
-  'partner profile': 'canada',
-  'partner profile (an organization)': 'nato',
-  'sector overview and cascade': 'energy',
-};
-
-interface Example {
-  name: string;
-  query: string;
-  variables?: Record<string, unknown>;
-}
-
-function examples(): Example[] {
-  const files = readdirSync(OPERATIONS_DIR)
-    .filter((file) => file.endsWith('.graphql'))
-    .sort()
-    .map((file) => ({ name: file, query: readFileSync(join(OPERATIONS_DIR, file), 'utf8') }));
-  const mix = JSON.parse(readFileSync(E2E_MIX, 'utf8')) as {
-    requests: { name: string; query: string; variants?: Record<string, unknown>[] }[];
-  };
-  return [
-    ...files,
-    ...mix.requests.map((request) => {
-      const seedId = SEED_IDS[request.name];
-      return {
-        name: `e2e-mix: ${request.name}`,
-        query: request.query,
-        variables: { ...request.variants?.[0], ...(seedId ? { id: seedId } : {}) },
-      };
-    }),
-  ];
-}
 
 const sortErrors = (errors: unknown[] | undefined) => (errors ?? []).map((error) => JSON.stringify(error)).sort();
 
@@ -96,7 +60,7 @@ function expectWellFormed(payloads: IncrementalPayload[]): void {
 }
 
 describe('@defer through the gateway', () => {
-  const variants = examples().flatMap((example) =>
+  const variants = exampleOperations().flatMap((example) =>
     deferredVariants({
       label: example.name,
       query: example.query,

@@ -1,5 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { buildGateway, parseGatewayConfig, type GatewayApp } from '@cip/gateway';
@@ -11,6 +10,7 @@ import {
   startOfficeFronts,
   type OfficeFront,
 } from '@cip/testing/office-fronts';
+import { exampleOperations } from '@cip/testing/example-operations';
 import { startSystem, type GraphQLResponse, type RunningSystem } from '@cip/testing/system';
 
 /**
@@ -20,14 +20,6 @@ import { startSystem, type GraphQLResponse, type RunningSystem } from '@cip/test
  * nothing a healthy office answered lost.
  */
 
-const OPERATIONS_DIR = join(import.meta.dirname, 'operations');
-const E2E_MIX = join(import.meta.dirname, '..', 'bench', 'queries', 'e2e-mix.json');
-// The bench's variants name generated records; the seed's own ids ask the same questions here.
-const SEED_IDS: Record<string, string> = {
-  'partner profile': 'canada',
-  'partner profile (an organization)': 'nato',
-  'sector overview and cascade': 'energy',
-};
 const README_PROFILE = `{ partner(id: "canada") { name agreements { nodes { title signed { text } threatFocusAreas { name }
   sectors { name cascade(maxHops: 1) { sector { name } } } } } memberOf { organization { shortName bodies { name } } } } }`;
 
@@ -37,20 +29,9 @@ interface Operation {
   variables?: Record<string, unknown>;
 }
 
-async function domainOperations(): Promise<Operation[]> {
-  const files = (await readdir(OPERATIONS_DIR)).filter((file) => file.endsWith('.graphql')).sort();
-  const examples = await Promise.all(
-    files.map(async (file) => ({ name: file, document: await readFile(join(OPERATIONS_DIR, file), 'utf8') })),
-  );
-  const mix = JSON.parse(await readFile(E2E_MIX, 'utf8')) as {
-    requests: { name: string; query: string; variants?: Record<string, unknown>[] }[];
-  };
-  const questions = mix.requests.map((request) => {
-    const seedId = SEED_IDS[request.name];
-    const variables = { ...request.variants?.[0], ...(seedId ? { id: seedId } : {}) };
-    return { name: `e2e-mix: ${request.name}`, document: request.query, variables };
-  });
-  return [...examples, ...questions, { name: 'README profile', document: README_PROFILE }];
+function domainOperations(): Operation[] {
+  const examples = exampleOperations().map(({ query, ...example }) => ({ ...example, document: query }));
+  return [...examples, { name: 'README profile', document: README_PROFILE }];
 }
 
 const OFFICES = ['partners', 'agreements', 'sectors', 'threat-focus-areas'];
@@ -68,7 +49,7 @@ describe('one office down costs only its own fields', () => {
   beforeAll(async () => {
     system = await startSystem();
     fronts = await startOfficeFronts(system.subgraphUrls);
-    operations = await domainOperations();
+    operations = domainOperations();
     schemas = {
       apiSdl: await readFile(API_SCHEMA_FILE, 'utf8'),
       supergraphSdl: await readFile(SUPERGRAPH_FILE, 'utf8'),

@@ -13,6 +13,8 @@ import {
   gatewaySignedUpgradeHeaders,
   officeSubscriptionClient,
   tryUpgrade,
+  versionsAfter,
+  versionsByRecord,
   webSocketUrl,
 } from '@cip/testing/office-subscriptions';
 import { gatewaySignedHeaders, post } from '@cip/testing/tokens';
@@ -242,16 +244,11 @@ describeEachStore('the partners office publishes its committed changes on $kind'
     await Promise.all(writers);
     expect(committed).toBe(1_000);
     const received = await events.received(1_000);
-    const byRecord = new Map<string, number[]>();
-    for (const result of received) {
-      const { id, version } = result.data?.partnerChanged as { id: string; version: number };
-      byRecord.set(id, [...(byRecord.get(id) ?? []), version]);
-    }
+    const byRecord = versionsByRecord(
+      received.map((result) => result.data?.partnerChanged as { id: string; version: number }),
+    );
     for (const id of ids) {
-      const versions = byRecord.get(id) ?? [];
-      const start = startVersions.get(id)!;
-      expect(versions).toEqual(Array.from({ length: versions.length }, (_, index) => start + index + 1));
-      expect(versions.at(-1)).toBe(await versionOf(id));
+      expect(byRecord.get(id)).toEqual(versionsAfter(startVersions.get(id)!, await versionOf(id)));
     }
     // Nothing more than the 1,000: a later write arrives as the 1,001st, not a duplicate before it.
     await subgraph.execute(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSseClient, liveWebSocketClient, type Recording } from '@cip/testing/live-clients';
+import { versionsAfter, versionsByRecord } from '@cip/testing/office-subscriptions';
 import { startEntry, type EntryProcess } from '@cip/testing/processes';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { startTcpProxy, type TcpProxy } from '@cip/testing/tcp-proxy';
@@ -219,17 +220,12 @@ describe('1,000 writes through the gateway from 10 concurrent writers', () => {
       await recording.untilEvents(before + 1_000, 120_000);
       const received = recording.events.slice(before);
       expect(received).toHaveLength(1_000);
-      const byRecord = new Map<string, number[]>();
-      for (const event of received) {
-        const { id, version } = (event.data as { partnerChanged: { id: string; version: number } }).partnerChanged;
-        byRecord.set(id, [...(byRecord.get(id) ?? []), version]);
-      }
+      const byRecord = versionsByRecord(
+        received.map((event) => (event.data as { partnerChanged: { id: string; version: number } }).partnerChanged),
+      );
+      // Every committed version of each record, once each, in the order they were committed.
       for (const id of ids) {
-        const versions = byRecord.get(id) ?? [];
-        const start = startVersions.get(id)!;
-        // Every committed version of the record, once each, in the order they were committed.
-        expect(versions).toEqual(Array.from({ length: versions.length }, (_, index) => start + index + 1));
-        expect(versions.at(-1)).toBe(await versionOf(id));
+        expect(byRecord.get(id)).toEqual(versionsAfter(startVersions.get(id)!, await versionOf(id)));
       }
       expect(recording.codes).toEqual([]);
     }

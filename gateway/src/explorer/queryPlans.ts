@@ -178,11 +178,11 @@ export interface QueryPlanExposure {
    * it and may see it, as the plugin decided for that request. `context` is the request's context
    * as Apollo's plugins saw it (Apollo Server hands them a copy of the one it was given).
    */
-  subscriptionPlan(
+  subscriptionPlan: (
     context: GatewayContext,
     primary: FetchNode,
     rest: PlanNode | undefined,
-  ): QueryPlanReport | undefined;
+  ) => QueryPlanReport | undefined;
 }
 
 /**

@@ -159,3 +159,15 @@ export function tryUpgrade(url: string, headers: Record<string, string>): Promis
     socket.once('error', reject);
   });
 }
+
+/** Each record's versions, in the order its change events arrived. */
+export function versionsByRecord(changes: readonly { id: string; version: number }[]): Map<string, number[]> {
+  const byRecord = new Map<string, number[]>();
+  for (const { id, version } of changes) byRecord.set(id, [...(byRecord.get(id) ?? []), version]);
+  return byRecord;
+}
+
+/** Every version a record went through after `start`, up to `last`, once each: its events in commit order. */
+export function versionsAfter(start: number, last: number): number[] {
+  return Array.from({ length: last - start }, (_, index) => start + index + 1);
+}

@@ -1,0 +1,41 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './processes.js';
+
+/** An operation users ask, with the variables that make it ask the seed data. */
+export interface ExampleOperation {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+const OPERATIONS_DIR = join(REPO_ROOT, 'test', 'operations');
+const E2E_MIX = join(REPO_ROOT, 'bench', 'queries', 'e2e-mix.json');
+// The bench's variants name generated records; the seed's own ids ask the same questions here.
+const SEED_IDS: Record<string, string> = {
+  'partner profile': 'canada',
+  'partner profile (an organization)': 'nato',
+  'sector overview and cascade': 'energy',
+};
+
+/** The example operations (test/operations/*.graphql, by file name) and the bench's e2e questions, on the seed. */
+export function exampleOperations(): ExampleOperation[] {
+  const files = readdirSync(OPERATIONS_DIR)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => ({ name: file, query: readFileSync(join(OPERATIONS_DIR, file), 'utf8') }));
+  const mix = JSON.parse(readFileSync(E2E_MIX, 'utf8')) as {
+    requests: { name: string; query: string; variants?: Record<string, unknown>[] }[];
+  };
+  return [
+    ...files,
+    ...mix.requests.map((request) => {
+      const seedId = SEED_IDS[request.name];
+      return {
+        name: `e2e-mix: ${request.name}`,
+        query: request.query,
+        variables: { ...request.variants?.[0], ...(seedId ? { id: seedId } : {}) },
+      };
+    }),
+  ];
+}
