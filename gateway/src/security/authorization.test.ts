@@ -67,6 +67,14 @@ describe('authorizing an operation', () => {
     expect(restoreShape({ office: { name: 'x' } }, result)).toEqual({ office: null });
   });
 
+  it('a field removed under a fragment on one type stays absent from objects of another type', () => {
+    const result = run('{ node(id: "1") { ... on Guarded { label } ... on Open { id } } }', caller());
+    expect(result.nulled).toEqual([['node', 'label']]);
+    expect(restoreShape({ node: { label: 'Guarded' } }, result)).toEqual({ node: { label: null } });
+    // An Open node never had the key: it gets no null it was not asked for.
+    expect(restoreShape({ node: { id: '1' } }, result)).toEqual({ node: { id: '1' } });
+  });
+
   it('with no nullable parent up to the root, the whole data is null', () => {
     const result = run('{ secretRoot { code } }', ANONYMOUS);
     expect(result.denied).toEqual([['secretRoot']]);

@@ -262,7 +262,9 @@ export function restoreShape(data: Data | null | undefined, authorized: Authoriz
   if (!data) return data;
   const now = (path: ResponsePath) => !authorized.deferred.has(path);
   for (const path of authorized.placeholders.filter(now)) atPath(data, path, (parent, key) => delete parent[key]);
-  for (const path of authorized.nulled.filter(now)) atPath(data, path, (parent, key) => (parent[key] = null));
+  // Only where the key is: an object of another type than the fragment's has none to null.
+  for (const path of authorized.nulled.filter(now))
+    atPath(data, path, (parent, key) => key in parent && (parent[key] = null));
   return data;
 }
 
