@@ -2,10 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { CHANGE_FEED_LOST_CLOSE_CODE, webSocketUrl } from '@cip/core';
 import type { OfficeEvent } from '@cip/plan-executor';
-
-/** The close code of an office that lost its change feed (packages/subgraph-kit's FEED_LOST_CLOSE_CODE). */
-const OFFICE_FEED_LOST = 1011;
 
 /** Where and how often to subscribe to an office again once its socket dropped (config.ts). */
 export interface ResubscribePolicy {
@@ -32,13 +30,6 @@ export interface OfficeSink {
   /** The subscription ended for good: the office refused it, or stayed away past the attempts. */
   error(errors: readonly GraphQLFormattedError[]): void;
   complete(): void;
-}
-
-/** The office's WebSocket URL: the same host and path as its HTTP URL. */
-export function webSocketUrl(httpUrl: string): string {
-  const url = new URL(httpUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
 }
 
 /** Full jitter over an exponential backoff, capped. */
@@ -68,7 +59,7 @@ export function subscribeToOffice(options: OfficeSubscriptionOptions, sink: Offi
     // CHANGE_FEED_LOST). graphql-ws never retries 1011, so it is handed 1012 (Service Restart),
     // which it retries like any office restart: the gap is then reported as for one.
     override emit(event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'close' && args[0] === OFFICE_FEED_LOST) args[0] = 1012;
+      if (event === 'close' && args[0] === CHANGE_FEED_LOST_CLOSE_CODE) args[0] = 1012;
       return super.emit(event, ...args);
     }
   }

@@ -103,3 +103,4 @@ export {
   type VerifiedClaims,
 } from './gatewaySignature.js';
 export { boundedOperationLabel, registeredOperationLabel } from './operationLabel.js';
+export { CHANGE_FEED_LOST_CLOSE_CODE, webSocketUrl } from './liveChanges.js';

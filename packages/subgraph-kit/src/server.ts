@@ -31,10 +31,10 @@ import {
 } from '@cip/core';
 import { enforceFieldRules, honouredClaims } from './fieldEnforcement.js';
 import { createSubgraphMetrics, subgraphMetricsRoute, subgraphObservabilityPlugin } from './observability.js';
-import { drainConnections, type VerifiedClaims } from '@cip/core';
+import { CHANGE_FEED_LOST_CLOSE_CODE, drainConnections, type VerifiedClaims } from '@cip/core';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, type SubscriptionSettings } from './changes/config.js';
 import { createChangeFeed, type ChangeFeed } from './changes/feed.js';
-import { FEED_LOST_CLOSE_CODE, serveChangeSockets } from './changes/socket.js';
+import { serveChangeSockets } from './changes/socket.js';
 import { registerChangeMetrics } from './changes/metrics.js';
 
 /** What an office's subgraph is: its schema, its resolvers, its migrations and its per-request context. */
@@ -166,7 +166,7 @@ export async function buildSubgraphApp<TContext extends BaseContext>(
     maxBufferedEvents: subscriptions.maxBufferedEvents,
     logger,
     // Closed with a code the gateway re-subscribes on, and reports the gap for.
-    onLost: () => changeSockets.closeAll(FEED_LOST_CLOSE_CODE, 'change feed lost; subscribe again'),
+    onLost: () => changeSockets.closeAll(CHANGE_FEED_LOST_CLOSE_CODE, 'change feed lost; subscribe again'),
   });
   /** What every operation runs with: this request's reads, the office's writes, and who asks. */
   const contextFor = (caller: VerifiedClaims) =>

@@ -1,4 +1,4 @@
-import type { VerifiedClaims } from '@cip/core';
+import { webSocketUrl, type VerifiedClaims } from '@cip/core';
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -17,10 +17,7 @@ export function gatewaySignedUpgradeHeaders(
   return gatewaySignedHeaders(master, office, url, claims, '', 'GET');
 }
 
-/** `ws://host:port/graphql` for `http://host:port/graphql` (and wss for https). */
-export function webSocketUrl(url: string): string {
-  return url.replace(/^http/, 'ws');
-}
+export { webSocketUrl };
 
 /**
  * A `ws` WebSocket that sends `headers()` on its upgrade, asked again for each connection (a

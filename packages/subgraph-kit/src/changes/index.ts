@@ -9,4 +9,4 @@ export {
   type ChangeSelection,
 } from './feed.js';
 export { changeSubscription, changesOf, type ChangeSubscriptionOptions } from './resolvers.js';
-export { FEED_LOST_CLOSE_CODE, serveChangeSockets, type ChangeSocket, type ChangeSocketOptions } from './socket.js';
+export { serveChangeSockets, type ChangeSocket, type ChangeSocketOptions } from './socket.js';

@@ -52,9 +52,6 @@ export interface ChangeSocket {
   close(graceMs: number): Promise<void>;
 }
 
-/** The close code a socket gets when the office lost its change feed: an internal error, worth reconnecting after. */
-export const FEED_LOST_CLOSE_CODE = 1011;
-
 /**
  * Serves the office's subscriptions over `graphql-transport-ws` on its HTTP server: the upgrade
  * is refused with the same status and JSON body as a refused HTTP request, then each operation is
