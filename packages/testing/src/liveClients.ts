@@ -99,6 +99,27 @@ export interface GraphQLRequestBody {
   operationName?: string;
 }
 
+/** A subscription being recorded, and what ends it. */
+export type RecordedSubscription = Recording & { unsubscribe: () => void };
+
+/** The sink graphql-ws and graphql-sse clients both take. */
+interface PayloadSink {
+  next(payload: unknown): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/** Subscribes through a client (graphql-ws or graphql-sse) and records what arrives. */
+function recorded(subscribe: (sink: PayloadSink) => () => void): RecordedSubscription {
+  const recording = new Recording();
+  const unsubscribe = subscribe({
+    next: (payload) => recording.push(payload as FormattedExecutionResult),
+    error: (error) => recording.end(error),
+    complete: () => recording.end(),
+  });
+  return Object.assign(recording, { unsubscribe });
+}
+
 /** A graphql-ws client (graphql-transport-ws) over `ws`, which can send headers on the upgrade; no retries. */
 export function liveWebSocketClient(httpUrl: string, options: LiveClientOptions = {}) {
   const headers = {
@@ -131,15 +152,10 @@ export function liveWebSocketClient(httpUrl: string, options: LiveClientOptions 
     client,
     closes,
     /** Subscribes and records what arrives. */
-    subscribe(body: GraphQLRequestBody): Recording & { unsubscribe: () => void } {
-      const recording = new Recording();
+    subscribe(body: GraphQLRequestBody): RecordedSubscription {
+      const recording = recorded((sink) => client.subscribe<Record<string, unknown>>(body, sink));
       recordings.add(recording);
-      const unsubscribe = client.subscribe<Record<string, unknown>>(body, {
-        next: (payload) => recording.push(payload as FormattedExecutionResult),
-        error: (error) => recording.end(error),
-        complete: () => recording.end(),
-      });
-      return Object.assign(recording, { unsubscribe });
+      return recording;
     },
     dispose: () => client.dispose(),
   };
@@ -157,14 +173,8 @@ export function liveSseClient(httpUrl: string, options: LiveClientOptions = {}) 
   });
   return {
     client,
-    subscribe(body: GraphQLRequestBody): Recording & { unsubscribe: () => void } {
-      const recording = new Recording();
-      const unsubscribe = client.subscribe<Record<string, unknown>>(body, {
-        next: (payload) => recording.push(payload as FormattedExecutionResult),
-        error: (error) => recording.end(error),
-        complete: () => recording.end(),
-      });
-      return Object.assign(recording, { unsubscribe });
+    subscribe(body: GraphQLRequestBody): RecordedSubscription {
+      return recorded((sink) => client.subscribe<Record<string, unknown>>(body, sink));
     },
     dispose: () => client.dispose(),
   };
