@@ -3,6 +3,7 @@
 // including what its callees allocated. Usage: node bench/heap-summary.mjs [--inclusive] <file.heapprofile> [<top>]
 import { readFile } from 'node:fs/promises';
 import { readCommandLine } from './lib/commandLine.mjs';
+import { packageOf } from './lib/profileFrames.mjs';
 
 const cli = readCommandLine({
   name: 'node bench/heap-summary.mjs',
@@ -26,13 +27,6 @@ if (file === undefined) cli.fail('Missing <file.heapprofile>: the profile to sum
 const top = cli.integer('<top>', topArg ?? '25');
 const profile = JSON.parse(await readFile(file, 'utf8'));
 
-function packageOf(url) {
-  if (!url) return '(native / V8)';
-  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (match) return match[1];
-  if (url.startsWith('node:')) return 'node core';
-  return url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '');
-}
 const nameOf = (frame) => `${frame.functionName || '(anonymous)'} ${packageOf(frame.url)}:${frame.lineNumber + 1}`;
 
 const byPackage = new Map();

@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { readCommandLine } from './lib/commandLine.mjs';
+import { oursEnv } from './lib/oursEnv.mjs';
 import { writeSupergraph } from './lib/supergraph.mjs';
 
 const cli = readCommandLine({
@@ -51,14 +52,7 @@ const body = JSON.stringify({ query });
 const commands = {
   ours: {
     script: join(root, 'gateway/dist/main.js'),
-    env: {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      SUPERGRAPH_PATH: supergraphPath,
-      GATEWAY_SIGNING_SECRET: 'benchmark-only-signing-secret-0123456789',
-      SUBGRAPH_DEDUP: 'off',
-      ...(process.env.BENCH_OURS_ENV ? Object.fromEntries(new URLSearchParams(process.env.BENCH_OURS_ENV)) : {}),
-    },
+    env: oursEnv(supergraphPath),
   },
   stock: {
     script: join(root, 'bench/contenders/stock.mjs'),

@@ -2,6 +2,7 @@
 // first. Usage: node bench/profile-summary.mjs [--last <s>] <file.cpuprofile> [<top>]
 import { readFile } from 'node:fs/promises';
 import { readCommandLine } from './lib/commandLine.mjs';
+import { packageOf } from './lib/profileFrames.mjs';
 
 const cli = readCommandLine({
   name: 'node bench/profile-summary.mjs',
@@ -38,14 +39,6 @@ for (let i = 0; i < profile.samples.length; i++) {
   selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
 const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
-
-function packageOf(url) {
-  if (!url) return '(native / V8)';
-  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (match) return match[1];
-  if (url.startsWith('node:')) return 'node core';
-  return url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '');
-}
 
 const byPackage = new Map();
 const byFunction = new Map();

@@ -15,6 +15,7 @@ import * as prettier from 'prettier';
 import { readCommandLine } from './lib/commandLine.mjs';
 import { processTree } from './lib/proc.mjs';
 import { buildGatewayAt } from './lib/refBuild.mjs';
+import { oursEnv } from './lib/oursEnv.mjs';
 import { writeSupergraph } from './lib/supergraph.mjs';
 
 const HELP = `npm run bench: our gateway, stock @apollo/gateway and Hive Gateway side by side, every answer checked.
@@ -79,16 +80,7 @@ const contenders = {
     env: {
       HOST: '127.0.0.1',
       PORT: String(port),
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      SUPERGRAPH_PATH: supergraphPath,
-      // Every subgraph request is signed as in production (the replaying back end does not check
-      // signatures; the other contenders send none). ours@<ref> signs the way that commit does.
-      GATEWAY_SIGNING_SECRET: 'benchmark-only-signing-secret-0123456789',
-      // The standard numbers stay without in-flight deduplication: overhead sends its one query on
-      // every connection, so most subgraph calls would be shared. ours-dedup measures that, apart.
-      SUBGRAPH_DEDUP: 'off',
-      ...(process.env.BENCH_OURS_ENV ? Object.fromEntries(new URLSearchParams(process.env.BENCH_OURS_ENV)) : {}),
+      ...oursEnv(supergraphPath),
     },
   }),
   // Ours with a larger young generation (V8 semi-space): the profile shows ~20% of ours in the
