@@ -13,6 +13,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { fragmentBody } from './fragmentBody.js';
 import { isSubtype, shapeAt, type ResponseObject } from './resultShaping.js';
 
 type ResponsePath = (string | number)[];
@@ -333,12 +334,9 @@ function fieldAt(
       if (selection.selectionSet) selections.push(selection.selectionSet);
       return;
     }
-    const inner = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments[selection.name.value];
-    if (!inner) return;
-    const conditionName = inner.typeCondition?.name.value;
-    const condition = conditionName ? schema.getType(conditionName) : on;
-    if (!isCompositeType(condition)) return;
-    for (const child of inner.selectionSet.selections) visit(child, condition);
+    const body = fragmentBody(selection, fragments, schema);
+    if (!body) return;
+    for (const child of body.selectionSet.selections) visit(child, body.condition ?? on);
   };
   for (const selectionSet of selectionSets) for (const selection of selectionSet.selections) visit(selection, type);
   return { ...(fieldType ? { fieldType } : {}), selections };

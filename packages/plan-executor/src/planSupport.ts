@@ -12,8 +12,8 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
-  type SelectionSetNode,
 } from 'graphql';
+import { fragmentBody } from './fragmentBody.js';
 
 /**
  * Whether the fast executor runs this plan: Sequence, Parallel, Flatten, Fetch (with the data
@@ -128,25 +128,17 @@ function selectionsSupported(
         else compositeFields.set(key, { type: named, selections: [...selection.selectionSet.selections] });
       }
     } else {
-      let typeCondition: string | undefined;
-      let inner: SelectionSetNode;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
-        typeCondition = selection.typeCondition?.name.value;
-        inner = selection.selectionSet;
-        const key = `${typeCondition ?? ''}${directivesKey(selection.directives)}`;
+        const key = `${selection.typeCondition?.name.value ?? ''}${directivesKey(selection.directives)}`;
         if (inlineFragmentKeys.has(key)) return false;
         inlineFragmentKeys.add(key);
-      } else {
-        const fragment = fragments[selection.name.value];
-        if (!fragment || visiting.has(fragment.name.value)) return false;
-        typeCondition = fragment.typeCondition.name.value;
-        inner = fragment.selectionSet;
-      }
-      const conditionType = typeCondition === undefined ? parentType : schema.getType(typeCondition);
-      if (!isCompositeType(conditionType)) return false;
+      } else if (visiting.has(selection.name.value)) return false;
+      const body = fragmentBody(selection, fragments, schema);
+      if (!body) return false;
       const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined;
       if (name) visiting.add(name);
-      const supported = selectionsSupported(inner.selections, conditionType, fragments, schema, visiting);
+      const inner = body.selectionSet.selections;
+      const supported = selectionsSupported(inner, body.condition ?? parentType, fragments, schema, visiting);
       if (name) visiting.delete(name);
       if (!supported) return false;
     }

@@ -20,6 +20,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { fragmentBody } from './fragmentBody.js';
 
 /** JSON as it comes from a subgraph, merged into one tree. */
 export type ResponseObject = Record<string, unknown>;
@@ -189,23 +190,10 @@ function applySelections(
       if (context.isInvalid) return false;
     } else {
       if (context.skipDeferred && isDeferred(selection.directives, context.variables)) continue;
-      let typeCondition: string | undefined;
-      let inner: SelectionSetNode;
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        typeCondition = selection.typeCondition?.name.value;
-        inner = selection.selectionSet;
-      } else {
-        const fragment = context.fragments[selection.name.value];
-        if (!fragment) throw new Error(`Unknown fragment ${selection.name.value}`);
-        typeCondition = fragment.typeCondition.name.value;
-        inner = fragment.selectionSet;
-      }
-      let conditionType: GraphQLCompositeType | undefined;
-      if (typeCondition !== undefined) {
-        const named = context.schema.getType(typeCondition);
-        if (!isCompositeType(named)) throw new Error(`Type condition ${typeCondition} is not a composite type`);
-        conditionType = named;
-      }
+      const body = fragmentBody(selection, context.fragments, context.schema);
+      // Planned documents are validated: only a broken plan gets here.
+      if (!body) throw new Error(`The fragment at ${path.join('.') || 'the root'} names no composite type`);
+      const { condition: conditionType, selectionSet: inner } = body;
       const typename: unknown = input.__typename;
       if (typename && typeof typename !== 'string') {
         throw new Error(`Got unexpected value for __typename: ${JSON.stringify(typename)}`);
