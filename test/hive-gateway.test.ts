@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   ANONYMOUS_CLAIMS,
   createSignatureVerifier,
@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hiveGatewaySkipReason, startHiveGateway, type RunningHiveGateway } from '@cip/testing/hive-gateway';
 import { replay, startCapturingProxy, type CapturingProxy } from '@cip/testing/capturing-proxy';
 import { describeUnless } from '@cip/testing/suites';
+import { clientOperations } from '@cip/testing/example-operations';
 import * as hiveSigning from '../deploy/hive-gateway/subgraphSigning.mjs';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
@@ -47,14 +48,6 @@ function domainQuestions(): [string, string][] {
   if (questions.length !== asked)
     throw new Error(`read ${questions.length} of the ${asked} operations of test/domain-questions.test.ts`);
   return questions;
-}
-
-/** The example client operations (test/operations/*.graphql), with their default variables. */
-function clientOperations(): [string, string][] {
-  const directory = new URL('./operations/', import.meta.url);
-  return readdirSync(directory)
-    .filter((file) => file.endsWith('.graphql'))
-    .map((file) => [file, readFileSync(new URL(file, directory), 'utf8')]);
 }
 
 const RESTRICTED = `{
@@ -280,12 +273,15 @@ describeUnless(
         expect(signedIn.hive).toEqual(anonymous.ours);
       });
 
-      it.each(clientOperations())('the example client operation %s', async (_file, query) => {
-        const { ours: our, hive: theirs } = await both(query);
-        expect(our.status).toBe(200);
-        expect(our.body.errors).toBeUndefined();
-        expect(theirs).toEqual(our);
-      });
+      it.each(clientOperations('query').map(({ name, query }) => [name, query]))(
+        'the example client query %s',
+        async (_file, query) => {
+          const { ours: our, hive: theirs } = await both(query);
+          expect(our.status).toBe(200);
+          expect(our.body.errors).toBeUndefined();
+          expect(theirs).toEqual(our);
+        },
+      );
     });
 
     describe('enforce @authenticated and @requiresScopes alike', () => {

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSchema, parse, print } from 'graphql';
+import { buildSchema, print } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildGateway, parseGatewayConfig, type GatewayApp } from '@cip/gateway';
@@ -13,6 +13,7 @@ import {
   variantsOffOurPath,
   type Ran,
 } from '@cip/testing/plan-executor';
+import { clientOperations } from '@cip/testing/example-operations';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 /**
@@ -25,11 +26,8 @@ import { startSystem, type RunningSystem } from '@cip/testing/system';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const apiSchema = buildSchema(readFileSync(join(root, 'schema/api.graphql'), 'utf8'));
-const operationsDir = join(root, 'test/operations');
-const examples = readdirSync(operationsDir)
-  .filter((file) => file.endsWith('.graphql'))
-  .sort()
-  .map((file) => ({ name: file, document: parse(readFileSync(join(operationsDir, file), 'utf8')) }));
+// A subscription's events are run by the subscription path (test/subscriptions-*.test.ts).
+const examples = clientOperations('query');
 
 // Both gateways: no retries and a breaker that never opens, so a stopped subgraph fails the same
 // way for each however many requests each has sent. Aliases on every field need more than 30. No

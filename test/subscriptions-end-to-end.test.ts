@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSseClient, liveWebSocketClient, type Recording } from '@cip/testing/live-clients';
 import { versionsAfter, versionsByRecord } from '@cip/testing/office-subscriptions';
@@ -5,6 +6,11 @@ import { startEntry, type EntryProcess } from '@cip/testing/processes';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { startTcpProxy, type TcpProxy } from '@cip/testing/tcp-proxy';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
+import {
+  AgreementChangesDocument,
+  type AgreementChangesSubscription,
+  type AgreementChangesSubscriptionVariables,
+} from './operations/__generated__/operations.js';
 
 /**
  * Live changes end to end, on the real system (four offices over the embedded store, the gateway in
@@ -148,6 +154,66 @@ describe('live changes through the gateway, end to end', () => {
     expect(viaSse.codes.at(-1)).toBe('UNAUTHENTICATED');
     await ws.dispose();
     sse.dispose();
+  });
+});
+
+describe("a frontend's trusted subscription in production (TRUSTED_DOCUMENTS=enforce)", () => {
+  let system: RunningSystem;
+  let writer: string;
+  beforeAll(async () => {
+    system = await startSystem({ ...TEST_AUTH, NODE_ENV: 'production', TRUSTED_DOCUMENTS: 'enforce' });
+    // An analyst may send its ad-hoc reads and writes; the frontend's user below may not.
+    writer = await makeToken({ subject: 'editor', scopes: ['analyst', 'agreements:write'] });
+  });
+  afterAll(() => system?.stop());
+  const { write, untilLive } = liveHelpers(
+    () => system,
+    () => writer,
+  );
+  const adHoc = 'subscription { agreementChanged { id version } }';
+
+  it('streams over graphql-ws and SSE for a caller held to trusted documents', async () => {
+    const user = await makeToken({ subject: 'frontend-user' });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token: user });
+    const sse = liveSseClient(system.gatewayUrl, { token: user });
+    // As a frontend's typed code sends it: the generated document, printed.
+    const variables: AgreementChangesSubscriptionVariables = { ids: [AGREEMENT] };
+    const request = { query: print(AgreementChangesDocument), variables };
+    const [viaWs, viaSse] = [ws.subscribe(request), sse.subscribe(request)];
+    await untilLive([viaWs, viaSse]);
+    const version = await write();
+    for (const recording of [viaWs, viaSse]) {
+      await recording.until(
+        (seen) =>
+          seen.events.some(
+            (event) => (event.data as AgreementChangesSubscription).agreementChanged.version === version,
+          ),
+        30_000,
+        `version ${version}`,
+      );
+      expect(recording.codes).toEqual([]);
+    }
+    viaWs.unsubscribe();
+    viaSse.unsubscribe();
+    await ws.dispose();
+    sse.dispose();
+  });
+
+  it('refuses an ad-hoc subscription with OPERATION_NOT_TRUSTED: a graphql-ws error, an SSE 403', async () => {
+    const user = await makeToken({ subject: 'frontend-user' });
+    const ws = liveWebSocketClient(system.gatewayUrl, { token: user });
+    const refused = ws.subscribe({ query: adHoc });
+    await refused.until((recording) => recording.completed);
+    expect((refused.error as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('OPERATION_NOT_TRUSTED');
+    await ws.dispose();
+    const response = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${user}` },
+      body: JSON.stringify({ query: adHoc }),
+    });
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('OPERATION_NOT_TRUSTED');
   });
 });
 

@@ -1,6 +1,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kind, parse, type DocumentNode, type OperationTypeNode } from 'graphql';
 import { REPO_ROOT } from './processes.js';
+
+/** A client operation of test/operations/, the documents frontends type their code with. */
+export interface ClientOperation {
+  /** Its file name, e.g. `partnerProfile.graphql`. */
+  readonly name: string;
+  readonly query: string;
+  readonly document: DocumentNode;
+  readonly type: `${OperationTypeNode}`;
+}
 
 /** An operation users ask, with the variables that make it ask the seed data. */
 export interface ExampleOperation {
@@ -18,12 +28,24 @@ const SEED_IDS: Record<string, string> = {
   'sector overview and cascade': 'energy',
 };
 
-/** The example operations (test/operations/*.graphql, by file name) and the bench's e2e questions, on the seed. */
-export function exampleOperations(): ExampleOperation[] {
-  const files = readdirSync(OPERATIONS_DIR)
+/** The client operations (test/operations/*.graphql), by file name; `type` picks one kind (`query`). */
+export function clientOperations(type?: `${OperationTypeNode}`): ClientOperation[] {
+  return readdirSync(OPERATIONS_DIR)
     .filter((file) => file.endsWith('.graphql'))
     .sort()
-    .map((file) => ({ name: file, query: readFileSync(join(OPERATIONS_DIR, file), 'utf8') }));
+    .map((file) => {
+      const query = readFileSync(join(OPERATIONS_DIR, file), 'utf8');
+      const document = parse(query);
+      const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+      if (!operation) throw new Error(`test/operations/${file} holds no operation`);
+      return { name: file, query, document, type: `${operation.operation}` as const };
+    })
+    .filter((operation) => type === undefined || operation.type === type);
+}
+
+/** The client queries (test/operations/*.graphql, by file name) and the bench's e2e questions, on the seed. */
+export function exampleOperations(): ExampleOperation[] {
+  const files = clientOperations('query').map(({ name, query }) => ({ name, query }));
   const mix = JSON.parse(readFileSync(E2E_MIX, 'utf8')) as {
     requests: { name: string; query: string; variants?: Record<string, unknown>[] }[];
   };

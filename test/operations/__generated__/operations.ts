@@ -26,6 +26,17 @@ export type AgreementScope =
   /** Three parties. */
   | 'TRILATERAL';
 
+/** What a committed change did to its record. */
+export type ChangeKind =
+  /** The record was archived: it still resolves by id, left out of lists. */
+  | 'ARCHIVED'
+  /** The record was created, at version 1. */
+  | 'CREATED'
+  /** The record was deleted and resolves no more (no office deletes records today). */
+  | 'DELETED'
+  /** The record's fields or links changed; its version went up by one. */
+  | 'UPDATED';
+
 /** How strongly one sector depends on another. */
 export type DependencyDegree =
   /** A strong dependency. */
@@ -52,6 +63,25 @@ export type ThreatCategory =
   | 'CROSS_SECTOR'
   /** Issues of the global infrastructure named by the plan's opening paragraphs. */
   | 'GLOBAL_INFRASTRUCTURE';
+
+export type AgreementChangesSubscriptionVariables = Exact<{
+  ids?: Array<string | number> | string | number | null | undefined;
+}>;
+
+export type AgreementChangesSubscription = {
+  agreementChanged: {
+    kind: ChangeKind;
+    id: string;
+    version: number;
+    actor: string;
+    at: string;
+    agreement: {
+      title: string;
+      parties: Array<{ name: string } | null>;
+      threatFocusAreas: Array<{ name: string } | null>;
+    } | null;
+  };
+};
 
 export type AgreementsForThreatFocusAreaQueryVariables = Exact<{
   id?: string | number;
@@ -149,6 +179,82 @@ export type SectorOverviewQuery = {
   } | null;
 };
 
+export const AgreementChangesDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'subscription',
+      name: { kind: 'Name', value: 'AgreementChanges' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'ids' } },
+          type: {
+            kind: 'ListType',
+            type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+          },
+          defaultValue: {
+            kind: 'ListValue',
+            values: [{ kind: 'StringValue', value: 'security-and-prosperity-partnership', block: false }],
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'agreementChanged' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'ids' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'ids' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'actor' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'agreement' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'title' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'parties' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [{ kind: 'Field', name: { kind: 'Name', value: 'name' } }],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'threatFocusAreas' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [{ kind: 'Field', name: { kind: 'Name', value: 'name' } }],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<AgreementChangesSubscription, AgreementChangesSubscriptionVariables>;
 export const AgreementsForThreatFocusAreaDocument = {
   kind: 'Document',
   definitions: [
