@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labGatewayEnv } from '@cip/testing/config';
 import { faults, startFaultLab, type FaultLab } from '@cip/testing/fault-lab';
 import { startEntry, type EntryProcess } from '@cip/testing/processes';
 import { rawExchange } from '@cip/testing/raw-http';
@@ -54,14 +55,10 @@ describe('GATEWAY_WORKERS=2: two gateway processes on one port', () => {
   beforeAll(async () => {
     lab = await startFaultLab({ SUBGRAPH_TIMEOUT_MS: '10000' });
     gateway = startEntry('gateway/src/main.ts', {
-      NODE_ENV: 'test',
+      ...labGatewayEnv(lab.supergraphPath),
       LOG_LEVEL: 'info',
       PORT: '0',
       GATEWAY_WORKERS: '2',
-      SUPERGRAPH_PATH: lab.supergraphPath,
-      SUPERGRAPH_WATCH: 'false',
-      TRUSTED_DOCUMENTS: 'off',
-      USAGE_RECORDING: 'off',
       SUBGRAPH_URLS: `stable=${lab.stable.url},flaky=${lab.flaky.url}`,
     });
     // The primary's line, once every worker listens.

@@ -12,6 +12,7 @@ import { compose } from '@cip/schema';
 import { parse } from 'graphql';
 import { pino } from 'pino';
 import { createSubgraphMetrics, subgraphObservabilityPlugin } from '@cip/subgraph-kit';
+import { labGatewayEnv } from './config.js';
 import type { GraphQLResponse } from './system.js';
 
 /**
@@ -211,15 +212,11 @@ export async function startFaultLab(env: Record<string, string> = {}): Promise<F
   const dir = await mkdtemp(join(tmpdir(), 'cip-fault-lab-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   await writeFile(supergraphPath, composeSupergraph());
+  const { SUPERGRAPH_PATH, ...labEnv } = labGatewayEnv(supergraphPath);
   const config = parseGatewayConfig({
-    NODE_ENV: 'test',
+    ...labEnv,
     // The lab's file, unless a test serves the supergraph from a URL (the config refuses both).
-    ...(env.SUPERGRAPH_URL ? {} : { SUPERGRAPH_PATH: supergraphPath }),
-    SUPERGRAPH_WATCH: 'false',
-    // The lab's operations are not in the graph's trusted-document manifest.
-    TRUSTED_DOCUMENTS: 'off',
-    // Test traffic is no client's use: kept out of the checkout's usage file.
-    USAGE_RECORDING: 'off',
+    ...(env.SUPERGRAPH_URL ? {} : { SUPERGRAPH_PATH }),
     // Generous for the healthy office, so a loaded CI machine cannot make it time out; tests that
     // need a short timeout set one for `flaky` alone (SUBGRAPH_TIMEOUTS).
     SUBGRAPH_TIMEOUT_MS: '10000',

@@ -23,6 +23,7 @@ import { parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
+import { labGatewayEnv } from './config.js';
 
 /**
  * A small federated graph with live changes, for the gateway's subscriptions: `boards` publishes
@@ -263,11 +264,7 @@ export async function startLiveLab(env: Record<string, string> = {}): Promise<Li
   const supergraphPath = join(dir, 'supergraph.graphql');
   await writeFile(supergraphPath, outcome.supergraphSdl);
   const config = parseGatewayConfig({
-    NODE_ENV: 'test',
-    SUPERGRAPH_PATH: supergraphPath,
-    SUPERGRAPH_WATCH: 'false',
-    TRUSTED_DOCUMENTS: 'off',
-    USAGE_RECORDING: 'off',
+    ...labGatewayEnv(supergraphPath),
     SUBSCRIPTION_RESUBSCRIBE_BASE_MS: '20',
     SUBSCRIPTION_RESUBSCRIBE_MAX_MS: '200',
     ...env,
