@@ -1,8 +1,8 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorCodes, type ErrorCode } from '@cip/core';
+import { serveGraphqlWs } from '@cip/core/graphql-ws';
 import { GraphQLError, buildSchema, parse, type ExecutionArgs, type FormattedExecutionResult } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
 import { ANONYMOUS, type Caller } from '../security/jwt.js';
@@ -78,7 +78,7 @@ function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
 }
 
 /**
- * GraphQL over WebSocket (graphql-transport-ws, graphql-ws' `useServer`) on the gateway's HTTP
+ * GraphQL over WebSocket (graphql-transport-ws, graphql-ws' server) on the gateway's HTTP
  * server, path `/graphql`. The token is verified at connection (the upgrade's Authorization header,
  * or `connection_init`'s `{ authorization: 'Bearer ...' }`), and the connection is closed (4401)
  * when it expires. Each Subscribe goes through Apollo's pipeline like a POST (liveSubscription.ts).
@@ -93,7 +93,7 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
       socket.close(closeCode, closeReason(code, message));
   };
 
-  const server = useServer<Record<string, unknown> | undefined>(
+  const server = serveGraphqlWs<Record<string, unknown> | undefined, Record<never, never>>(
     {
       connectionInitWaitTimeout: deps.settings.connectionInitTimeoutMs,
       async onConnect(ctx) {
@@ -192,6 +192,7 @@ export function webSocketTransport(deps: WebSocketTransportDeps) {
       onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
     },
     sockets,
+    deps.logger,
   );
 
   return {

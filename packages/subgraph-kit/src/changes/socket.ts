@@ -2,6 +2,7 @@ import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { HttpError, codedError, sendError, type Logger, type VerifiedClaims } from '@cip/core';
+import { serveGraphqlWs } from '@cip/core/graphql-ws';
 import {
   GraphQLError,
   OperationTypeNode,
@@ -16,7 +17,6 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
 export interface ChangeSocketOptions {
@@ -60,7 +60,7 @@ export interface ChangeSocket {
  */
 export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
-  const server = useServer<Record<string, unknown> | undefined, { caller: VerifiedClaims }>(
+  const server = serveGraphqlWs<Record<string, unknown> | undefined, { caller: VerifiedClaims }>(
     {
       schema: options.schema,
       onSubscribe: (ctx, id, payload) => {
@@ -83,6 +83,7 @@ export function serveChangeSockets(options: ChangeSocketOptions): ChangeSocket {
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formattedError(error, options)),
     },
     sockets,
+    options.logger,
   );
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
