@@ -1,3 +1,4 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveSseClient, liveWebSocketClient, rawWebSocketSubscriber } from '@cip/testing/live-clients';
@@ -202,6 +203,60 @@ describe('subscriptions through the gateway (open gateway)', () => {
       (event) => (event.data as { boardChanged: { version: number } }).boardChanged.version,
     );
     expect(versions).toEqual(versions.map((_, index) => index + 1));
+  });
+});
+
+describe('subscriptions through the gateway across a supergraph reload', () => {
+  let lab: LiveLab;
+  beforeAll(async () => {
+    lab = await startLiveLab({ SUPERGRAPH_WATCH: 'true', SUPERGRAPH_POLL_MS: '50' });
+  });
+  afterAll(() => lab?.stop());
+
+  it('a changed supergraph ends each open subscription with SUBSCRIPTION_SCHEMA_RELOAD; the socket stays, and serves the new one', async () => {
+    const ws = liveWebSocketClient(lab.gatewayUrl);
+    const sse = liveSseClient(lab.gatewayUrl);
+    const viaWs = ws.subscribe({ query: BOARD_CHANGED, variables: { ids: ['r1'] } });
+    const viaSse = sse.subscribe({ query: BOARD_CHANGED, variables: { ids: ['r1'] } });
+    await lab.boards.untilSubscribers('r1', 2);
+
+    const supergraph = await readFile(lab.supergraphPath, 'utf8');
+    expect(supergraph).toMatch(/^type Query/m);
+    await writeFile(`${lab.supergraphPath}.next`, supergraph.replace(/^type Query/m, '"""Reloaded."""\ntype Query'));
+    await rename(`${lab.supergraphPath}.next`, lab.supergraphPath);
+
+    for (const recording of [viaWs, viaSse]) {
+      await recording.until((seen) => seen.completed, 30_000, 'the subscription to end');
+      expect(recording.payloads).toEqual([
+        {
+          errors: [
+            {
+              message: "The gateway's supergraph changed, which ended this subscription: subscribe again.",
+              extensions: { code: 'SUBSCRIPTION_SCHEMA_RELOAD' },
+            },
+          ],
+        },
+      ]);
+      expect(recording.error).toBeUndefined();
+    }
+    await lab.boards.untilSubscribers('r1', 0);
+    expect(ws.closes).toEqual([]);
+    expect(
+      await lab.metric('cip_gateway_subscriptions_dropped_total{transport="websocket",reason="schema_reload"}'),
+    ).toBe(1);
+    expect(await lab.metric('cip_gateway_subscriptions_dropped_total{transport="sse",reason="schema_reload"}')).toBe(1);
+
+    // Subscribed again on the same socket, on the new supergraph.
+    const again = ws.subscribe({ query: BOARD_CHANGED, variables: { ids: ['r2'] } });
+    await lab.boards.untilSubscribers('r2', 1);
+    lab.boards.publish({ id: 'r2', version: 1 });
+    await again.untilEvents(1);
+    expect(again.payloads).toEqual([
+      { data: { boardChanged: { id: 'r2', version: 1, board: { id: 'r2', title: 'Board r2', label: 'label-r2' } } } },
+    ]);
+    again.unsubscribe();
+    await ws.dispose();
+    sse.dispose();
   });
 });
 

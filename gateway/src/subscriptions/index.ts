@@ -11,7 +11,7 @@ import type { SubgraphFetchSigner } from '../execution/subgraphDataSource.js';
 import type { Caller } from '../security/jwt.js';
 import { CallerConnections } from './callerConnections.js';
 import type { SubscriptionSettings } from './config.js';
-import type { LiveDeps } from './liveSubscription.js';
+import { errorPayload, type LiveDeps, type LiveSubscription } from './liveSubscription.js';
 import { sseTransport, wantsEventStream } from './sseTransport.js';
 import { createSubscriptionMetrics } from './subscriptionMetrics.js';
 import { subscriptionPlugin } from './subscriptionPlugin.js';
@@ -85,6 +85,24 @@ export function buildSubscriptions(options: SubscriptionsOptions): Subscriptions
   const executor = subscriptionExecutor(options.gateway);
   const metrics = createSubscriptionMetrics(options.registry);
   const connections = new CallerConnections(settings.maxConnectionsPerCaller);
+  const open = new Set<LiveSubscription>();
+  // A plan made on the old supergraph may ask an office for what it no longer has: each open
+  // subscription ends with a last payload saying why, and its client subscribes again.
+  let servedSupergraph: string | undefined;
+  options.gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    const changed = servedSupergraph !== undefined && servedSupergraph !== coreSupergraphSdl;
+    servedSupergraph = coreSupergraphSdl;
+    if (!changed) return;
+    for (const live of [...open]) {
+      metrics.dropped.inc({ transport: live.transport, reason: 'schema_reload' });
+      live.finish(
+        errorPayload(
+          'SUBSCRIPTION_SCHEMA_RELOAD',
+          "The gateway's supergraph changed, which ended this subscription: subscribe again.",
+        ),
+      );
+    }
+  });
   let stopTransports: (deadlineMs: number) => Promise<void> = async () => undefined;
   let upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
   return {
@@ -102,6 +120,7 @@ export function buildSubscriptions(options: SubscriptionsOptions): Subscriptions
         formatError: options.formatError,
         metrics,
         logger: options.logger,
+        open,
       };
       const webSocket = webSocketTransport({
         ...deps,

@@ -29,6 +29,8 @@ export interface LiveDeps {
   readonly formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   readonly metrics: SubscriptionMetrics;
   readonly logger: Logger;
+  /** Every subscription open now, over both transports (each adds itself and leaves when it ends). */
+  readonly open: Set<LiveSubscription>;
   readonly subscriptionPlan?: (context: GatewayContext, primary: FetchNode, rest: PlanNode | undefined) => unknown;
 }
 
@@ -140,9 +142,11 @@ export class LiveSubscription {
       },
       () => {
         deps.metrics.open.dec({ transport });
+        deps.open.delete(this);
         stopOffice();
       },
     );
+    deps.open.add(this);
     const url = deps.officeUrl(office);
     if (!url) {
       this.events.end(

@@ -21,7 +21,7 @@ export function createSubscriptionMetrics(registry: Registry) {
     }),
     dropped: new Counter({
       name: 'cip_gateway_subscriptions_dropped_total',
-      help: 'Client subscriptions ended by the gateway, by transport and reason (too_slow, token_expired, shutdown).',
+      help: 'Client subscriptions ended by the gateway, by transport and reason (too_slow, token_expired, shutdown, schema_reload).',
       labelNames: ['transport', 'reason'] as const,
       registers,
     }),

@@ -140,6 +140,11 @@ export const errorCodes = {
     description:
       'Too many subscriptions on one connection (SUBSCRIPTIONS_PER_CONNECTION), or connections for one caller (SUBSCRIPTION_CONNECTIONS_PER_CALLER; WebSocket close 4429): close some first.',
   },
+  SUBSCRIPTION_SCHEMA_RELOAD: {
+    status: 200,
+    description:
+      "The gateway's supergraph changed while the subscription was open: it was ended with this last payload (the WebSocket stays open), as Apollo Router ends it. Subscribe again, on the new schema.",
+  },
   SUBSCRIPTION_CLIENT_TOO_SLOW: {
     status: 200,
     description:
