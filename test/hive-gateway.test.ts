@@ -14,12 +14,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TokenRejected, createTokenVerifier, parseGatewayConfig } from '@cip/gateway';
 import { hiveGatewaySkipReason, startHiveGateway, type RunningHiveGateway } from '@cip/testing/hive-gateway';
 import { replay, startCapturingProxy, type CapturingProxy } from '@cip/testing/capturing-proxy';
 import { describeUnless } from '@cip/testing/suites';
 import { clientOperations } from '@cip/testing/example-operations';
+import { liveSseClient, liveWebSocketClient } from '@cip/testing/live-clients';
 import * as hiveSigning from '../deploy/hive-gateway/subgraphSigning.mjs';
+import * as hiveLifetime from '../deploy/hive-gateway/tokenLifetime.mjs';
 import { startSystem, type RunningSystem } from '@cip/testing/system';
 import { TEST_AUTH, makeToken, post } from '@cip/testing/tokens';
 
@@ -218,6 +221,133 @@ describe('our subgraph signing, as Hive Gateway loads it (deploy/hive-gateway/su
       setOptions: () => (changed = true),
     });
     expect(changed).toBe(false);
+  });
+});
+
+describe('our token-lifetime rules, as Hive Gateway loads them (deploy/hive-gateway/tokenLifetime.mjs)', () => {
+  const NOW = 1_900_000_000;
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW * 1000);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** Our gateway's settings for `env`, as it reads them at start-up. */
+  const oursFrom = (env: Record<string, string>) => {
+    const { auth } = parseGatewayConfig({ NODE_ENV: 'test', ...TEST_AUTH, ...env }).security;
+    return {
+      clockSkewSeconds: auth.clockSkewSeconds,
+      requireExp: auth.requireExp,
+      maxLifetimeSeconds: auth.maxTokenLifetimeSeconds,
+    };
+  };
+
+  it('reads the same variables with the same defaults, and refuses the values our gateway refuses', () => {
+    for (const env of [
+      {},
+      { AUTH_REQUIRE_EXP: 'false', AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600', AUTH_CLOCK_SKEW_SECONDS: '0' },
+      { AUTH_REQUIRE_EXP: '0', AUTH_CLOCK_SKEW_SECONDS: '300' },
+      { AUTH_REQUIRE_EXP: '1', AUTH_MAX_TOKEN_LIFETIME_SECONDS: '' },
+    ])
+      expect(hiveLifetime.tokenLifetimeSettings(env)).toEqual(oursFrom(env));
+    expect(hiveLifetime.tokenLifetimeSettings({})).toEqual({
+      clockSkewSeconds: 30,
+      requireExp: true,
+      maxLifetimeSeconds: 86_400,
+    });
+    for (const env of [
+      { AUTH_REQUIRE_EXP: 'no' },
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '0' },
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '1.5' },
+      { AUTH_CLOCK_SKEW_SECONDS: '301' },
+      { AUTH_CLOCK_SKEW_SECONDS: '-1' },
+    ]) {
+      expect(() => oursFrom(env)).toThrow();
+      expect(() => hiveLifetime.tokenLifetimeSettings(env)).toThrow(Object.keys(env)[0]);
+    }
+  });
+
+  // Claims at NOW: `iat`/`exp` as offsets from it (null: absent); every `exp` is ahead, so expiry itself (Hive's own check) is not in play.
+  const cases: [string, Record<string, string>, Record<string, unknown>, 'accepted' | 'refused'][] = [
+    ['a fine token', {}, { iat: NOW - 10, exp: NOW + 300 }, 'accepted'],
+    ['no exp', {}, { iat: NOW - 10 }, 'refused'],
+    ['no exp and no iat', {}, {}, 'refused'],
+    ['no exp, AUTH_REQUIRE_EXP=false', { AUTH_REQUIRE_EXP: 'false' }, { iat: NOW - 10 }, 'accepted'],
+    ['no exp and no iat, AUTH_REQUIRE_EXP=0', { AUTH_REQUIRE_EXP: '0' }, {}, 'accepted'],
+    ['exp exactly the maximum after iat', {}, { iat: NOW - 10, exp: NOW - 10 + 86_400 }, 'accepted'],
+    ['exp one second more than the maximum after iat', {}, { iat: NOW - 10, exp: NOW - 10 + 86_401 }, 'refused'],
+    ['without iat, exp the maximum after now plus the skew', {}, { exp: NOW + 30 + 86_400 }, 'accepted'],
+    ['without iat, exp one second later', {}, { exp: NOW + 30 + 86_401 }, 'refused'],
+    ['iat at the edge of the skew', {}, { iat: NOW + 30, exp: NOW + 300 }, 'accepted'],
+    ['iat one second beyond the skew', {}, { iat: NOW + 31, exp: NOW + 300 }, 'refused'],
+    ['iat ahead, no exp, AUTH_REQUIRE_EXP=false', { AUTH_REQUIRE_EXP: 'false' }, { iat: NOW + 31 }, 'refused'],
+    ['iat ahead within a skew of 0', { AUTH_CLOCK_SKEW_SECONDS: '0' }, { iat: NOW + 1, exp: NOW + 300 }, 'refused'],
+    ['iat now with a skew of 0', { AUTH_CLOCK_SKEW_SECONDS: '0' }, { iat: NOW, exp: NOW + 300 }, 'accepted'],
+    [
+      'a lifetime of 3601 s under a maximum of 3600',
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' },
+      { iat: NOW, exp: NOW + 3_601 },
+      'refused',
+    ],
+    [
+      'a lifetime of 3600 s under a maximum of 3600',
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' },
+      { iat: NOW, exp: NOW + 3_600 },
+      'accepted',
+    ],
+    ['an iat that is not a number', {}, { iat: 'soon', exp: NOW + 300 }, 'refused'],
+    ['an exp that is not a number', {}, { iat: NOW, exp: String(NOW + 300) }, 'refused'],
+  ];
+
+  it.each(cases)('%s: the same verdict as our gateway (%j, %j: %s)', async (_name, env, claims, verdict) => {
+    const settings = oursFrom(env);
+    const verify = (await createTokenVerifier({
+      ...settings,
+      hs256Secret: TEST_AUTH.AUTH_HS256_SECRET,
+      scopesClaim: 'scope',
+    }))!;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(TEST_AUTH.AUTH_HS256_SECRET));
+    const ours = await verify(token).then(
+      () => 'accepted',
+      (error: unknown) => {
+        expect(error).toBeInstanceOf(TokenRejected);
+        return 'refused';
+      },
+    );
+    const problem = hiveLifetime.lifetimeProblem(claims, hiveLifetime.tokenLifetimeSettings(env));
+    expect({ ours, hive: problem === undefined ? 'accepted' : 'refused' }).toEqual({ ours: verdict, hive: verdict });
+    // Over a WebSocket the plugin reads the payload from the token itself, before Hive verifies it.
+    expect(hiveLifetime.unverifiedPayload(token)).toEqual(claims);
+  });
+
+  it('refuses as Hive refuses a bad token, before the operation, and logs why', () => {
+    const warnings: string[] = [];
+    const plugin = hiveLifetime.useTokenLifetime({
+      settings: hiveLifetime.tokenLifetimeSettings({}),
+      tokenOf: (context) => (context.connectionParams as { token?: string } | undefined)?.token,
+      log: { warn: (message) => warnings.push(message) },
+    });
+    const results: object[] = [];
+    const setResult = (result: object) => results.push(JSON.parse(JSON.stringify(result)));
+    plugin.onParams({ context: { jwt: { payload: { iat: NOW - 10, exp: NOW + 300 } } }, setResult });
+    plugin.onParams({ context: {}, setResult });
+    plugin.onParams({ context: { connectionParams: { token: 'not.a.jwt' } }, setResult });
+    expect(results).toEqual([]);
+    // Over HTTP and SSE: the status on the result, which Hive reads and drops; the error as Hive's, with no code.
+    plugin.onParams({ context: { jwt: { payload: { iat: NOW - 10 } } }, setResult });
+    // Over graphql-ws: the token not yet verified, the error sent whole, as Hive's WebSocket server sends its own.
+    const unverified = `e30.${Buffer.from(JSON.stringify({ iat: NOW + 60, exp: NOW + 300 })).toString('base64url')}.c2ln`;
+    plugin.onParams({ context: { connectionParams: { token: unverified } }, setResult });
+    expect(results).toEqual([
+      { errors: [{ message: 'Unauthenticated' }], extensions: { http: { status: 401 } } },
+      { errors: [{ message: 'Unauthenticated', extensions: { http: { status: 401 } } }] },
+    ]);
+    expect(warnings).toEqual([
+      'Failed to verify authentication token: missing required "exp" claim',
+      'Failed to verify authentication token: "iat" claim is in the future',
+    ]);
   });
 });
 
@@ -487,6 +617,88 @@ describeUnless(
         const answers = await both('{ partner(id: "canada") { name } }', await makeToken({ expiresIn: -10 }));
         expect(answers.ours).toEqual({ status: 200, body: { data: { partner: { name: 'Canada' } } } });
         expect(answers.hive).toEqual(answers.ours);
+      });
+
+      // The lifetime rules (AUTH_REQUIRE_EXP, AUTH_MAX_TOKEN_LIFETIME_SECONDS 86400, AUTH_CLOCK_SKEW_SECONDS 30 by default).
+      const TOO_LONG = '"exp" claim is more than 86400 s after "iat" (or now)';
+      it.each([
+        ['a token without exp', () => makeToken({ expiresIn: null }), 'missing required "exp" claim'],
+        [
+          'a token living longer than the maximum',
+          () => makeToken({ issuedAt: -10, expiresIn: 86_400 - 10 + 1 }),
+          TOO_LONG,
+        ],
+        [
+          'a token without iat living longer than the maximum',
+          () => makeToken({ issuedAt: null, expiresIn: 86_400 + 90 }),
+          TOO_LONG,
+        ],
+        [
+          'a token with its iat ahead of the clock beyond the skew',
+          () => makeToken({ issuedAt: 120, expiresIn: 600 }),
+          '"iat" claim is in the future',
+        ],
+      ])('%s: HTTP 401 from both, as a token with a bad signature; Hive logs why', async (_name, token, reason) => {
+        const answers = await both('{ partner(id: "canada") { name } }', await token());
+        expect(answers.ours).toEqual({ status: 401, body: UNAUTHENTICATED });
+        expect(answers.hive).toEqual({ status: 401, body: { errors: [{ message: 'Unauthenticated' }] } });
+        await vi.waitFor(() => expect(hive.output()).toContain(`Failed to verify authentication token: ${reason}`));
+      });
+
+      it('a token at the edges of the lifetime rules is accepted by both', async () => {
+        for (const token of [
+          await makeToken({ issuedAt: -10, expiresIn: 86_400 - 10 }),
+          await makeToken({ issuedAt: 20, expiresIn: 300 }),
+          await makeToken({ issuedAt: null, expiresIn: 86_400 }),
+          await makeToken({ scopes: EVERY_SCOPE }),
+        ]) {
+          const answers = await both('{ partner(id: "canada") { name } }', token);
+          expect(answers.ours).toEqual({ status: 200, body: { data: { partner: { name: 'Canada' } } } });
+          expect(answers.hive).toEqual(answers.ours);
+        }
+      });
+
+      it('over graphql-ws and SSE, Hive refuses a token without exp, living too long or with its iat ahead, as one with a bad signature', async () => {
+        const WATCH = 'subscription { partnerChanged(ids: ["mexico"]) { kind id } }';
+        const badSignature = await makeToken({ secret: 'another-secret-that-is-long-enough-for-hs256' });
+        const refusals = async (token: string) => {
+          const clients = [liveWebSocketClient(hive.url, { token }), liveSseClient(hive.url, { token })];
+          const recordings = clients.map((client) => client.subscribe({ query: WATCH }));
+          await Promise.all(
+            recordings.map((recording) => recording.until((seen) => seen.completed, 30_000, 'the subscription to end')),
+          );
+          for (const client of clients) await client.dispose();
+          return recordings.map(({ payloads, error }) => ({
+            payloads,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : error,
+          }));
+        };
+        const expected = await refusals(badSignature);
+        // graphql-ws: one payload with Hive's error, sent whole, then the end; SSE: the request answered 401.
+        expect(expected).toEqual([
+          { payloads: [{ errors: [{ message: 'Unauthenticated', extensions: { http: { status: 401 } } }] }] },
+          { payloads: [], error: 'NetworkError: Server responded with 401: Unauthorized' },
+        ]);
+        for (const token of [
+          await makeToken({ expiresIn: null }),
+          await makeToken({ issuedAt: -10, expiresIn: 86_400 }),
+          await makeToken({ issuedAt: 120, expiresIn: 600 }),
+        ])
+          expect(await refusals(token)).toEqual(expected);
+      });
+
+      it('over graphql-ws and SSE, Hive still answers a token within the rules', async () => {
+        const token = await makeToken({ issuedAt: 20, expiresIn: 86_400 - 20 });
+        const clients = [liveWebSocketClient(hive.url, { token }), liveSseClient(hive.url, { token })];
+        for (const client of clients) {
+          const recording = client.subscribe({ query: '{ partner(id: "canada") { name } }' });
+          await recording.until((seen) => seen.completed, 30_000, 'the answer');
+          expect({ payloads: recording.payloads, error: recording.error }).toEqual({
+            payloads: [{ data: { partner: { name: 'Canada' } } }],
+            error: undefined,
+          });
+          await client.dispose();
+        }
       });
     });
 

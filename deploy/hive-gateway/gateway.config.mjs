@@ -1,5 +1,5 @@
 // Hive Gateway configuration for our supergraph: the same JWT rules as our gateway
-// (gateway/src/security/jwt.ts), Hive's own enforcement of @authenticated / @requiresScopes, and
+// (gateway/src/security/jwt.ts; its token-lifetime rules in tokenLifetime.mjs), Hive's own enforcement of @authenticated / @requiresScopes, and
 // every subgraph request signed with the caller's claims as our subgraphs require
 // (subgraphSigning.mjs). Read by `hive-gateway supergraph <file> --config-path <this file>`; it
 // reads the same environment variables as our gateway, so one deployment's settings fit both.
@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { OFFICE_UPGRADE_HEADERS, scopesIn, useGatewaySignature } from './subgraphSigning.mjs';
+import { tokenLifetimeSettings, useTokenLifetime } from './tokenLifetime.mjs';
 
 const env = process.env;
 
@@ -92,6 +93,7 @@ function bearerToken({ request, serverContext }) {
 }
 
 const keys = keySource();
+const lifetime = tokenLifetimeSettings(env);
 const scopesOf = scopesIn(env.AUTH_SCOPES_CLAIM || 'scope');
 
 export const gatewayConfig = {
@@ -103,7 +105,7 @@ export const gatewayConfig = {
           tokenLookupLocations: [bearerToken],
           tokenVerification: {
             algorithms: keys.algorithms,
-            clockTolerance: Number(env.AUTH_CLOCK_SKEW_SECONDS || 30),
+            clockTolerance: lifetime.clockSkewSeconds,
             ...(env.AUTH_ISSUER ? { issuer: env.AUTH_ISSUER } : {}),
             ...(env.AUTH_AUDIENCE ? { audience: env.AUTH_AUDIENCE } : {}),
           },
@@ -122,14 +124,28 @@ export const gatewayConfig = {
     resolveUserFn: (context) => context.jwt?.payload,
     extractScopes: scopesOf,
   },
-  plugins: () => [
-    useGatewaySignature({
-      secret: required('GATEWAY_SIGNING_SECRET', 32),
-      scopesOf,
-      propagateHeaders: (env.PROPAGATE_HEADERS ?? '')
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    }),
-  ],
+  plugins: (context) => {
+    if (keys && !lifetime.requireExp)
+      context.log.warn('AUTH_REQUIRE_EXP=false: tokens without `exp` are accepted, and never expire.');
+    return [
+      // No `exp`, too long a lifetime, an `iat` ahead of the clock: refused as Hive refuses a bad token (401).
+      ...(keys
+        ? [
+            useTokenLifetime({
+              settings: lifetime,
+              tokenOf: (serverContext) => bearerToken({ request: serverContext.request, serverContext })?.token,
+              log: context.log,
+            }),
+          ]
+        : []),
+      useGatewaySignature({
+        secret: required('GATEWAY_SIGNING_SECRET', 32),
+        scopesOf,
+        propagateHeaders: (env.PROPAGATE_HEADERS ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      }),
+    ];
+  },
 };

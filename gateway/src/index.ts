@@ -6,3 +6,4 @@ export { SubgraphDataSource } from './execution/subgraphDataSource.js';
 export { supergraphFromRunningSubgraphs } from './supergraph/supergraphSource.js';
 export { InMemorySpanExporter, registerTracing, type Tracing } from './observability/tracing.js';
 export { buildDeferSupport, type DeferSupport } from './defer/index.js';
+export { TokenRejected, createTokenVerifier } from './security/jwt.js';

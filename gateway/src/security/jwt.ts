@@ -70,6 +70,8 @@ async function keySource(settings: JwtSettings): Promise<{ key: JWTVerifyGetKey 
  * The time checks jose leaves to us, on a payload it has verified: jose looks at `iat` only with its
  * `maxTokenAge` option, which measures age rather than lifetime, so an `iat` ten years ahead passed,
  * and nothing bounded how far ahead `exp` may be. Returns why the token is refused, or undefined.
+ * Hive Gateway's copy of these rules, with `requireExp`: deploy/hive-gateway/tokenLifetime.mjs,
+ * held to this verifier's verdicts by test/hive-gateway.test.ts.
  */
 function lifetimeProblem(
   payload: JWTPayload,
