@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
-import type { Logger } from './lifecycle.js';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from './lifecycle.js';
 
 /** What graphql-ws hands each callback as `ctx.extra`, as its own `useServer` does. */
 export interface SocketExtra {
