@@ -11,7 +11,7 @@ import type { SubgraphFetchSigner } from '../execution/subgraphDataSource.js';
 import type { Caller } from '../security/jwt.js';
 import { CallerConnections } from './callerConnections.js';
 import type { SubscriptionSettings } from './config.js';
-import { errorPayload, type LiveDeps, type LiveSubscription } from './liveSubscription.js';
+import type { LiveDeps, LiveSubscription } from './liveSubscription.js';
 import { sseTransport, wantsEventStream } from './sseTransport.js';
 import { createSubscriptionMetrics } from './subscriptionMetrics.js';
 import { subscriptionPlugin } from './subscriptionPlugin.js';
@@ -93,15 +93,12 @@ export function buildSubscriptions(options: SubscriptionsOptions): Subscriptions
     const changed = servedSupergraph !== undefined && servedSupergraph !== coreSupergraphSdl;
     servedSupergraph = coreSupergraphSdl;
     if (!changed) return;
-    for (const live of [...open]) {
-      metrics.dropped.inc({ transport: live.transport, reason: 'schema_reload' });
-      live.finish(
-        errorPayload(
-          'SUBSCRIPTION_SCHEMA_RELOAD',
-          "The gateway's supergraph changed, which ended this subscription: subscribe again.",
-        ),
+    for (const live of [...open])
+      live.drop(
+        'schema_reload',
+        'SUBSCRIPTION_SCHEMA_RELOAD',
+        "The gateway's supergraph changed, which ended this subscription: subscribe again.",
       );
-    }
   });
   let stopTransports: (deadlineMs: number) => Promise<void> = async () => undefined;
   let upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;

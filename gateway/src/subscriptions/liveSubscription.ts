@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { GATEWAY_CLAIMS_HEADER, type Logger } from '@cip/core';
+import { GATEWAY_CLAIMS_HEADER, type ErrorCode, type Logger } from '@cip/core';
 import type { OfficeEvent, SubscriptionExecutor } from '@cip/plan-executor';
 import type { FetchNode, PlanNode } from '@apollo/query-planner';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
@@ -12,7 +12,7 @@ import { callerClaims } from '../security/subgraphSignature.js';
 import type { SubscriptionSettings } from './config.js';
 import { EventQueue } from './eventQueue.js';
 import { subscribeToOffice } from './officeSubscription.js';
-import type { SubscriptionMetrics, Transport } from './subscriptionMetrics.js';
+import type { DropReason, SubscriptionMetrics, Transport } from './subscriptionMetrics.js';
 import type { PreparedSubscription } from './subscriptionPlugin.js';
 
 /** What every live subscription needs from the gateway (index.ts assembles it). */
@@ -219,9 +219,10 @@ export class LiveSubscription {
     this.stopOffice = stopOffice;
   }
 
-  /** Ends the subscription after what is queued, with a last payload (expiry, shutdown) if given. */
-  finish(last?: FormattedExecutionResult): void {
-    this.events.end(last);
+  /** Ends the subscription after what is queued, with a last payload saying why (`code`), counted as dropped. */
+  drop(reason: DropReason, code: ErrorCode, message: string): void {
+    this.deps.metrics.dropped.inc({ transport: this.transport, reason });
+    this.events.end(errorPayload(code, message));
     this.stopOffice();
   }
 

@@ -49,7 +49,6 @@ function refusalStatus(error: unknown): { status: number; body: unknown } | unde
  * socket, counts against SUBSCRIPTION_BUFFERED_EVENTS.
  */
 export function sseTransport(deps: SseTransportDeps) {
-  const streams = new Set<{ finish: (last: ReturnType<typeof errorPayload>) => void }>();
   let stopping = false;
 
   const handle: RequestHandler = async (req: IncomingMessage, res: ServerResponse) => {
@@ -103,13 +102,9 @@ export function sseTransport(deps: SseTransportDeps) {
         }
         const live = opening.live;
         live.events.heldByTransport = () => live.events.taken - written;
-        const stream = { finish: (last: ReturnType<typeof errorPayload>) => live.finish(last) };
-        streams.add(stream);
-        void live.events.done.then(() => streams.delete(stream));
-        cancelExpiry = atExpiry(context.caller?.expiresAt, () => {
-          deps.metrics.dropped.inc({ transport: 'sse', reason: 'token_expired' });
-          live.finish(errorPayload('UNAUTHENTICATED', 'The bearer token expired; sign in again.'));
-        });
+        cancelExpiry = atExpiry(context.caller?.expiresAt, () =>
+          live.drop('token_expired', 'UNAUTHENTICATED', 'The bearer token expired; sign in again.'),
+        );
         return live.events as never;
       },
     });
@@ -153,10 +148,9 @@ export function sseTransport(deps: SseTransportDeps) {
     /** Ends every stream with a last `SERVER_SHUTTING_DOWN` error; the HTTP drain then waits for them. */
     stop(): void {
       stopping = true;
-      for (const stream of streams) {
-        deps.metrics.dropped.inc({ transport: 'sse', reason: 'shutdown' });
-        stream.finish(errorPayload('SERVER_SHUTTING_DOWN', 'The gateway is stopping; subscribe again.'));
-      }
+      for (const live of [...deps.open])
+        if (live.transport === 'sse')
+          live.drop('shutdown', 'SERVER_SHUTTING_DOWN', 'The gateway is stopping; subscribe again.');
     },
   };
 }

@@ -3,6 +3,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 /** How a client receives its events: GraphQL over WebSocket, or over SSE. */
 export type Transport = 'websocket' | 'sse';
 
+/** Why the gateway ended a client's subscription (`cip_gateway_subscriptions_dropped_total`'s `reason`). */
+export type DropReason = 'too_slow' | 'token_expired' | 'shutdown' | 'schema_reload';
+
 /** The subscriptions' series, on the gateway's registry (`/metrics`). */
 export function createSubscriptionMetrics(registry: Registry) {
   const registers = [registry];
