@@ -139,17 +139,15 @@ console.log(
   }),
 );
 
-// The audit insert alone, with and without its announcement, alternating, in one transaction each.
+// The audit insert alone, with and without its announcement (the office's own outbox statement,
+// kit.insertAndAnnounceSql), alternating, in one transaction each.
+const benchAuditRow = `INSERT INTO partners.audit_log (actor, action, entity_type, entity_id, old, new)
+  VALUES ('bench', 'bench', 'Bench', 'x', NULL, '{}'::jsonb)`;
 const auditInsert = (announce) =>
   db.transaction((tx) =>
-    tx.query(
-      announce
-        ? `WITH written AS (INSERT INTO partners.audit_log (actor, action, entity_type, entity_id, old, new)
-             VALUES ('bench', 'bench', 'Bench', 'x', NULL, '{}'::jsonb) RETURNING id)
-           SELECT pg_notify('cip_changes_partners', written.id::text) FROM written`
-        : `INSERT INTO partners.audit_log (actor, action, entity_type, entity_id, old, new)
-           VALUES ('bench', 'bench', 'Bench', 'x', NULL, '{}'::jsonb)`,
-    ),
+    announce
+      ? tx.query(kit.insertAndAnnounceSql(benchAuditRow, '$1'), [kit.changeChannel('partners')])
+      : tx.query(benchAuditRow),
   );
 const plain = [];
 const announced = [];

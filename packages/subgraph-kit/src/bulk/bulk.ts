@@ -119,7 +119,6 @@ async function writeAuditRows(tx: Queryable, schema: string, changes: readonly A
   for (const chunk of chunks(changes)) {
     await tx.query(
       insertAndAnnounceSql(
-        schema,
         `INSERT INTO ${qualified(schema, 'audit_log')} (actor, action, entity_type, entity_id, old, new)
          SELECT x.e->>'actor', x.e->>'action', x.e->>'entityType', x.e->>'entityId',
            NULLIF(x.e->'old', 'null'::jsonb), NULLIF(x.e->'new', 'null'::jsonb)

@@ -11,11 +11,12 @@ export function changeChannel(schema: string): string {
 }
 
 /**
- * Inserts audit rows and announces each row's id on the office's channel, in one statement:
- * `insertSql` is an `INSERT ... RETURNING id`. The announcement is part of the write's transaction:
+ * Inserts audit rows and announces each row's id on the office's channel (the parameter
+ * `channelParameter` names, holding `changeChannel(schema)`), in one statement: `insertSql` is an
+ * `INSERT` without `RETURNING`. The announcement is part of the write's transaction:
  * PostgreSQL delivers it only if that transaction commits, never on a rollback.
  */
-export function insertAndAnnounceSql(schema: string, insertSql: string, channelParameter: string): string {
+export function insertAndAnnounceSql(insertSql: string, channelParameter: string): string {
   return `WITH written AS (${insertSql} RETURNING id)
      SELECT pg_notify(${channelParameter}, written.id::text) FROM written ORDER BY written.id`;
 }

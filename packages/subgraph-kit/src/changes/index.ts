@@ -1,4 +1,4 @@
-export { changeChannel } from './channel.js';
+export { changeChannel, insertAndAnnounceSql } from './channel.js';
 export { DEFAULT_SUBSCRIPTION_SETTINGS, subscriptionsSection, type SubscriptionSettings } from './config.js';
 export {
   createChangeFeed,

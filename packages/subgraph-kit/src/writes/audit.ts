@@ -32,7 +32,6 @@ export interface AuditEntry extends AuditChange {
 export async function writeAudit(tx: Queryable, schema: string, change: AuditChange): Promise<void> {
   await tx.query(
     insertAndAnnounceSql(
-      schema,
       `INSERT INTO ${qualified(schema, 'audit_log')} (actor, action, entity_type, entity_id, old, new)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
       '$7',
