@@ -19,6 +19,21 @@ const fetchFrom = (serviceName: string, entityType?: string) => ({
   ...(entityType ? { requires: [{ kind: 'InlineFragment' as const, typeCondition: entityType, selections: [] }] } : {}),
 });
 
+/**
+ * The outline of `subscription { partnerChanged { partner { agreements } } }`, planned or built by
+ * hand: the events from partners, then one entity fetch from agreements per event.
+ */
+const PARTNER_CHANGED_OUTLINE = {
+  kind: 'Subscription',
+  primary: { stage: 1, subgraph: 'partners', path: '', entities: false, entityTypes: [] },
+  rest: {
+    kind: 'Steps',
+    fetches: [
+      { stage: 1, subgraph: 'agreements', path: 'partnerChanged.partner', entities: true, entityTypes: ['Partner'] },
+    ],
+  },
+};
+
 describe('summarisePlan', () => {
   test('numbers stages: a sequence advances them, a parallel shares one, entity fetches keep their path', () => {
     const plan: QueryPlan = {
@@ -113,22 +128,7 @@ describe('outlinePlan: what the plan panel draws', () => {
 
   test('a subscription: the office that sends the events, then the steps run for each event', () => {
     const subscription = plan('subscription { partnerChanged { id partner { name agreements { title } } } }');
-    expect(outlinePlan(subscription)).toEqual({
-      kind: 'Subscription',
-      primary: { stage: 1, subgraph: 'partners', path: '', entities: false, entityTypes: [] },
-      rest: {
-        kind: 'Steps',
-        fetches: [
-          {
-            stage: 1,
-            subgraph: 'agreements',
-            path: 'partnerChanged.partner',
-            entities: true,
-            entityTypes: ['Partner'],
-          },
-        ],
-      },
-    });
+    expect(outlinePlan(subscription)).toEqual(PARTNER_CHANGED_OUTLINE);
     // The flat view still lists both fetches, one after the other.
     expect(summarisePlan(subscription).map((fetch) => [fetch.stage, fetch.subgraph])).toEqual([
       [1, 'partners'],
@@ -205,22 +205,7 @@ describe('queryPlanExposure.subscriptionPlan: the plan a subscription transport 
   test('asked with the queryPlan request extension and allowed: the Subscription node, outlined', async () => {
     const context = contextOf();
     const report = (await started('on', context, { queryPlan: true })).subscriptionPlan(context, primary, rest);
-    expect(report?.outline).toEqual({
-      kind: 'Subscription',
-      primary: { stage: 1, subgraph: 'partners', path: '', entities: false, entityTypes: [] },
-      rest: {
-        kind: 'Steps',
-        fetches: [
-          {
-            stage: 1,
-            subgraph: 'agreements',
-            path: 'partnerChanged.partner',
-            entities: true,
-            entityTypes: ['Partner'],
-          },
-        ],
-      },
-    });
+    expect(report?.outline).toEqual(PARTNER_CHANGED_OUTLINE);
     expect(report?.subgraphs).toEqual(['partners', 'agreements']);
     expect(report?.text).toContain('Subscription {');
   });
