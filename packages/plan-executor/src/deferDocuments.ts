@@ -40,33 +40,49 @@ export function hasDeferDirective(document: DocumentNode): boolean {
   return found;
 }
 
+/** What a request becomes without its `@defer`s. */
+interface WithoutDefer {
+  readonly document: DocumentNode;
+  readonly operation?: OperationDefinitionNode;
+  readonly queryHash: string;
+}
+
+/** Per document and operation name, made once: the same document recurs, request after request. */
+const withoutDefer = new WeakMap<DocumentNode, Map<string | undefined, WithoutDefer>>();
+
 /**
  * The request as if sent without `@defer`: its own document and plan-cache key (`queryHash`), for
  * the stock executor, which cannot run Defer nodes (everything arrives in one response, as it would
  * without the directive).
  */
 export function withoutDeferDirectives(requestContext: GatewayGraphQLRequestContext): GatewayGraphQLRequestContext {
-  const document = visit(requestContext.document, {
-    // `... @defer { a }` is `a`: unwrapped, so that two of them in one selection set do not become
-    // two inline fragments of the same condition (which only the stock executor runs, reordered).
-    SelectionSet(node) {
-      if (!node.selections.some(isBareDeferredFragment)) return undefined;
-      const unwrap = (selection: SelectionNode): SelectionNode[] =>
-        isBareDeferredFragment(selection) ? selection.selectionSet.selections.flatMap(unwrap) : [selection];
-      return { ...node, selections: node.selections.flatMap(unwrap) };
-    },
-    Directive: (node) => (node.name.value === 'defer' ? null : undefined),
-  });
-  const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION &&
-      (requestContext.request.operationName === undefined ||
-        definition.name?.value === requestContext.request.operationName),
-  );
-  return {
-    ...requestContext,
-    document,
-    ...(operation ? { operation } : {}),
-    queryHash: createHash('sha256').update(print(document)).digest('hex'),
-  };
+  const { operationName } = requestContext.request;
+  let byName = withoutDefer.get(requestContext.document);
+  if (!byName) withoutDefer.set(requestContext.document, (byName = new Map<string | undefined, WithoutDefer>()));
+  let rewritten = byName.get(operationName);
+  if (!rewritten) {
+    const document = visit(requestContext.document, {
+      // `... @defer { a }` is `a`: unwrapped, so that two of them in one selection set do not become
+      // two inline fragments of the same condition (which only the stock executor runs, reordered).
+      SelectionSet(node) {
+        if (!node.selections.some(isBareDeferredFragment)) return undefined;
+        const unwrap = (selection: SelectionNode): SelectionNode[] =>
+          isBareDeferredFragment(selection) ? selection.selectionSet.selections.flatMap(unwrap) : [selection];
+        return { ...node, selections: node.selections.flatMap(unwrap) };
+      },
+      Directive: (node) => (node.name.value === 'defer' ? null : undefined),
+    });
+    const operation = document.definitions.find(
+      (definition): definition is OperationDefinitionNode =>
+        definition.kind === Kind.OPERATION_DEFINITION &&
+        (operationName === undefined || definition.name?.value === operationName),
+    );
+    rewritten = {
+      document,
+      ...(operation ? { operation } : {}),
+      queryHash: createHash('sha256').update(print(document)).digest('hex'),
+    };
+    byName.set(operationName, rewritten);
+  }
+  return { ...requestContext, ...rewritten };
 }
